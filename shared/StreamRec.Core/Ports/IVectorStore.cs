@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+
+namespace StreamRec.Ports;
+
+/// <summary>
+/// The vector store the services need: the embedded store (default) and Qdrant implement it.
+/// Every point has a string id (adapters map it to what their backend accepts), one or more named
+/// vectors and a JSON payload. Writes return only once they are durable.
+/// </summary>
+public interface IVectorStore
+{
+    /// <summary>Creates the collection when missing; when it exists, checks that its vectors have the
+    /// expected names and dimensions and throws <see cref="VectorStoreException"/> otherwise.</summary>
+    Task EnsureCollectionAsync(CollectionSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Inserts or replaces whole points (vectors and payload). Durable on return.</summary>
+    Task UpsertAsync(string collection, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken);
+
+    /// <summary>Returns the points that exist among <paramref name="ids"/> (missing ids are simply absent).</summary>
+    Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the points; ids that do not exist are ignored. Durable on return.</summary>
+    Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>Nearest neighbours of <see cref="VectorQuery.Vector"/>, best first.</summary>
+    Task<IReadOnlyList<ScoredPoint>> QueryAsync(string collection, VectorQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Several queries in one round trip; result[i] answers queries[i].</summary>
+    Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryBatchAsync(string collection, IReadOnlyList<VectorQuery> queries, CancellationToken cancellationToken);
+
+    /// <summary>Number of points in the collection (exact).</summary>
+    Task<long> CountAsync(string collection, CancellationToken cancellationToken);
+}
+
+public enum Distance
+{
+    Cosine,
+    Dot,
+}
+
+/// <param name="Name">Collection name.</param>
+/// <param name="Vectors">Named vectors and their dimension, e.g. { "text": 384 } or { "short": 384, "long": 384 }.</param>
+/// <param name="Distance">Similarity used for every vector of the collection.</param>
+/// <param name="IndexedFields">Payload fields used in filters, with their type, so backends can index them.</param>
+public sealed record CollectionSpec(
+    string Name,
+    IReadOnlyDictionary<string, int> Vectors,
+    Distance Distance = Distance.Cosine,
+    IReadOnlyDictionary<string, PayloadFieldType>? IndexedFields = null);
+
+public enum PayloadFieldType
+{
+    Keyword,
+    Integer,
+    Float,
+    Bool,
+    Datetime,
+}
+
+/// <param name="Id">The caller's id (any non-empty string up to 256 characters).</param>
+/// <param name="Vectors">Vector name → values. On reads without vectors this is empty.</param>
+/// <param name="Payload">JSON payload; null on reads without payload.</param>
+public sealed record VectorPoint(string Id, IReadOnlyDictionary<string, float[]> Vectors, JsonObject? Payload);
+
+/// <param name="Id">The caller's id.</param>
+/// <param name="Score">Cosine similarity (or dot product), higher is closer.</param>
+/// <param name="Vectors">Present when the query asked for vectors.</param>
+/// <param name="Payload">Present when the query asked for payload.</param>
+public sealed record ScoredPoint(string Id, float Score, IReadOnlyDictionary<string, float[]>? Vectors, JsonObject? Payload);
+
+/// <param name="Vector">The query vector (same dimension as the named vector).</param>
+/// <param name="VectorName">Which named vector of the points to search.</param>
+/// <param name="Limit">How many results at most.</param>
+/// <param name="Filter">Optional conditions; null means every point.</param>
+/// <param name="ScoreThreshold">Drop results scoring below this.</param>
+/// <param name="WithVectors">Return the points' vectors (all named vectors).</param>
+/// <param name="WithPayload">Return the points' payloads.</param>
+public sealed record VectorQuery(
+    float[] Vector,
+    string VectorName,
+    int Limit,
+    VectorFilter? Filter = null,
+    float? ScoreThreshold = null,
+    bool WithVectors = false,
+    bool WithPayload = true);
+
+/// <summary>A conjunction: a point passes when it matches every <see cref="Must"/> condition,
+/// none of the <see cref="MustNot"/> conditions, and its id is not in <see cref="ExcludeIds"/>.</summary>
+public sealed record VectorFilter
+{
+    public IReadOnlyCollection<string> ExcludeIds { get; init; } = [];
+    public IReadOnlyList<FieldCondition> Must { get; init; } = [];
+    public IReadOnlyList<FieldCondition> MustNot { get; init; } = [];
+}
+
+/// <summary>One condition on a payload field. A point whose payload lacks the field matches no condition.</summary>
+public abstract record FieldCondition(string Key);
+
+/// <summary>Field equals the value (string, long or bool), or, for an array field, contains it.</summary>
+public sealed record MatchCondition(string Key, JsonValue Value) : FieldCondition(Key)
+{
+    public static MatchCondition Of(string key, bool value) => new(key, JsonValue.Create(value));
+    public static MatchCondition Of(string key, string value) => new(key, JsonValue.Create(value));
+    public static MatchCondition Of(string key, long value) => new(key, JsonValue.Create(value));
+}
+
+/// <summary>Numeric field within [Gte, Lte] (either bound may be open).</summary>
+public sealed record RangeCondition(string Key, double? Gte = null, double? Lte = null) : FieldCondition(Key);
+
+/// <summary>The one exception type vector stores throw. <see cref="StatusCode"/> is the HTTP status
+/// for remote stores (0 when there was no response), <see cref="IsTransient"/> says a retry may succeed.</summary>
+public sealed class VectorStoreException : Exception
+{
+    public VectorStoreException(string message, int statusCode = 0, bool isTransient = false, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        StatusCode = statusCode;
+        IsTransient = isTransient;
+    }
+
+    public VectorStoreException() : this("vector store error") { }
+
+    public VectorStoreException(string message) : this(message, 0, false, null) { }
+
+    public VectorStoreException(string message, Exception innerException) : this(message, 0, false, innerException) { }
+
+    public int StatusCode { get; }
+
+    public bool IsTransient { get; }
+}
