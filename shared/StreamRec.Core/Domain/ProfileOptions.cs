@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamRec.Domain;
+
+/// <summary>How user state evolves (DESIGN.md, "User state"). Section <c>StreamRec:Profile</c>.</summary>
+public sealed class ProfileOptions
+{
+    public const string SectionName = "StreamRec:Profile";
+
+    /// <summary>Half-life of the short-term (recent interest) sum. Default 1 day.</summary>
+    public TimeSpan ShortTermHalfLife { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Half-life of the long-term (taste) sum. Default 90 days.</summary>
+    public TimeSpan LongTermHalfLife { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>α in <c>q = normalize(α·ŝ + (1-α)·l̂)</c>: weight of recent interest in the query. Default 0.6.</summary>
+    [Range(0.0, 1.0)]
+    public double ShortTermWeight { get; set; } = 0.6;
+
+    /// <summary>Weight of a click. Default 1.</summary>
+    [Range(0.0, 100.0)]
+    public double ClickWeight { get; set; } = 1.0;
+
+    /// <summary>Share of the item's vector in a review's vector; the rest is the review text's. Default 0.7.</summary>
+    [Range(0.0, 1.0)]
+    public double ReviewItemBlend { get; set; } = 0.7;
+
+    /// <summary>Rating that neither attracts nor repels (weight 0); 5 weighs +1, 1 weighs -1 (clamped). Default 3.</summary>
+    [Range(0.0, 5.0)]
+    public double NeutralRating { get; set; } = 3.0;
+
+    /// <summary>Weight of a review without a rating (counts as positive). Default 1.</summary>
+    [Range(0.0, 100.0)]
+    public double UnratedReviewWeight { get; set; } = 1.0;
+
+    /// <summary>How many recent item ids the seen filter keeps per user. Default 200.</summary>
+    [Range(0, 10_000)]
+    public int SeenHistory { get; set; } = 200;
+
+    /// <summary>Events stamped further ahead of the processing clock than this are dead-lettered. Default 1 day.</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(1);
+}

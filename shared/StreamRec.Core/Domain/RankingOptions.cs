@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamRec.Domain;
+
+/// <summary>Retrieval and re-ranking knobs (DESIGN.md, "Ranking"). Section <c>StreamRec:Ranking</c>.</summary>
+public sealed class RankingOptions
+{
+    public const string SectionName = "StreamRec:Ranking";
+
+    /// <summary>K: candidates retrieved from the vector store per list. Default 200.</summary>
+    [Range(1, 10_000)]
+    public int Candidates { get; set; } = 200;
+
+    /// <summary>N: items per published list. Default 10.</summary>
+    [Range(1, 1_000)]
+    public int ListSize { get; set; } = 10;
+
+    /// <summary>λ of MMR: 1 = pure relevance, 0 = pure diversity. Default 0.7.</summary>
+    [Range(0.0, 1.0)]
+    public double MmrLambda { get; set; } = 0.7;
+
+    /// <summary>w_f: weight of freshness <c>2^(-age/FreshnessHalfLife)</c> in the score. Default 0.1.</summary>
+    [Range(0.0, 10.0)]
+    public double FreshnessWeight { get; set; } = 0.1;
+
+    /// <summary>Age at which an item's freshness bonus halves. Default 30 days.</summary>
+    public TimeSpan FreshnessHalfLife { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>w_p: weight of the trend score (normalised to [0, 1] over the candidates) in the score. Default 0.1.</summary>
+    [Range(0.0, 10.0)]
+    public double TrendWeight { get; set; } = 0.1;
+
+    /// <summary>Half-life of the trending counts kept from the click stream. Default 6 hours.</summary>
+    public TimeSpan TrendingHalfLife { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Items younger than this count as "fresh" in the served-list metrics and reasons. Default 7 days.</summary>
+    public TimeSpan FreshHorizon { get; set; } = TimeSpan.FromDays(7);
+}

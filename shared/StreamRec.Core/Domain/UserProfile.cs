@@ -1,0 +1,130 @@
+namespace StreamRec.Domain;
+
+/// <summary>
+/// One user's state: two exponentially decayed sums of item vectors (short-term s, long-term l),
+/// the recent items (seen filter), counts, and the Kafka offsets already applied.
+/// </summary>
+/// <remarks>
+/// The sums are stored as of <see cref="ReferenceTime"/> (event time, not processing time), so
+/// <c>s(T) = Σ wᵢ·xᵢ·2^(-(T - tᵢ)/h)</c>. That sum does not depend on the order the events arrive in:
+/// an event newer than the reference moves the reference forward (decaying what is there); an event
+/// older than it is added with its own decay factor. Late and out-of-order events therefore give the
+/// same state as in-order delivery (to float rounding), which is what makes replays and retries safe.
+/// </remarks>
+public sealed class UserProfile
+{
+    public UserProfile(string userId, int dimension)
+    {
+        UserId = userId;
+        ShortTerm = new float[dimension];
+        LongTerm = new float[dimension];
+    }
+
+    public string UserId { get; }
+
+    /// <summary>Short-term decayed sum, as of <see cref="ReferenceTime"/>.</summary>
+    public float[] ShortTerm { get; private set; }
+
+    /// <summary>Long-term decayed sum, as of <see cref="ReferenceTime"/>.</summary>
+    public float[] LongTerm { get; private set; }
+
+    /// <summary>Event time the sums are expressed at (the newest event applied).</summary>
+    public DateTimeOffset ReferenceTime { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Recently interacted item ids, oldest first, at most <see cref="ProfileOptions.SeenHistory"/>.</summary>
+    public List<string> RecentItems { get; } = [];
+
+    public long Clicks { get; set; }
+
+    public long Reviews { get; set; }
+
+    /// <summary>Number of events applied; the version published with each vector update.</summary>
+    public long Version { get; set; }
+
+    /// <summary>"topic:partition" → the highest offset applied. An event at or below it is a replay.</summary>
+    public Dictionary<string, long> AppliedOffsets { get; } = new(StringComparer.Ordinal);
+
+    public int Dimension => ShortTerm.Length;
+
+    /// <summary>True once any event with a non-zero weight was applied.</summary>
+    public bool HasSignal => Clicks + Reviews > 0 && (VectorMath.Dot(LongTerm, LongTerm) > 0 || VectorMath.Dot(ShortTerm, ShortTerm) > 0);
+
+    /// <summary>Replaces the sums (used when loading persisted state).</summary>
+    public void SetVectors(float[] shortTerm, float[] longTerm)
+    {
+        if (shortTerm.Length != longTerm.Length)
+        {
+            throw new ArgumentException("short- and long-term vectors differ in dimension");
+        }
+
+        ShortTerm = shortTerm;
+        LongTerm = longTerm;
+    }
+
+    public static string OffsetKey(string topic, int partition) => string.Concat(topic, ":", partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>True when this topic-partition offset was already applied to this user.</summary>
+    public bool HasApplied(string topic, int partition, long offset) =>
+        AppliedOffsets.TryGetValue(OffsetKey(topic, partition), out var applied) && offset <= applied;
+
+    /// <summary>Records an applied offset (monotonic per partition).</summary>
+    public void MarkApplied(string topic, int partition, long offset)
+    {
+        var key = OffsetKey(topic, partition);
+        if (!AppliedOffsets.TryGetValue(key, out var applied) || offset > applied)
+        {
+            AppliedOffsets[key] = offset;
+        }
+    }
+
+    /// <summary>Adds <paramref name="weight"/>·<paramref name="itemVector"/> at event time <paramref name="at"/> to both sums.</summary>
+    public void AddContribution(ReadOnlySpan<float> itemVector, double weight, DateTimeOffset at, ProfileOptions options)
+    {
+        if (itemVector.Length != Dimension)
+        {
+            throw new ArgumentException($"vector has {itemVector.Length} dimensions, the profile {Dimension}");
+        }
+
+        if (ReferenceTime == DateTimeOffset.MinValue || at >= ReferenceTime)
+        {
+            var elapsed = ReferenceTime == DateTimeOffset.MinValue ? TimeSpan.Zero : at - ReferenceTime;
+            VectorMath.ScaleAndAdd(ShortTerm, (float)Decay.Factor(elapsed, options.ShortTermHalfLife), itemVector, (float)weight);
+            VectorMath.ScaleAndAdd(LongTerm, (float)Decay.Factor(elapsed, options.LongTermHalfLife), itemVector, (float)weight);
+            ReferenceTime = at;
+        }
+        else
+        {
+            // A late event: decay its own contribution to the reference time instead of moving the reference back.
+            var lateness = ReferenceTime - at;
+            VectorMath.ScaleAndAdd(ShortTerm, 1f, itemVector, (float)(weight * Decay.Factor(lateness, options.ShortTermHalfLife)));
+            VectorMath.ScaleAndAdd(LongTerm, 1f, itemVector, (float)(weight * Decay.Factor(lateness, options.LongTermHalfLife)));
+        }
+    }
+
+    /// <summary>Remembers an item as seen (moves it to the most recent end; evicts the oldest past the cap).</summary>
+    public void RememberItem(string itemId, int cap)
+    {
+        if (cap <= 0)
+        {
+            return;
+        }
+
+        RecentItems.Remove(itemId);
+        RecentItems.Add(itemId);
+        if (RecentItems.Count > cap)
+        {
+            RecentItems.RemoveRange(0, RecentItems.Count - cap);
+        }
+    }
+
+    /// <summary>The retrieval query <c>normalize(α·ŝ + (1-α)·l̂)</c>; null when the user has no direction yet.</summary>
+    public float[]? QueryVector(double shortTermWeight)
+    {
+        var s = VectorMath.Normalized(ShortTerm);
+        var l = VectorMath.Normalized(LongTerm);
+        var q = new float[Dimension];
+        VectorMath.ScaleAndAdd(q, 1f, s, (float)shortTermWeight);
+        VectorMath.ScaleAndAdd(q, 1f, l, (float)(1 - shortTermWeight));
+        return VectorMath.NormalizeInPlace(q) ? q : null;
+    }
+}
