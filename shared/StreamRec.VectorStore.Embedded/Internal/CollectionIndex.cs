@@ -1,0 +1,427 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StreamRec.Ports;
+
+namespace StreamRec.VectorStore.Embedded.Internal;
+
+/// <summary>A point validated and converted to the index's layout: one array per vector name in the
+/// collection's name order (already normalised for cosine), and the payload as an immutable element.</summary>
+internal sealed record PreparedPoint(string Id, float[][] Vectors, JsonElement? Payload);
+
+/// <summary>
+/// One collection in memory. Vectors of each name live in fixed-size segments of contiguous floats
+/// (16,384 points each): a scan is a straight walk over large arrays, growth never copies what is
+/// already there, and segments are the unit of parallel work. Rows are dense: a delete moves the last
+/// row into the hole (swap-remove), so scans never skip tombstones.
+/// Readers take the read lock for a whole query (or batch), writers the write lock only for the
+/// in-memory apply, so a reader sees every point either entirely before or entirely after a write.
+/// </summary>
+internal sealed class CollectionIndex : IDisposable
+{
+    private const int SegmentShift = 14;
+    private const int SegmentSize = 1 << SegmentShift;
+    private const int SegmentMask = SegmentSize - 1;
+
+    // Below this many rows a single thread finishes before work could be handed out.
+    private const int ParallelThreshold = 4 * SegmentSize;
+
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly string[] _names;
+    private readonly int[] _dims;
+    private readonly List<float[]>[] _segments;
+    private readonly List<string> _ids = [];
+    private readonly List<JsonElement?> _payloads = [];
+    private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
+
+    public CollectionIndex(CollectionSpec spec)
+    {
+        if (spec.Vectors.Count == 0)
+        {
+            throw new VectorStoreException($"collection '{spec.Name}' must declare at least one named vector");
+        }
+
+        Spec = spec;
+        _names = [.. spec.Vectors.Keys.Order(StringComparer.Ordinal)];
+        _dims = new int[_names.Length];
+        _segments = new List<float[]>[_names.Length];
+        for (var i = 0; i < _names.Length; i++)
+        {
+            _dims[i] = spec.Vectors[_names[i]];
+            if (_dims[i] <= 0)
+            {
+                throw new VectorStoreException($"vector '{_names[i]}' of collection '{spec.Name}' needs a positive dimension, got {_dims[i]}");
+            }
+
+            _segments[i] = [];
+        }
+    }
+
+    public CollectionSpec Spec { get; }
+
+    public IReadOnlyList<string> VectorNames => _names;
+
+    public IReadOnlyList<int> Dimensions => _dims;
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _ids.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Null when <paramref name="spec"/> describes this collection, else why not.</summary>
+    public string? Incompatibility(CollectionSpec spec)
+    {
+        if (spec.Distance != Spec.Distance)
+        {
+            return $"collection '{Spec.Name}' uses {Spec.Distance} distance, not {spec.Distance}";
+        }
+
+        var expected = string.Join(", ", spec.Vectors.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}:{v.Value}"));
+        var actual = string.Join(", ", _names.Select((n, i) => $"{n}:{_dims[i]}"));
+        return expected == actual ? null : $"collection '{Spec.Name}' has vectors {{{actual}}}, expected {{{expected}}}";
+    }
+
+    /// <summary>Validates and converts a caller's point; runs outside any lock.</summary>
+    public PreparedPoint Prepare(VectorPoint point)
+    {
+        PointValidation.ValidateId(point.Id);
+        foreach (var name in point.Vectors.Keys)
+        {
+            if (Array.IndexOf(_names, name) < 0)
+            {
+                throw new VectorStoreException($"point '{point.Id}' has vector '{name}', which collection '{Spec.Name}' does not declare");
+            }
+        }
+
+        var vectors = new float[_names.Length][];
+        for (var i = 0; i < _names.Length; i++)
+        {
+            if (!point.Vectors.TryGetValue(_names[i], out var source))
+            {
+                throw new VectorStoreException($"point '{point.Id}' lacks vector '{_names[i]}' of collection '{Spec.Name}'");
+            }
+
+            PointValidation.ValidateVector(point.Id, _names[i], source, _dims[i]);
+            vectors[i] = Spec.Distance == Distance.Cosine ? Normalized(source) : (float[])source.Clone();
+        }
+
+        return new PreparedPoint(point.Id, vectors, point.Payload is null ? null : ToElement(point.Payload));
+    }
+
+    public void Apply(IReadOnlyList<PreparedPoint> points)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var point in points)
+            {
+                if (!_rows.TryGetValue(point.Id, out var row))
+                {
+                    row = _ids.Count;
+                    _ids.Add(point.Id);
+                    _payloads.Add(null);
+                    _rows.Add(point.Id, row);
+                    EnsureRowCapacity(row);
+                }
+
+                for (var v = 0; v < _names.Length; v++)
+                {
+                    point.Vectors[v].CopyTo(RowSpan(v, row));
+                }
+
+                _payloads[row] = point.Payload;
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public void Delete(IReadOnlyList<string> ids)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var id in ids)
+            {
+                if (!_rows.Remove(id, out var row))
+                {
+                    continue;
+                }
+
+                var last = _ids.Count - 1;
+                if (row != last)
+                {
+                    for (var v = 0; v < _names.Length; v++)
+                    {
+                        RowSpan(v, last).CopyTo(RowSpan(v, row));
+                    }
+
+                    _ids[row] = _ids[last];
+                    _payloads[row] = _payloads[last];
+                    _rows[_ids[row]] = row;
+                }
+
+                _ids.RemoveAt(last);
+                _payloads.RemoveAt(last);
+
+                // Give a segment back as soon as it holds no row.
+                if ((last & SegmentMask) == 0)
+                {
+                    foreach (var segments in _segments)
+                    {
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public List<VectorPoint> Get(IReadOnlyList<string> ids, bool withVectors, bool withPayload)
+    {
+        var result = new List<VectorPoint>(ids.Count);
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var id in ids)
+            {
+                if (_rows.TryGetValue(id, out var row))
+                {
+                    result.Add(new VectorPoint(id, withVectors ? VectorsOf(row) : new Dictionary<string, float[]>(), withPayload ? PayloadOf(row) : null));
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return result;
+    }
+
+    /// <summary>Answers every query against one consistent state of the collection.</summary>
+    public List<IReadOnlyList<ScoredPoint>> Search(IReadOnlyList<VectorQuery> queries)
+    {
+        var prepared = new (int VectorIndex, float[] Vector)[queries.Count];
+        for (var i = 0; i < queries.Count; i++)
+        {
+            prepared[i] = PrepareQuery(queries[i]);
+        }
+
+        var results = new List<IReadOnlyList<ScoredPoint>>(queries.Count);
+        _lock.EnterReadLock();
+        try
+        {
+            for (var i = 0; i < queries.Count; i++)
+            {
+                results.Add(SearchLocked(queries[i], prepared[i].VectorIndex, prepared[i].Vector));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return results;
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    /// <summary>Rebuilds a stored point without re-validating or re-normalising it.</summary>
+    public PreparedPoint FromStored(string id, ReadOnlySpan<float> concatenated, JsonElement? payload)
+    {
+        var vectors = new float[_names.Length][];
+        var offset = 0;
+        for (var i = 0; i < _names.Length; i++)
+        {
+            vectors[i] = concatenated.Slice(offset, _dims[i]).ToArray();
+            offset += _dims[i];
+        }
+
+        return new PreparedPoint(id, vectors, payload);
+    }
+
+    public int TotalDimension => _dims.Sum();
+
+    internal static JsonElement ToElement(JsonObject payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            payload.WriteTo(writer);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    private (int VectorIndex, float[] Vector) PrepareQuery(VectorQuery query)
+    {
+        var v = Array.IndexOf(_names, query.VectorName);
+        if (v < 0)
+        {
+            throw new VectorStoreException($"collection '{Spec.Name}' has no vector named '{query.VectorName}'");
+        }
+
+        if (query.Limit <= 0)
+        {
+            throw new VectorStoreException($"query limit must be positive, got {query.Limit}");
+        }
+
+        PointValidation.ValidateVector("<query>", query.VectorName, query.Vector, _dims[v]);
+        return (v, Spec.Distance == Distance.Cosine ? Normalized(query.Vector) : query.Vector);
+    }
+
+    private List<ScoredPoint> SearchLocked(VectorQuery query, int v, float[] vector)
+    {
+        var count = _ids.Count;
+        var k = Math.Min(query.Limit, Math.Max(count, 1));
+        var threshold = query.ScoreThreshold ?? float.NegativeInfinity;
+        var filter = query.Filter;
+        HashSet<string>? excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
+        var hasConditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0);
+        var segmentCount = (count + SegmentMask) >> SegmentShift;
+
+        TopK top;
+        if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
+        {
+            top = new TopK(k);
+            var gate = new Lock();
+            Parallel.For(
+                0,
+                segmentCount,
+                () => new TopK(k),
+                (s, _, local) =>
+                {
+                    ScanSegment(v, s, count, vector, threshold, excluded, hasConditions ? filter : null, local);
+                    return local;
+                },
+                local =>
+                {
+                    lock (gate)
+                    {
+                        local.MergeInto(top);
+                    }
+                });
+        }
+        else
+        {
+            top = new TopK(k);
+            for (var s = 0; s < segmentCount; s++)
+            {
+                ScanSegment(v, s, count, vector, threshold, excluded, hasConditions ? filter : null, top);
+            }
+        }
+
+        var ranked = top.ToSortedArray();
+        var result = new List<ScoredPoint>(ranked.Length);
+        foreach (var (score, row) in ranked)
+        {
+            result.Add(new ScoredPoint(_ids[row], score, query.WithVectors ? VectorsOf(row) : null, query.WithPayload ? PayloadOf(row) : null));
+        }
+
+        return result;
+    }
+
+    private void ScanSegment(int v, int segment, int count, ReadOnlySpan<float> query, float threshold, HashSet<string>? excluded, VectorFilter? conditions, TopK top)
+    {
+        var dim = _dims[v];
+        var data = _segments[v][segment];
+        var firstRow = segment << SegmentShift;
+        var rows = Math.Min(SegmentSize, count - firstRow);
+        for (var j = 0; j < rows; j++)
+        {
+            var score = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(data, j * dim, dim));
+
+            // Score first, filter only the candidates that would enter the heap: payload checks are
+            // far dearer than a dot product, and most rows lose on score alone.
+            if (score < threshold || !top.WouldAccept(score))
+            {
+                continue;
+            }
+
+            var row = firstRow + j;
+            if (excluded is not null && excluded.Contains(_ids[row]))
+            {
+                continue;
+            }
+
+            if (conditions is not null && !PayloadFilter.Matches(_payloads[row], conditions))
+            {
+                continue;
+            }
+
+            top.Add(score, row);
+        }
+    }
+
+    private Dictionary<string, float[]> VectorsOf(int row)
+    {
+        var vectors = new Dictionary<string, float[]>(_names.Length, StringComparer.Ordinal);
+        for (var v = 0; v < _names.Length; v++)
+        {
+            vectors[_names[v]] = RowSpan(v, row).ToArray();
+        }
+
+        return vectors;
+    }
+
+    private JsonObject? PayloadOf(int row) =>
+        _payloads[row] is { } element ? JsonObject.Create(element) : null;
+
+    private Span<float> RowSpan(int v, int row) =>
+        _segments[v][row >> SegmentShift].AsSpan((row & SegmentMask) * _dims[v], _dims[v]);
+
+    private void EnsureRowCapacity(int row)
+    {
+        var segment = row >> SegmentShift;
+        var rowsNeeded = (row & SegmentMask) + 1;
+        for (var v = 0; v < _names.Length; v++)
+        {
+            var segments = _segments[v];
+            if (segments.Count <= segment)
+            {
+                segments.Add(new float[Math.Min(SegmentSize, 64) * _dims[v]]);
+            }
+
+            // The newest segment starts small and doubles up to full size, so a small collection of
+            // wide vectors does not pin a whole 16k-row segment.
+            var data = segments[segment];
+            if (data.Length < rowsNeeded * _dims[v])
+            {
+                var rows = Math.Min(SegmentSize, Math.Max(rowsNeeded, 2 * (data.Length / _dims[v])));
+                Array.Resize(ref data, rows * _dims[v]);
+                segments[segment] = data;
+            }
+        }
+    }
+
+    private static float[] Normalized(float[] source)
+    {
+        var result = (float[])source.Clone();
+        var norm = TensorPrimitives.Norm(source);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(result, norm, result);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using StreamRec.Ports;
+
+namespace StreamRec.VectorStore.Embedded.Internal;
+
+/// <summary>
+/// The durable copy of every collection. Each point is one row: its vectors concatenated in the
+/// collection's name order as little-endian floats, its payload as JSON text. WAL mode lets a commit
+/// be one sequential append; a point row is written in the same transaction as its batch, so a batch
+/// is on disk entirely or not at all.
+/// </summary>
+internal sealed class SqlitePersistence : IDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    public SqlitePersistence(string path, bool synchronousFull)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        // No pooling: disposing the store must really close the file (tests reopen it in-process).
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute(synchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS points (
+                collection TEXT NOT NULL,
+                id TEXT NOT NULL,
+                vectors BLOB NOT NULL,
+                payload TEXT,
+                PRIMARY KEY (collection, id)) WITHOUT ROWID;
+            """);
+    }
+
+    public List<CollectionSpec> LoadCollections()
+    {
+        var specs = new List<CollectionSpec>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT name, spec FROM collections ORDER BY name";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            specs.Add(ParseSpec(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return specs;
+    }
+
+    public void LoadPoints(CollectionIndex index)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, vectors, payload FROM points WHERE collection = $c";
+        command.Parameters.AddWithValue("$c", index.Spec.Name);
+        using var reader = command.ExecuteReader();
+        var expectedBytes = index.TotalDimension * sizeof(float);
+        var batch = new List<PreparedPoint>(1024);
+        while (reader.Read())
+        {
+            var id = reader.GetString(0);
+            var blob = (byte[])reader.GetValue(1);
+            if (blob.Length != expectedBytes)
+            {
+                throw new VectorStoreException($"stored point '{id}' of collection '{index.Spec.Name}' has {blob.Length} vector bytes, expected {expectedBytes}");
+            }
+
+            JsonElement? payload = null;
+            if (!reader.IsDBNull(2))
+            {
+                using var document = JsonDocument.Parse(reader.GetString(2));
+                payload = document.RootElement.Clone();
+            }
+
+            batch.Add(index.FromStored(id, MemoryMarshal.Cast<byte, float>(blob), payload));
+            if (batch.Count == batch.Capacity)
+            {
+                index.Apply(batch);
+                batch.Clear();
+            }
+        }
+
+        index.Apply(batch);
+    }
+
+    public void SaveCollection(CollectionSpec spec)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO collections (name, spec) VALUES ($n, $s)";
+        command.Parameters.AddWithValue("$n", spec.Name);
+        command.Parameters.AddWithValue("$s", FormatSpec(spec));
+        command.ExecuteNonQuery();
+    }
+
+    public void Upsert(string collection, IReadOnlyList<PreparedPoint> points)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO points (collection, id, vectors, payload) VALUES ($c, $i, $v, $p)";
+        var c = command.Parameters.Add("$c", SqliteType.Text);
+        var i = command.Parameters.Add("$i", SqliteType.Text);
+        var v = command.Parameters.Add("$v", SqliteType.Blob);
+        var p = command.Parameters.Add("$p", SqliteType.Text);
+        c.Value = collection;
+        foreach (var point in points)
+        {
+            i.Value = point.Id;
+            v.Value = Concatenate(point.Vectors);
+            p.Value = point.Payload is { } payload ? payload.GetRawText() : DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public void Delete(string collection, IReadOnlyList<string> ids)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "DELETE FROM points WHERE collection = $c AND id = $i";
+        command.Parameters.AddWithValue("$c", collection);
+        var i = command.Parameters.Add("$i", SqliteType.Text);
+        foreach (var id in ids)
+        {
+            i.Value = id;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private static byte[] Concatenate(float[][] vectors)
+    {
+        var bytes = new byte[vectors.Sum(v => v.Length) * sizeof(float)];
+        var offset = 0;
+        foreach (var vector in vectors)
+        {
+            var source = MemoryMarshal.AsBytes(vector.AsSpan());
+            source.CopyTo(bytes.AsSpan(offset));
+            offset += source.Length;
+        }
+
+        return bytes;
+    }
+
+    private static string FormatSpec(CollectionSpec spec)
+    {
+        var vectors = new JsonObject();
+        foreach (var (name, dim) in spec.Vectors)
+        {
+            vectors[name] = dim;
+        }
+
+        var indexed = new JsonObject();
+        foreach (var (field, type) in spec.IndexedFields ?? new Dictionary<string, PayloadFieldType>())
+        {
+            indexed[field] = type.ToString();
+        }
+
+        return new JsonObject { ["vectors"] = vectors, ["distance"] = spec.Distance.ToString(), ["indexed"] = indexed }.ToJsonString();
+    }
+
+    private static CollectionSpec ParseSpec(string name, string json)
+    {
+        var root = JsonNode.Parse(json)!.AsObject();
+        var vectors = root["vectors"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<int>());
+        var indexed = root["indexed"]?.AsObject().ToDictionary(p => p.Key, p => Enum.Parse<PayloadFieldType>(p.Value!.GetValue<string>()));
+        return new CollectionSpec(name, vectors, Enum.Parse<Distance>(root["distance"]!.GetValue<string>()), indexed);
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
