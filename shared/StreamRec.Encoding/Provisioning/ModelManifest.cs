@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace StreamRec.Encoding.Provisioning;
+
+/// <summary>
+/// <c>model.json</c>, written next to every fetched or synthesized model: where it came from, how to pool it, and the
+/// size and SHA-256 of each file as verified (or, where no public checksum was pinned, as computed) at download.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "model.json";
+
+    public required string Name { get; init; }
+    public string? Source { get; init; }
+    public string? Revision { get; init; }
+    public PoolingMode Pooling { get; init; } = PoolingMode.Mean;
+    public bool Synthetic { get; init; }
+    public bool SemanticallyTrained { get; init; } = true;
+    public ulong? Seed { get; init; }
+    public string? Architecture { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public IReadOnlyList<ManifestFile> Files { get; init; } = [];
+
+    public static ModelManifest? TryRead(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ManifestJsonContext.Default.ModelManifest);
+        }
+        catch (JsonException ex)
+        {
+            throw new EncodingException($"{path} is not a valid model manifest: {ex.Message}", ex);
+        }
+    }
+
+    public void Write(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, ManifestJsonContext.Default.ModelManifest));
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <param name="Sha256Source">"pinned" when checked against a published checksum, "computed" when recorded at download.</param>
+public sealed record ManifestFile(string Path, long Bytes, string Sha256, string Sha256Source);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ModelManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -1,0 +1,221 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamRec.Encoding.Synthesis;
+
+namespace StreamRec.Encoding.Provisioning;
+
+/// <summary>
+/// Decides which model the encoder loads: the configured one, else one already in the models directory, else the
+/// MiniLM-shaped model it synthesizes there. The vocabulary comes from next to the model or from the shared models
+/// folder; without one nothing can be tokenized, and the error says how to get one.
+/// </summary>
+public sealed class ModelProvisioner
+{
+    public const string SharedVocabFolder = "bert-base-uncased-vocab";
+
+    private static readonly string[] ModelFileCandidates = ["model.onnx", Path.Combine("onnx", "model.onnx")];
+
+    private readonly EncoderOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+
+    public ModelProvisioner(IOptions<EncoderOptions> options, ILogger<ModelProvisioner>? logger = null, TimeProvider? timeProvider = null)
+        : this(options.Value, logger, timeProvider)
+    {
+    }
+
+    public ModelProvisioner(EncoderOptions options, ILogger<ModelProvisioner>? logger = null, TimeProvider? timeProvider = null)
+    {
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    public string ModelsDirectory => Path.GetFullPath(_options.ModelsDirectory);
+
+    /// <summary>Finds (or synthesizes) the model and its vocabulary.</summary>
+    public ResolvedModel Resolve()
+    {
+        lock (_gate)
+        {
+            var resolved = string.IsNullOrWhiteSpace(_options.ModelPath) ? ResolveDefault() : ResolveConfigured(_options.ModelPath);
+            EncoderLog.ModelResolved(_logger, resolved.Name ?? Path.GetFileName(resolved.ModelPath), resolved.ModelPath, resolved.VocabPath);
+            return resolved;
+        }
+    }
+
+    /// <summary>A model at <paramref name="path"/> (ONNX file or folder), with the vocabulary next to it or shared.</summary>
+    public ResolvedModel ResolveConfigured(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var modelFile = Directory.Exists(full) ? FindModelFile(full) : full;
+        if (modelFile is null || !File.Exists(modelFile))
+        {
+            throw new EncodingException(
+                $"No ONNX model at {full} (looked for the file itself, or model.onnx / onnx/model.onnx inside the folder). " +
+                "Check StreamRec:Encoder:ModelPath, or leave it empty to use the default model.");
+        }
+
+        var root = ModelRoot(modelFile);
+        var manifest = ModelManifest.TryRead(root);
+        var (vocab, config) = FindVocabulary(root, Path.GetDirectoryName(modelFile)!);
+        return new ResolvedModel(modelFile, vocab, config, manifest?.Name, manifest?.Pooling, manifest?.Synthetic ?? false);
+    }
+
+    /// <summary>Models present in the models directory: folder name to model file.</summary>
+    public IReadOnlyList<(string Name, string ModelFile, ModelManifest? Manifest)> ListPresent()
+    {
+        var dir = ModelsDirectory;
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        var found = new List<(string, string, ModelManifest?)>();
+        foreach (var sub in Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
+        {
+            var file = FindModelFile(sub);
+            if (file is not null)
+            {
+                found.Add((Path.GetFileName(sub), file, SafeManifest(sub)));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The shared vocabulary folder (bert-base-uncased-vocab), or null when it is not there.</summary>
+    public string? SharedVocabDirectory()
+    {
+        if (string.IsNullOrWhiteSpace(_options.SharedModelsPath))
+        {
+            return null;
+        }
+
+        var dir = Path.Combine(Path.GetFullPath(_options.SharedModelsPath), SharedVocabFolder);
+        return File.Exists(Path.Combine(dir, "vocab.txt")) ? dir : null;
+    }
+
+    private ResolvedModel ResolveDefault()
+    {
+        var present = ListPresent();
+        // Catalog models first (real weights beat synthetic ones), in catalog order, then the synthetic default, then the rest.
+        var preferred = ModelCatalog.Models.Select(m => m.Name).Append(ModelSynthesizer.DefaultModelName).ToList();
+        var pick = present
+            .OrderBy(p => preferred.FindIndex(n => string.Equals(n, p.Name, StringComparison.OrdinalIgnoreCase)) is var i && i >= 0 ? i : int.MaxValue)
+            .Select(p => (ResolvedModel?)ResolveConfigured(p.ModelFile))
+            .FirstOrDefault();
+        return pick ?? Synthesize();
+    }
+
+    private ResolvedModel Synthesize()
+    {
+        var dir = Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName);
+        // Fail before spending seconds on weights if nothing could tokenize for the model afterwards.
+        var (vocab, config) = FindVocabulary(dir, dir);
+        Directory.CreateDirectory(dir);
+        CopyIfMissing(vocab, Path.Combine(dir, "vocab.txt"));
+        if (config is not null)
+        {
+            CopyIfMissing(config, Path.Combine(dir, "tokenizer_config.json"));
+        }
+
+        var result = ModelSynthesizer.Write(Path.Combine(dir, "model.onnx"));
+        new ModelManifest
+        {
+            Name = ModelSynthesizer.DefaultModelName,
+            Source = "synthesized by StreamRec (no network)",
+            Pooling = PoolingMode.Mean,
+            Synthetic = true,
+            SemanticallyTrained = false,
+            Seed = result.Seed,
+            Architecture = result.Architecture.ToString(),
+            CreatedAt = _time.GetUtcNow(),
+            Files = [new ManifestFile("model.onnx", result.Bytes, result.Sha256, "computed")],
+        }.Write(dir);
+        EncoderLog.ModelSynthesized(_logger, ModelsDirectory, ModelSynthesizer.DefaultModelName, result.Path, result.Seed);
+        return new ResolvedModel(result.Path, Path.Combine(dir, "vocab.txt"),
+            config is null ? null : Path.Combine(dir, "tokenizer_config.json"), ModelSynthesizer.DefaultModelName, PoolingMode.Mean, Synthesized: true);
+    }
+
+    private (string Vocab, string? TokenizerConfig) FindVocabulary(string modelRoot, string modelFolder)
+    {
+        if (!string.IsNullOrWhiteSpace(_options.VocabPath))
+        {
+            var configured = Path.GetFullPath(_options.VocabPath);
+            if (!File.Exists(configured))
+            {
+                throw new EncodingException($"StreamRec:Encoder:VocabPath points to {configured}, which does not exist.");
+            }
+
+            return (configured, ExistingOrNull(Path.Combine(Path.GetDirectoryName(configured)!, "tokenizer_config.json")));
+        }
+
+        var searched = new List<string>();
+        foreach (var dir in new[] { modelRoot, modelFolder, SharedVocabDirectory() ?? "" }.Where(d => d.Length > 0).Distinct())
+        {
+            var vocab = Path.Combine(dir, "vocab.txt");
+            searched.Add(vocab);
+            if (File.Exists(vocab))
+            {
+                return (vocab, ExistingOrNull(Path.Combine(dir, "tokenizer_config.json")));
+            }
+        }
+
+        var shared = string.IsNullOrWhiteSpace(_options.SharedModelsPath)
+            ? $"(SharedModelsPath is empty: {EncoderOptions.SharedModelsEnvironmentVariable} unset and no ../shared/models or ../../shared/models found)"
+            : Path.Combine(_options.SharedModelsPath, SharedVocabFolder, "vocab.txt");
+        throw new EncodingException(
+            $"No WordPiece vocabulary (vocab.txt) found. Looked at: {string.Join(", ", searched)}; shared: {shared}. " +
+            $"Run 'streamrec model fetch all-MiniLM-L6-v2' on a machine with internet, or set {EncoderOptions.SharedModelsEnvironmentVariable} " +
+            $"to a folder holding {SharedVocabFolder}/vocab.txt.");
+    }
+
+    internal static string? FindModelFile(string directory)
+    {
+        foreach (var candidate in ModelFileCandidates)
+        {
+            var path = Path.Combine(directory, candidate);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        var onnx = Directory.GetFiles(directory, "*.onnx");
+        return onnx.Length == 1 ? onnx[0] : null;
+    }
+
+    /// <summary>The model's own folder: the one holding model.json / vocab.txt (the parent of an <c>onnx/</c> folder).</summary>
+    private static string ModelRoot(string modelFile)
+    {
+        var folder = Path.GetDirectoryName(modelFile)!;
+        return string.Equals(Path.GetFileName(folder), "onnx", StringComparison.OrdinalIgnoreCase)
+            ? Path.GetDirectoryName(folder)!
+            : folder;
+    }
+
+    private static ModelManifest? SafeManifest(string dir)
+    {
+        try
+        {
+            return ModelManifest.TryRead(dir);
+        }
+        catch (EncodingException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ExistingOrNull(string path) => File.Exists(path) ? path : null;
+
+    private static void CopyIfMissing(string from, string to)
+    {
+        if (!File.Exists(to) && !string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal))
+        {
+            File.Copy(from, to, overwrite: true);
+        }
+    }
+}
