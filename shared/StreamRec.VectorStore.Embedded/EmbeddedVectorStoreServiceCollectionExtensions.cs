@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamRec.Ports;
@@ -16,12 +17,13 @@ public static class EmbeddedVectorStoreServiceCollectionExtensions
             .BindConfiguration(EmbeddedVectorStoreOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new EmbeddedVectorStore(
             sp.GetRequiredService<IOptions<EmbeddedVectorStoreOptions>>().Value,
             sp.GetService<ILogger<EmbeddedVectorStore>>()));
         services.AddSingleton<IVectorStore>(sp => new InstrumentedVectorStore(
             sp.GetRequiredService<EmbeddedVectorStore>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }
