@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamRec.Kafka.Configuration;
+
+/// <summary>How StreamRec talks to Kafka. Bound from <see cref="SectionName"/>, e.g. the environment
+/// variable <c>StreamRec__Kafka__BootstrapServers</c>.</summary>
+public sealed class KafkaOptions
+{
+    public const string SectionName = "StreamRec:Kafka";
+
+    /// <summary>Comma-separated host:port list. Default <c>127.0.0.1:9092</c>; <c>streamrec broker</c> prints the dev broker's.</summary>
+    [Required]
+    [MinLength(1)]
+    public string BootstrapServers { get; set; } = "127.0.0.1:9092";
+
+    /// <summary>librdkafka properties passed verbatim to every producer, consumer and admin client,
+    /// after StreamRec's own settings so they can override them: SASL/TLS (<c>security.protocol</c>,
+    /// <c>sasl.mechanism</c>, <c>sasl.username</c>, <c>sasl.password</c>, <c>ssl.ca.location</c>) and any tuning.
+    /// Default empty. Values of keys containing password, secret or key are masked in logs.</summary>
+    public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Prefix of consumer group ids: group = <c>{GroupIdPrefix}.{group}</c>. Default <c>streamrec</c>.</summary>
+    [Required]
+    [MinLength(1)]
+    public string GroupIdPrefix { get; set; } = "streamrec";
+
+    /// <summary>Most messages handed to a handler at once. Default 256.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>How long a batch waits to fill once its first message arrived. Default 20 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Messages buffered per consumer between the poll thread and the handler; when full the
+    /// consumer pauses its partitions until it drains to half. Default 2048.</summary>
+    [Range(1, 1_000_000)]
+    public int ChannelCapacity { get; set; } = 2048;
+
+    /// <summary>Largest message value (bytes) a handler is given; larger ones go to the DLQ as too large. Default 1 MiB (1048576).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Consumer group session timeout (<c>session.timeout.ms</c>). Default 45 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Consumer <c>max.poll.interval.ms</c>. The poll thread never stops polling, so only a stuck
+    /// poll thread trips it. Default 300 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Budget for a graceful stop: drain in-flight work, commit, leave the group, flush producers. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First back-off after a transient handler failure; it doubles per consecutive failure, with jitter. Default 200 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan TransientRetryMinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cap of the transient back-off. Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan TransientRetryMaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often consumer lag is refreshed from cached watermarks. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan LagRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Producer <c>linger.ms</c>: how long the producer waits to fill a batch. Default 5 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Where a consumer group without committed offsets starts. Default <c>Earliest</c>, so
+    /// events produced before a service's first start are not skipped.</summary>
+    public Confluent.Kafka.AutoOffsetReset AutoOffsetReset { get; set; } = Confluent.Kafka.AutoOffsetReset.Earliest;
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamRec.Kafka.Configuration;
+using StreamRec.Kafka.Consuming;
+using StreamRec.Kafka.Producing;
+
+namespace StreamRec.Kafka.DependencyInjection;
+
+public static class KafkaServiceCollectionExtensions
+{
+    /// <summary>Binds and validates <see cref="KafkaOptions"/> (section <c>StreamRec:Kafka</c>) and registers
+    /// the process-wide <see cref="KafkaProducer"/> and <see cref="DeadLetterPublisher"/>.</summary>
+    public static IServiceCollection AddStreamRecKafka(this IServiceCollection services)
+    {
+        services.AddOptions<KafkaOptions>()
+            .BindConfiguration(KafkaOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.TransientRetryMinBackoff <= o.TransientRetryMaxBackoff, "TransientRetryMinBackoff must not exceed TransientRetryMaxBackoff")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<KafkaProducer>();
+        services.TryAddSingleton<DeadLetterPublisher>();
+        return services;
+    }
+
+    /// <summary>Adds a consumer group member running <typeparamref name="THandler"/> (a singleton) as a hosted
+    /// service. The <see cref="KafkaConsumerService"/> is also registered keyed by <paramref name="groupId"/>
+    /// for readiness checks.</summary>
+    public static IServiceCollection AddStreamRecConsumer<THandler>(this IServiceCollection services, string serviceName, string groupId, params string[] topics)
+        where THandler : class, IBatchHandler
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        if (topics.Length == 0)
+        {
+            throw new ArgumentException("a consumer needs at least one topic", nameof(topics));
+        }
+
+        services.AddStreamRecKafka();
+        services.TryAddSingleton<THandler>();
+        services.AddKeyedSingleton(groupId, (sp, _) => new KafkaConsumerService(
+            new ConsumerRegistration(serviceName, groupId, topics, sp.GetRequiredService<THandler>()),
+            sp.GetRequiredService<IOptions<KafkaOptions>>(),
+            sp.GetRequiredService<DeadLetterPublisher>(),
+            sp.GetRequiredService<ILogger<KafkaConsumerService>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<KafkaConsumerService>(groupId));
+        return services;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using StreamRec.Contracts;
+using StreamRec.Kafka.Consuming;
+using StreamRec.Observability;
+
+namespace StreamRec.Kafka.Producing;
+
+/// <summary>
+/// Sends messages that can never succeed to the dead-letter topic, so one bad event never blocks a
+/// partition. The original key and value bytes are kept untouched (the message can be fixed and
+/// replayed); why and where it came from travel in headers.
+/// </summary>
+public sealed class DeadLetterPublisher
+{
+    /// <summary>The dead-letter topic.</summary>
+    public const string Topic = Topics.DeadLetter;
+
+    /// <summary>Header names written on every dead letter.</summary>
+    public static class Headers
+    {
+        public const string Error = "error";
+        public const string ErrorKind = "error-kind";
+        public const string SourceTopic = "source-topic";
+        public const string SourcePartition = "source-partition";
+        public const string SourceOffset = "source-offset";
+        public const string Service = "service";
+    }
+
+    /// <summary>Values of the <c>error-kind</c> header.</summary>
+    public static class Kinds
+    {
+        /// <summary>The handler threw a non-transient exception for this message alone.</summary>
+        public const string HandlerError = "handler_error";
+
+        /// <summary>The handler returned it as poison (bad JSON, schema violation, ...).</summary>
+        public const string Rejected = "rejected";
+
+        /// <summary>Larger than <c>MaxMessageBytes</c>; the handler never saw it.</summary>
+        public const string TooLarge = "too_large";
+    }
+
+    private static readonly HashSet<string> OwnHeaders =
+        [Headers.Error, Headers.ErrorKind, Headers.SourceTopic, Headers.SourcePartition, Headers.SourceOffset, Headers.Service];
+
+    private readonly KafkaProducer _producer;
+    private readonly ILogger<DeadLetterPublisher> _logger;
+
+    public DeadLetterPublisher(KafkaProducer producer, ILogger<DeadLetterPublisher> logger)
+    {
+        _producer = producer;
+        _logger = logger;
+    }
+
+    /// <summary>Produces <paramref name="message"/> to <see cref="Topic"/> and waits for the ack. The original
+    /// headers are kept, except ones named like the dead-letter headers, which are replaced.</summary>
+    public async Task PublishAsync(ConsumedMessage message, string reason, string errorKind, string service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var headers = new List<KeyValuePair<string, byte[]>>(message.Headers.Count + 6);
+        headers.AddRange(message.Headers.Where(h => !OwnHeaders.Contains(h.Key)));
+        headers.Add(Header(Headers.Error, reason));
+        headers.Add(Header(Headers.ErrorKind, errorKind));
+        headers.Add(Header(Headers.SourceTopic, message.Topic));
+        headers.Add(Header(Headers.SourcePartition, message.Partition.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(Header(Headers.SourceOffset, message.Offset.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(Header(Headers.Service, service));
+
+        var key = message.RawKey ?? (message.Key is null ? null : Encoding.UTF8.GetBytes(message.Key));
+        await _producer.ProduceAsync(Topic, key, message.Value, headers, cancellationToken).ConfigureAwait(false);
+
+        StreamRecMetrics.DeadLetters.WithLabels(message.Topic).Inc();
+        StreamRecMetrics.EventsProcessed.WithLabels(message.Topic, StreamRecMetrics.Outcomes.DeadLettered).Inc();
+        Log.DeadLettered(_logger, message.Topic, message.Partition, message.Offset, errorKind, service, reason);
+    }
+
+    private static KeyValuePair<string, byte[]> Header(string name, string value) => KeyValuePair.Create(name, Encoding.UTF8.GetBytes(value));
+}
