@@ -15,8 +15,35 @@ public sealed class TinyModelFixture : IDisposable
     {
         Directory.CreateDirectory(Root);
         Model = ModelSynthesizer.Write(Path.Combine(Root, "tiny", "model.onnx"), Tiny, seed: 7, modelName: "tiny-test");
-        VocabDirectory = new ModelProvisioner(new EncoderOptions()).SharedVocabDirectory();
+        SharedModelsPath = FindSharedModels();
+        VocabDirectory = new ModelProvisioner(new EncoderOptions { SharedModelsPath = SharedModelsPath }).SharedVocabDirectory();
     }
+
+    /// <summary>
+    /// The production rule (env var, else ../shared/models from the current directory), applied from the repository
+    /// root as well: test runners start in bin/, not where the service would run.
+    /// </summary>
+    public static string FindSharedModels()
+    {
+        var fromDefault = EncoderOptions.DefaultSharedModelsPath();
+        if (fromDefault.Length > 0)
+        {
+            return fromDefault;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "StreamRec.sln")))
+            {
+                var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "models"));
+                return Directory.Exists(candidate) ? candidate : "";
+            }
+        }
+
+        return "";
+    }
+
+    public string SharedModelsPath { get; }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "streamrec-encoding-tests-" + Guid.NewGuid().ToString("N"));
 

@@ -6,11 +6,14 @@ namespace StreamRec.Encoding.Tokenization;
 
 /// <summary>
 /// BERT WordPiece tokenization for the encoder: [CLS] tokens [SEP], truncated to a maximum that keeps both special
-/// tokens. Wraps Microsoft.ML.Tokenizers' BertTokenizer, which does the basic tokenization (cleaning control
-/// characters, splitting punctuation, lower-casing and stripping accents for uncased vocabularies).
+/// tokens. <see cref="BasicTokenizer"/> cleans, lower-cases, strips accents and splits punctuation the way the
+/// reference implementation does; Microsoft.ML.Tokenizers' BertTokenizer then does the WordPiece step.
 /// </summary>
 public sealed class BertTextTokenizer
 {
+    // WordPiece gives up on words longer than 100 characters ([UNK]), so no word yields more pieces than this.
+    private const int MaxWordPieces = 100;
+
     private readonly BertTokenizer _tokenizer;
 
     private BertTextTokenizer(BertTokenizer tokenizer, bool lowerCase)
@@ -38,11 +41,12 @@ public sealed class BertTextTokenizer
         var lowerCase = ReadLowerCase(tokenizerConfigPath);
         var tokenizer = BertTokenizer.Create(vocabPath, new BertOptions
         {
-            LowerCaseBeforeTokenization = lowerCase,
-            // Uncased BERT strips accents whenever it lower-cases (strip_accents = null follows do_lower_case).
-            RemoveNonSpacingMarks = lowerCase,
-            ApplyBasicTokenization = true,
-            // Text from users must never be read as control tokens: a review saying "[SEP]" is just text.
+            // Done by BasicTokenizer, which (unlike the library's, without ICU) strips accents and keeps symbols.
+            LowerCaseBeforeTokenization = false,
+            RemoveNonSpacingMarks = false,
+            ApplyBasicTokenization = false,
+            // Text from users must never be read as control tokens: a review saying "[SEP]" is just text (and
+            // BasicTokenizer has already split its brackets off).
             SplitOnSpecialTokens = false,
         });
         return new BertTextTokenizer(tokenizer, lowerCase);
@@ -64,13 +68,16 @@ public sealed class BertTextTokenizer
     public int[] Encode(string text, int maxTokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 2);
-        var clean = Sanitize(text);
-        IReadOnlyList<int> body = clean.Length == 0
+        var words = BasicTokenizer.Normalize(Sanitize(text), LowerCase);
+        // The library stops at a whole word, while BERT truncates inside one; asking for one longest word
+        // (at most MaxWordPieces pieces) more and cutting here gives BERT's result without tokenizing all of a huge text.
+        IReadOnlyList<int> body = string.IsNullOrWhiteSpace(words)
             ? []
-            : _tokenizer.EncodeToIds(clean, maxTokens - 2, addSpecialTokens: false, out _, out _);
-        var ids = new int[body.Count + 2];
+            : _tokenizer.EncodeToIds(words, maxTokens - 2 + MaxWordPieces, addSpecialTokens: false, out _, out _);
+        var count = Math.Min(body.Count, maxTokens - 2);
+        var ids = new int[count + 2];
         ids[0] = ClsId;
-        for (var i = 0; i < body.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             ids[i + 1] = body[i];
         }
@@ -81,7 +88,7 @@ public sealed class BertTextTokenizer
 
     /// <summary>Word pieces of <paramref name="text"/> without special tokens (for diagnostics and tests).</summary>
     public IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) =>
-        _tokenizer.EncodeToIds(Sanitize(text), addSpecialTokens: false);
+        _tokenizer.EncodeToIds(BasicTokenizer.Normalize(Sanitize(text), LowerCase), addSpecialTokens: false);
 
     /// <summary>
     /// Replaces lone UTF-16 surrogates with U+FFFD: they are not text, and a broken client must not be able to make the
