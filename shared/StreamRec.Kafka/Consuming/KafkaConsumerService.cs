@@ -43,6 +43,7 @@ public sealed class KafkaConsumerService : BackgroundService
     private volatile bool _transientPaused;
     private volatile bool _stopPolling;
     private volatile TopicPartition[] _assignment = [];
+    private volatile int _pausedCount;
 
     // Poll-thread state.
     private readonly Queue<Envelope> _overflow = new();
@@ -84,6 +85,9 @@ public sealed class KafkaConsumerService : BackgroundService
 
     /// <summary>Partitions currently assigned to this member.</summary>
     public IReadOnlyCollection<TopicPartition> Assignment => _assignment;
+
+    /// <summary>Partitions currently paused (backpressure or a transient failure backing off).</summary>
+    public int PausedPartitionCount => _pausedCount;
 
     /// <summary>Completes when this member got its first non-empty assignment (readiness, tests).</summary>
     public Task FirstAssignment => _firstAssignment.Task;
@@ -311,6 +315,7 @@ public sealed class KafkaConsumerService : BackgroundService
                 }
 
                 _repause = false;
+                _pausedCount = _paused.Count;
                 Log.Paused(_logger, _group, toPause.Count, _transientPaused ? "transient failure" : "channel full");
             }
         }
@@ -325,6 +330,7 @@ public sealed class KafkaConsumerService : BackgroundService
             }
 
             _paused.Clear();
+            _pausedCount = 0;
             Log.Resumed(_logger, _group, toResume.Count);
         }
     }
@@ -439,6 +445,8 @@ public sealed class KafkaConsumerService : BackgroundService
                 StreamRecMetrics.PartitionsPaused.WithLabels(tp.Topic).Dec();
             }
         }
+
+        _pausedCount = _paused.Count;
 
         _assignment = [.. _assignment.Except(partitions)];
         // A batch backing off from a transient failure re-checks which of its partitions are still ours.

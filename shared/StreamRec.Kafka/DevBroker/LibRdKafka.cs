@@ -38,20 +38,33 @@ internal static partial class LibRdKafka
                 return;
             }
 
-            var path = Resolve() ?? throw new DllNotFoundException(
+            // Let Confluent.Kafka load librdkafka its own way first, then bind to the file it mapped.
+            // (Library.Load(path) is no way round: on Linux it dlopens through "libdl", which glibc
+            // systems without the dev package do not have.)
+            _ = Confluent.Kafka.Library.Version;
+            var path = LoadedByConfluent() ?? Resolve() ?? throw new DllNotFoundException(
                 "librdkafka was not found next to the application (runtimes/<rid>/native). Reference Confluent.Kafka so librdkafka.redist is copied.");
             _handle = NativeLibrary.Load(path);
-            if (!Confluent.Kafka.Library.IsLoaded)
-            {
-                Confluent.Kafka.Library.Load(path);
-            }
-
             NativeLibrary.SetDllImportResolver(typeof(LibRdKafka).Assembly, ResolveImport);
         }
     }
 
     private static nint ResolveImport(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         libraryName == LibraryName ? _handle : 0;
+
+    /// <summary>The librdkafka file mapped into this process, read from /proc/self/maps (Linux only).</summary>
+    private static string? LoadedByConfluent()
+    {
+        const string maps = "/proc/self/maps";
+        if (!OperatingSystem.IsLinux() || !File.Exists(maps))
+        {
+            return null;
+        }
+
+        return File.ReadLines(maps)
+            .Select(line => line.IndexOf('/', StringComparison.Ordinal) is var i and >= 0 ? line[i..] : null)
+            .FirstOrDefault(path => path is not null && Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal) && File.Exists(path));
+    }
 
     private static string? Resolve()
     {
