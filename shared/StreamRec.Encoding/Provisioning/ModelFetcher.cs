@@ -33,10 +33,11 @@ public sealed class ModelFetcher
     /// an offline machine gets a clear error in seconds rather than a hang. The overall timeout stays generous
     /// because the ONNX files are tens of megabytes.
     /// </summary>
-    public static HttpClient CreateHttpClient(EncoderOptions options) =>
+    public static HttpClient CreateHttpClient(EncoderOptions options, bool useProxy = true) =>
         new(new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(options.FetchConnectTimeoutSeconds),
+            UseProxy = useProxy,
             AllowAutoRedirect = true,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
         })
@@ -160,8 +161,11 @@ public sealed class ModelFetcher
         if (!response.IsSuccessStatusCode)
         {
             var status = (int)response.StatusCode;
+            var reason = response.ReasonPhrase;
             response.Dispose();
-            throw new EncodingException($"Fetching {url} failed: HTTP {status}.");
+            throw new EncodingException(
+                $"Fetching {url} failed: HTTP {status} {reason}. If this machine reaches the internet only " +
+                "through a restricted proxy (or not at all), run 'streamrec model fetch' elsewhere and copy the model folder here.");
         }
 
         return response;

@@ -137,7 +137,7 @@ public sealed class ModelProvisioner
         }.Write(dir);
         EncoderLog.ModelSynthesized(_logger, ModelsDirectory, ModelSynthesizer.DefaultModelName, result.Path, result.Seed);
         return new ResolvedModel(result.Path, Path.Combine(dir, "vocab.txt"),
-            config is null ? null : Path.Combine(dir, "tokenizer_config.json"), ModelSynthesizer.DefaultModelName, PoolingMode.Mean, Synthesized: true);
+            config is null ? null : Path.Combine(dir, "tokenizer_config.json"), ModelSynthesizer.DefaultModelName, PoolingMode.Mean, Synthetic: true);
     }
 
     private (string Vocab, string? TokenizerConfig) FindVocabulary(string modelRoot, string modelFolder)
