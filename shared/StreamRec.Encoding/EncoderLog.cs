@@ -14,8 +14,8 @@ internal static partial class EncoderLog
     public static partial void CudaFallback(ILogger logger, int deviceId, string reason);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
-        Message = "No model configured or present in {Directory}: synthesized {Model} at {Path} (seed {Seed}). Its vectors are NOT semantically trained: they reflect shared words, not meaning. Run 'streamrec model fetch all-MiniLM-L6-v2' on a machine with internet for a real model.")]
-    public static partial void ModelSynthesized(ILogger logger, string directory, string model, string path, ulong seed);
+        Message = "Synthesized {Model} at {Path} (seed {Seed}). Its vectors are NOT semantically trained: they reflect shared words, not meaning. Run 'streamrec model fetch all-MiniLM-L6-v2' on a machine with internet for a real model.")]
+    public static partial void ModelSynthesized(ILogger logger, string model, string path, ulong seed);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Using model {Model} at {Path} with vocabulary {Vocab}")]
     public static partial void ModelResolved(ILogger logger, string model, string path, string vocab);

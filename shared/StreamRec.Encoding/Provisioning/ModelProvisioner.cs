@@ -110,22 +110,53 @@ public sealed class ModelProvisioner
         return pick ?? Synthesize();
     }
 
-    private ResolvedModel Synthesize()
+    /// <summary>The synthesized default (MiniLM shape) in the models directory, synthesizing it when missing.</summary>
+    public ResolvedModel EnsureSynthesizedDefault()
     {
-        var dir = Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName);
-        // Fail before spending seconds on weights if nothing could tokenize for the model afterwards.
-        var (vocab, config) = FindVocabulary(dir, dir);
-        Directory.CreateDirectory(dir);
-        CopyIfMissing(vocab, Path.Combine(dir, "vocab.txt"));
-        if (config is not null)
+        lock (_gate)
         {
-            CopyIfMissing(config, Path.Combine(dir, "tokenizer_config.json"));
+            var existing = Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName, "model.onnx");
+            return File.Exists(existing) ? ResolveConfigured(existing) : Synthesize();
+        }
+    }
+
+    /// <summary>
+    /// Writes a synthesized model into <paramref name="directory"/> (default ModelsDirectory/synthetic-minilm-l6) with
+    /// the vocabulary copied next to it and a model.json saying it is synthetic. Without a vocabulary anywhere this
+    /// throws, unless <paramref name="requireVocabulary"/> is false (the model is then written but cannot be used
+    /// until a vocab.txt is put next to it).
+    /// </summary>
+    public ResolvedModel Synthesize(string? directory = null, BertArchitecture? architecture = null, ulong seed = ModelSynthesizer.DefaultSeed, bool requireVocabulary = true)
+    {
+        var dir = Path.GetFullPath(directory ?? Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName));
+        var name = architecture is null || architecture == BertArchitecture.MiniLmL6 ? ModelSynthesizer.DefaultModelName : "synthetic-bert";
+        // Fail before spending seconds on weights if nothing could tokenize for the model afterwards.
+        (string Vocab, string? TokenizerConfig)? vocabulary = null;
+        try
+        {
+            vocabulary = FindVocabulary(dir, dir);
+        }
+        catch (EncodingException) when (!requireVocabulary)
+        {
         }
 
-        var result = ModelSynthesizer.Write(Path.Combine(dir, "model.onnx"));
+        Directory.CreateDirectory(dir);
+        string? vocabPath = null, configPath = null;
+        if (vocabulary is { } found)
+        {
+            vocabPath = Path.Combine(dir, "vocab.txt");
+            CopyIfMissing(found.Vocab, vocabPath);
+            if (found.TokenizerConfig is not null)
+            {
+                configPath = Path.Combine(dir, "tokenizer_config.json");
+                CopyIfMissing(found.TokenizerConfig, configPath);
+            }
+        }
+
+        var result = ModelSynthesizer.Write(Path.Combine(dir, "model.onnx"), architecture, seed, name);
         new ModelManifest
         {
-            Name = ModelSynthesizer.DefaultModelName,
+            Name = name,
             Source = "synthesized by StreamRec (no network)",
             Pooling = PoolingMode.Mean,
             Synthetic = true,
@@ -135,9 +166,8 @@ public sealed class ModelProvisioner
             CreatedAt = _time.GetUtcNow(),
             Files = [new ManifestFile("model.onnx", result.Bytes, result.Sha256, "computed")],
         }.Write(dir);
-        EncoderLog.ModelSynthesized(_logger, ModelsDirectory, ModelSynthesizer.DefaultModelName, result.Path, result.Seed);
-        return new ResolvedModel(result.Path, Path.Combine(dir, "vocab.txt"),
-            config is null ? null : Path.Combine(dir, "tokenizer_config.json"), ModelSynthesizer.DefaultModelName, PoolingMode.Mean, Synthetic: true);
+        EncoderLog.ModelSynthesized(_logger, name, result.Path, result.Seed);
+        return new ResolvedModel(result.Path, vocabPath ?? "", configPath, name, PoolingMode.Mean, Synthetic: true);
     }
 
     private (string Vocab, string? TokenizerConfig) FindVocabulary(string modelRoot, string modelFolder)

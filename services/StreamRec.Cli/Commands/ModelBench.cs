@@ -1,0 +1,246 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using StreamRec.Encoding;
+using StreamRec.Encoding.Provisioning;
+
+namespace StreamRec.Cli.Commands;
+
+/// <summary>
+/// <c>streamrec model bench</c>: encoder throughput against bare <c>InferenceSession.Run</c> on the same session and the
+/// same pre-tokenized, equally padded tensors, so the ratio is exactly what tokenization, batching, pooling and
+/// normalisation cost on top of the model.
+/// </summary>
+internal static class ModelBench
+{
+    private static readonly int[] BatchSizes = [1, 8, 32, 128];
+
+    // A fixed vocabulary of plain words so the texts (and so the token counts) are the same on every run.
+    private static readonly string[] Words =
+        ("the a movie story film about young old man woman city night love war friends family house music dark light " +
+         "journey detective murder mystery comedy drama action space ship planet alien robot future past history king " +
+         "queen battle sea island forest mountain river road car train school teacher student life death dream secret " +
+         "power money crime police lawyer doctor hospital small big strange funny sad happy beautiful dangerous lost " +
+         "found returns escape chase fight together alone home world country village summer winter spring autumn " +
+         "brother sister father mother son daughter wedding party game team sport champion hero villain magic dragon " +
+         "ghost zombie vampire monster island desert ocean storm fire water earth sky star sun moon animal dog cat horse")
+        .Split(' ');
+
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "ONNX file or folder. Default: the synthesized MiniLM-shaped model (synthesized if missing)." };
+        var seconds = new Option<double>("--seconds") { Description = "Measuring time per row (encoder and bare ORT together).", DefaultValueFactory = _ => 4 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => new EncoderOptions().IntraOpThreads };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var modelsDir = ModelCommand.ModelsDirectoryOption();
+        var command = new Command("bench", "Encoder throughput (texts/s) for short and long texts at batch 1, 8, 32, 128, beside bare ONNX Runtime.")
+        {
+            model, seconds, threads, json, modelsDir,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                return await RunAsync(parse.GetValue(model), parse.GetValue(seconds), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(modelsDir)!, ct);
+            }
+            catch (EncodingException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? modelPath, double seconds, int threads, string? jsonPath, string modelsDir, CancellationToken ct)
+    {
+        var maxBatch = BatchSizes.Max();
+        var options = new EncoderOptions { ModelsDirectory = modelsDir, ModelPath = modelPath ?? "", IntraOpThreads = threads, MaxBatchSize = maxBatch };
+        var provisioner = new ModelProvisioner(options, new ModelConsoleLogger<ModelProvisioner>(LogLevel.Warning));
+        var resolved = modelPath is null ? provisioner.EnsureSynthesizedDefault() : provisioner.Resolve();
+        var rows = new List<BenchRow>();
+        using var encoder = new OnnxTextEncoder(resolved, options, new ModelConsoleLogger<OnnxTextEncoder>(LogLevel.Warning));
+        Console.WriteLine($"model {encoder.Info.ModelName} ({resolved.ModelPath}), provider {encoder.Info.ExecutionProvider}, dim {encoder.Dimension}, " +
+                          $"max tokens {options.MaxTokens}, intra-op threads {threads}, {Environment.ProcessorCount} cores, {seconds:F1} s per row");
+        Console.WriteLine();
+        Console.WriteLine($"{"texts",-6} {"batch",5} {"tokens/text",11} {"encoder texts/s",16} {"bare ORT texts/s",17} {"ratio",6}");
+        foreach (var (kind, words) in new[] { ("short", 12), ("long", 120) })
+        {
+            var texts = MakeTexts(words, maxBatch * 4, seed: words);
+            foreach (var batch in BatchSizes)
+            {
+                ct.ThrowIfCancellationRequested();
+                var row = await MeasureAsync(encoder, kind, texts, batch, seconds, ct);
+                rows.Add(row);
+                Console.WriteLine($"{row.Texts,-6} {row.Batch,5} {row.TokensPerText,11:F1} {row.EncoderTextsPerSecond,16:F1} {row.BareOrtTextsPerSecond,17:F1} {row.Ratio,6:F3}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("ratio = encoder / bare ORT on the same padded tensors (1.0 = no overhead; target >= 0.9 at batch 32).");
+        if (!encoder.Info.SemanticallyTrained)
+        {
+            Console.WriteLine("note: synthetic weights with the real architecture: speed is representative, vectors are not semantically trained.");
+        }
+
+        if (jsonPath is not null)
+        {
+            var report = new BenchReport(encoder.Info.ModelName, resolved.ModelPath, encoder.Info.ExecutionProvider, encoder.Dimension,
+                options.MaxTokens, threads, Environment.ProcessorCount, seconds, rows);
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, BenchJsonContext.Default.BenchReport), ct);
+            Console.WriteLine($"wrote {jsonPath}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<BenchRow> MeasureAsync(OnnxTextEncoder encoder, string kind, string[] texts, int batch, double seconds, CancellationToken ct)
+    {
+        // Several different batches, cycled, so neither side benefits from one hot set of inputs.
+        var batches = Enumerable.Range(0, Math.Max(1, Math.Min(8, texts.Length / batch)))
+            .Select(b => texts.Skip(b * batch).Take(batch).ToArray())
+            .ToArray();
+        var tensors = batches.Select(b => BareInputs.Create(encoder, b)).ToArray();
+        try
+        {
+            var tokensPerText = tensors.Average(t => t.RealTokens / (double)t.Rows);
+            var i = 0;
+            var j = 0;
+            Func<int> bare = () => tensors[i++ % tensors.Length].Run(encoder);
+            Func<int> full = () => encoder.EncodeAsync(batches[j++ % batches.Length], ct).GetAwaiter().GetResult().Length;
+
+            // Warm both paths (ONNX Runtime allocates its arena and picks kernels on the first runs).
+            bare();
+            full();
+            double bareTexts = 0, bareSeconds = 0, fullTexts = 0, fullSeconds = 0;
+            // Interleave two rounds so drift (thermal, other load) hits both sides alike.
+            for (var round = 0; round < 2; round++)
+            {
+                var (bt, bs) = Measure(bare, seconds / 4);
+                var (ft, fs) = Measure(full, seconds / 4);
+                bareTexts += bt;
+                bareSeconds += bs;
+                fullTexts += ft;
+                fullSeconds += fs;
+                await Task.Yield();
+            }
+
+            var bareRate = bareTexts / bareSeconds;
+            var fullRate = fullTexts / fullSeconds;
+            return new BenchRow(kind, batch, Math.Round(tokensPerText, 1), Math.Round(fullRate, 1), Math.Round(bareRate, 1), Math.Round(fullRate / bareRate, 3));
+        }
+        finally
+        {
+            foreach (var t in tensors)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    private static (double Texts, double Seconds) Measure(Func<int> step, double seconds)
+    {
+        var texts = 0;
+        var iterations = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed.TotalSeconds < seconds || iterations < 2)
+        {
+            texts += step();
+            iterations++;
+        }
+
+        return (texts, watch.Elapsed.TotalSeconds);
+    }
+
+    private static string[] MakeTexts(int words, int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count)
+            .Select(_ =>
+            {
+                // +-25% words, so a batch has texts of different lengths to pad, as real traffic does.
+                var n = Math.Max(1, words + random.Next(-words / 4, (words / 4) + 1));
+                return string.Join(' ', Enumerable.Range(0, n).Select(_ => Words[random.Next(Words.Length)]));
+            })
+            .ToArray();
+    }
+
+    /// <summary>Pre-tokenized, padded inputs for one batch, padded exactly as the encoder pads them.</summary>
+    private sealed class BareInputs : IDisposable
+    {
+        private readonly OrtValue[] _values;
+        private readonly string[] _names;
+
+        private BareInputs(OrtValue[] values, string[] names, int rows, long realTokens)
+        {
+            _values = values;
+            _names = names;
+            Rows = rows;
+            RealTokens = realTokens;
+        }
+
+        public int Rows { get; }
+
+        public long RealTokens { get; }
+
+        public static BareInputs Create(OnnxTextEncoder encoder, string[] texts)
+        {
+            var tokens = texts.Select(encoder.Tokenize).ToArray();
+            var seq = tokens.Max(t => t.Length);
+            var ids = new long[texts.Length * seq];
+            var mask = new long[texts.Length * seq];
+            for (var r = 0; r < tokens.Length; r++)
+            {
+                for (var c = 0; c < tokens[r].Length; c++)
+                {
+                    ids[(r * seq) + c] = tokens[r][c];
+                    mask[(r * seq) + c] = 1;
+                }
+            }
+
+            long[] shape = [texts.Length, seq];
+            var values = new List<OrtValue>
+            {
+                OrtValue.CreateTensorValueFromMemory(ids, shape),
+                OrtValue.CreateTensorValueFromMemory(mask, shape),
+            };
+            var names = new List<string> { OnnxTextEncoder.InputIds, OnnxTextEncoder.AttentionMask };
+            if (encoder.FeedsTokenTypeIds)
+            {
+                values.Add(OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape));
+                names.Add(OnnxTextEncoder.TokenTypeIds);
+            }
+
+            return new BareInputs([.. values], [.. names], texts.Length, tokens.Sum(t => (long)t.Length));
+        }
+
+        public int Run(OnnxTextEncoder encoder)
+        {
+            using var runOptions = new RunOptions();
+            using var outputs = encoder.Session.Run(runOptions, _names, _values, [encoder.OutputName]);
+            return Rows;
+        }
+
+        public void Dispose()
+        {
+            foreach (var v in _values)
+            {
+                v.Dispose();
+            }
+        }
+    }
+}
+
+internal sealed record BenchRow(string Texts, int Batch, double TokensPerText, double EncoderTextsPerSecond, double BareOrtTextsPerSecond, double Ratio);
+
+internal sealed record BenchReport(
+    string Model, string ModelPath, string Provider, int Dimension, int MaxTokens, int IntraOpThreads, int ProcessorCount, double SecondsPerRow,
+    IReadOnlyList<BenchRow> Rows);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(BenchReport))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext;
