@@ -139,5 +139,8 @@ internal static partial class LibRdKafka
     public static partial int rd_kafka_mock_partition_set_leader(nint mcluster, string topic, int partition, int brokerId);
 
     [LibraryImport(LibraryName)]
+    public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint mcluster, int delayMs);
+
+    [LibraryImport(LibraryName)]
     public static partial int rd_kafka_mock_broker_set_rtt(nint mcluster, int brokerId, int rttMs);
 }

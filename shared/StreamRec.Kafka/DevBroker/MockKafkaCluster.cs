@@ -11,7 +11,9 @@ namespace StreamRec.Kafka.DevBroker;
 /// disposed, there is no security, no durability and no admin CreateTopics API (use
 /// <see cref="CreateTopic"/>), and librdkafka documents the mock API as experimental.
 /// </summary>
-/// <remarks>Broker ids run from 1 to the broker count. Fault injection affects every client of the cluster.</remarks>
+/// <remarks>Broker ids run from 1 to the broker count. Fault injection affects every client of the cluster.
+/// Known limit of its group coordinator: after a member leaves, the group waits session.timeout − 1 s
+/// before it lets the next member in (a real broker rebalances at once).</remarks>
 public sealed class MockKafkaCluster : IDisposable
 {
     private readonly Lock _gate = new();
@@ -117,6 +119,12 @@ public sealed class MockKafkaCluster : IDisposable
     public void SetBrokerRtt(int brokerId, TimeSpan rtt) =>
         Check(LibRdKafka.rd_kafka_mock_broker_set_rtt(Handle, brokerId, checked((int)rtt.TotalMilliseconds)), $"set rtt of broker {brokerId}");
 
+    /// <summary>How long the coordinator waits for more members before the first rebalance of an empty
+    /// group (the broker setting <c>group.initial.rebalance.delay.ms</c>, 3 s by default). Zero makes a
+    /// lone consumer start at once, which tests want.</summary>
+    public void SetGroupInitialRebalanceDelay(TimeSpan delay) =>
+        LibRdKafka.rd_kafka_mock_group_initial_rebalance_delay_ms(Handle, checked((int)delay.TotalMilliseconds));
+
     /// <summary>Stops the brokers; every message and offset they held is gone.</summary>
     public void Dispose()
     {
@@ -166,6 +174,6 @@ public sealed class MockKafkaCluster : IDisposable
     private static string ErrorString(byte[] errstr)
     {
         var end = Array.IndexOf(errstr, (byte)0);
-        return Encoding.UTF8.GetString(errstr, 0, end < 0 ? errstr.Length : end);
+        return System.Text.Encoding.UTF8.GetString(errstr, 0, end < 0 ? errstr.Length : end);
     }
 }

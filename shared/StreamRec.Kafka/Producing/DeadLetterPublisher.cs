@@ -67,7 +67,7 @@ public sealed class DeadLetterPublisher
         headers.Add(Header(Headers.SourceOffset, message.Offset.ToString(CultureInfo.InvariantCulture)));
         headers.Add(Header(Headers.Service, service));
 
-        var key = message.RawKey ?? (message.Key is null ? null : Encoding.UTF8.GetBytes(message.Key));
+        var key = message.RawKey ?? (message.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(message.Key));
         await _producer.ProduceAsync(Topic, key, message.Value, headers, cancellationToken).ConfigureAwait(false);
 
         StreamRecMetrics.DeadLetters.WithLabels(message.Topic).Inc();
@@ -75,5 +75,5 @@ public sealed class DeadLetterPublisher
         Log.DeadLettered(_logger, message.Topic, message.Partition, message.Offset, errorKind, service, reason);
     }
 
-    private static KeyValuePair<string, byte[]> Header(string name, string value) => KeyValuePair.Create(name, Encoding.UTF8.GetBytes(value));
+    private static KeyValuePair<string, byte[]> Header(string name, string value) => KeyValuePair.Create(name, System.Text.Encoding.UTF8.GetBytes(value));
 }

@@ -116,7 +116,7 @@ public sealed class KafkaProducer : IDisposable
         }
     }
 
-    private static byte[]? EncodeKey(string? key) => key is null ? null : Encoding.UTF8.GetBytes(key);
+    private static byte[]? EncodeKey(string? key) => key is null ? null : System.Text.Encoding.UTF8.GetBytes(key);
 
     private static Message<byte[]?, byte[]> ToMessage(byte[]? key, byte[] value, IReadOnlyList<KeyValuePair<string, byte[]>>? headers)
     {

@@ -22,6 +22,7 @@ public sealed class MockClusterFixture : IDisposable
     public MockClusterFixture()
     {
         Cluster = MockKafkaCluster.Start(3);
+        Cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         foreach (var topic in Topics.All)
         {
             Cluster.CreateTopic(topic, 3);
@@ -54,7 +55,7 @@ public sealed class KafkaTestKit(string bootstrapServers) : IDisposable
         {
             BootstrapServers = bootstrapServers,
             MaxBatchWait = TimeSpan.FromMilliseconds(10),
-            SessionTimeout = TimeSpan.FromSeconds(10),
+            SessionTimeout = TimeSpan.FromSeconds(6),
             ShutdownTimeout = TimeSpan.FromSeconds(5),
             TransientRetryMinBackoff = TimeSpan.FromMilliseconds(50),
             TransientRetryMaxBackoff = TimeSpan.FromMilliseconds(500),
@@ -135,7 +136,7 @@ public sealed class KafkaTestKit(string bootstrapServers) : IDisposable
     }
 
     public static string Header(ConsumeResult<byte[]?, byte[]> result, string name) =>
-        result.Message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "<missing>";
+        result.Message.Headers.TryGetLastBytes(name, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : "<missing>";
 }
 
 /// <summary>Polls a condition: integration tests wait for effects, never for fixed times.</summary>

@@ -20,8 +20,8 @@ public static class PlumbingScenarios
         var group = "roundtrip-" + Guid.NewGuid().ToString("N");
         var producer = kit.Producer();
         var messages = Enumerable.Range(0, 30)
-            .Select(i => new OutgoingMessage(topic, $"user-{i % 7}", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"),
-                [KeyValuePair.Create("trace", Encoding.UTF8.GetBytes($"t{i}"))]))
+            .Select(i => new OutgoingMessage(topic, $"user-{i % 7}", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"),
+                [KeyValuePair.Create("trace", System.Text.Encoding.UTF8.GetBytes($"t{i}"))]))
             .ToList();
         await producer.ProduceBatchAsync(messages, ct);
 
@@ -35,16 +35,16 @@ public static class PlumbingScenarios
 
         var handled = handler.Handled.ToList();
         Assert.Equal(30, handled.Count);
-        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{{\"n\":{i}}}").Order(), handled.Select(m => Encoding.UTF8.GetString(m.Value)).Order());
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{{\"n\":{i}}}").Order(), handled.Select(m => System.Text.Encoding.UTF8.GetString(m.Value)).Order());
         // Same key, same partition, in produce order: what per-user state relies on.
         foreach (var byKey in handled.GroupBy(m => m.Key))
         {
             Assert.Single(byKey.Select(m => m.Partition).Distinct());
-            var numbers = byKey.Select(m => int.Parse(Encoding.UTF8.GetString(m.Value)[5..^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var numbers = byKey.Select(m => int.Parse(System.Text.Encoding.UTF8.GetString(m.Value)[5..^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(numbers.Order(), numbers);
         }
 
-        Assert.All(handled, m => Assert.Equal($"t{Encoding.UTF8.GetString(m.Value)[5..^1]}", Encoding.UTF8.GetString(m.Headers.Single(h => h.Key == "trace").Value)));
+        Assert.All(handled, m => Assert.Equal($"t{System.Text.Encoding.UTF8.GetString(m.Value)[5..^1]}", System.Text.Encoding.UTF8.GetString(m.Headers.Single(h => h.Key == "trace").Value)));
 
         // Shutdown committed everything that was handled: the committed offset is each partition's end.
         var committed = kit.Committed(consumer.GroupId, topic, 3);
@@ -62,7 +62,7 @@ public static class PlumbingScenarios
         var producer = kit.Producer();
         for (var i = 0; i < 6; i++)
         {
-            await producer.ProduceAsync(topic, $"k{i}", Encoding.UTF8.GetBytes($"v{i}"), [KeyValuePair.Create("origin", "test"u8.ToArray())], ct);
+            await producer.ProduceAsync(topic, $"k{i}", System.Text.Encoding.UTF8.GetBytes($"v{i}"), [KeyValuePair.Create("origin", "test"u8.ToArray())], ct);
         }
 
         var handler = new RecordingHandler(
@@ -78,8 +78,8 @@ public static class PlumbingScenarios
         var letters = dead.Where(r => KafkaTestKit.Header(r, "source-topic") == topic).OrderBy(r => KafkaTestKit.Header(r, "source-offset")).ToList();
         Assert.Equal(2, letters.Count);
         var thrown = letters[0];
-        Assert.Equal("k2", Encoding.UTF8.GetString(thrown.Message.Key!));
-        Assert.Equal("v2", Encoding.UTF8.GetString(thrown.Message.Value));
+        Assert.Equal("k2", System.Text.Encoding.UTF8.GetString(thrown.Message.Key!));
+        Assert.Equal("v2", System.Text.Encoding.UTF8.GetString(thrown.Message.Value));
         Assert.Equal("cannot handle v2", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.Error));
         Assert.Equal(DeadLetterPublisher.Kinds.HandlerError, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal(topic, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourceTopic));
@@ -89,7 +89,7 @@ public static class PlumbingScenarios
         Assert.Equal("test", KafkaTestKit.Header(thrown, "origin"));
 
         var rejected = letters[1];
-        Assert.Equal("k4", Encoding.UTF8.GetString(rejected.Message.Key!));
+        Assert.Equal("k4", System.Text.Encoding.UTF8.GetString(rejected.Message.Key!));
         Assert.Equal("k4 is rejected", KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.Error));
         Assert.Equal(DeadLetterPublisher.Kinds.Rejected, KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal("4", KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.SourceOffset));
@@ -112,7 +112,14 @@ public static class PlumbingScenarios
             started.TrySetResult();
             await Task.Delay(Timeout.Infinite, token);
         });
-        var first = kit.Consumer(stuck, group, topic, kit.Options(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)));
+        // A short session: the dev broker's coordinator waits session.timeout - 1 s after a member leaves.
+        var options = kit.Options(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+            o.SessionTimeout = TimeSpan.FromSeconds(2);
+            o.Client["heartbeat.interval.ms"] = "500";
+        });
+        var first = kit.Consumer(stuck, group, topic, options);
         await first.StartAsync(ct);
         await started.Task.WaitAsync(Wait, ct);
         await first.StopAsync(ct);
@@ -120,11 +127,11 @@ public static class PlumbingScenarios
         Assert.Equal(Offset.Unset, kit.Committed(first.GroupId, topic, 1).Single().Offset);
 
         var handler = new RecordingHandler();
-        var second = kit.Consumer(handler, group, topic);
+        var second = kit.Consumer(handler, group, topic, options);
         await second.StartAsync(ct);
         Assert.True(await Eventually.TrueAsync(() => !handler.Handled.IsEmpty, Wait, ct), "the message was not redelivered");
         await second.StopAsync(ct);
-        Assert.Equal("first", Encoding.UTF8.GetString(handler.Handled.Single().Value));
+        Assert.Equal("first", System.Text.Encoding.UTF8.GetString(handler.Handled.Single().Value));
     }
 
     public static async Task TransientFailure_PausesRetriesAndStoresNothing_ThenSucceeds(KafkaTestKit kit, TopicFactory newTopic, CancellationToken ct)

@@ -1,0 +1,37 @@
+using System.Text;
+using StreamRec.Contracts;
+using StreamRec.Kafka.Producing;
+using StreamRec.Kafka.Tests.Fixtures;
+
+namespace StreamRec.Kafka.Tests.Consuming;
+
+public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposable
+{
+    private readonly KafkaTestKit _kit = new(fixture.BootstrapServers);
+
+    [Fact]
+    public async Task MessageLargerThanMaxMessageBytes_GoesToTheDlq_WithoutReachingTheHandler()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = fixture.NewTopic("oversized", 1);
+        var options = _kit.Options(o => o.MaxMessageBytes = 100);
+        var producer = _kit.Producer(options);
+        await producer.ProduceAsync(topic, "big", new byte[500], null, ct);
+        await producer.ProduceAsync(topic, "small", "ok"u8.ToArray(), null, ct);
+
+        var handler = new RecordingHandler();
+        var consumer = _kit.Consumer(handler, "oversized-" + Guid.NewGuid().ToString("N"), topic, options);
+        await consumer.StartAsync(ct);
+        var dead = await _kit.ReadAsync(Topics.DeadLetter, r => r.Any(x => KafkaTestKit.Header(x, "source-topic") == topic), TimeSpan.FromSeconds(20), ct);
+        Assert.True(await Eventually.TrueAsync(() => !handler.Handled.IsEmpty, TimeSpan.FromSeconds(20), ct));
+        await consumer.StopAsync(ct);
+
+        var letter = Assert.Single(dead, x => KafkaTestKit.Header(x, "source-topic") == topic);
+        Assert.Equal(DeadLetterPublisher.Kinds.TooLarge, KafkaTestKit.Header(letter, DeadLetterPublisher.Headers.ErrorKind));
+        Assert.Equal(500, letter.Message.Value.Length);
+        Assert.Equal("big", System.Text.Encoding.UTF8.GetString(letter.Message.Key!));
+        Assert.Equal(["small"], handler.Handled.Select(m => m.Key!));
+    }
+
+    public void Dispose() => _kit.Dispose();
+}
