@@ -46,6 +46,25 @@ public sealed class UserProfile
 
     public int Dimension => ShortTerm.Length;
 
+    /// <summary>True after a forget request until the next event: the profile then holds only its offsets.</summary>
+    public bool Forgotten { get; set; }
+
+    /// <summary>
+    /// Erases everything learned about the user (vectors, recent items, counts) for a privacy request. The applied
+    /// offsets stay, and carry no behaviour, so a replay of the user's older events is still skipped instead of
+    /// rebuilding what was erased.
+    /// </summary>
+    public void Forget()
+    {
+        Array.Clear(ShortTerm);
+        Array.Clear(LongTerm);
+        RecentItems.Clear();
+        Clicks = 0;
+        Reviews = 0;
+        ReferenceTime = DateTimeOffset.MinValue;
+        Forgotten = true;
+    }
+
     /// <summary>True once any event with a non-zero weight was applied.</summary>
     public bool HasSignal => Clicks + Reviews > 0 && (VectorMath.Dot(LongTerm, LongTerm) > 0 || VectorMath.Dot(ShortTerm, ShortTerm) > 0);
 

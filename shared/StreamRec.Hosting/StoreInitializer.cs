@@ -1,0 +1,78 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Ports;
+
+namespace StreamRec.Hosting;
+
+/// <summary>
+/// Runs before the consumers: services that encode create (or check) the collections they write; a recommender
+/// alone waits until they exist. A wrong dimension stops the host with the store's message.
+/// </summary>
+public sealed partial class StoreInitializer : IHostedService
+{
+    private readonly IServiceProvider _services;
+    private readonly Roles _roles;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public StoreInitializer(IServiceProvider services, Roles roles)
+    {
+        _services = services;
+        _roles = roles;
+    }
+
+    /// <summary>Completes when the collections are usable.</summary>
+    public Task Ready => _ready.Task;
+
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var logger = _services.GetRequiredService<ILogger<StoreInitializer>>();
+        var store = _services.GetRequiredService<IVectorStore>();
+        if (_roles.HasFlag(Roles.ItemIndexer))
+        {
+            await _services.GetRequiredService<ItemIndexEngine>().EnsureCollectionAsync(cancellationToken);
+        }
+
+        if (_roles.HasFlag(Roles.ProfileUpdater))
+        {
+            var engine = _services.GetRequiredService<ProfileEngine>();
+            await engine.EnsureCollectionAsync(cancellationToken);
+            // The profile-updater reads item vectors: the items collection must exist even before the indexer's first item.
+            await store.EnsureCollectionAsync(Collections.ItemsSpec(engine.Dimension), cancellationToken);
+        }
+
+        if (_roles == Roles.Recommender)
+        {
+            var delay = TimeSpan.FromMilliseconds(200);
+            while (true)
+            {
+                try
+                {
+                    await store.CountAsync(Collections.Items, cancellationToken);
+                    await store.CountAsync(Collections.Users, cancellationToken);
+                    break;
+                }
+                catch (VectorStoreException ex)
+                {
+                    LogWaiting(logger, ex.Message);
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
+            }
+        }
+
+        LogReady(logger, _roles.ToString());
+        _ready.TrySetResult();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Vector store ready for {Roles}")]
+    private static partial void LogReady(ILogger logger, string roles);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Waiting for the items and users collections to exist (the item-indexer and profile-updater create them): {Reason}")]
+    private static partial void LogWaiting(ILogger logger, string reason);
+}

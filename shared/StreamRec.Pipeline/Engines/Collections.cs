@@ -1,0 +1,69 @@
+using StreamRec.Ports;
+
+namespace StreamRec.Pipeline.Engines;
+
+/// <summary>The two vector-store collections and their payload fields.</summary>
+public static class Collections
+{
+    /// <summary>Items: one named vector "text" (cosine), payload <see cref="ItemFields"/>.</summary>
+    public const string Items = "items";
+
+    /// <summary>Users: named vectors "short" and "long" (dot product: the sums are not unit vectors), payload <see cref="UserFields"/>.</summary>
+    public const string Users = "users";
+
+    public const string ItemVector = "text";
+    public const string ShortTermVector = "short";
+    public const string LongTermVector = "long";
+
+    public static CollectionSpec ItemsSpec(int dimension) => new(
+        Items,
+        new Dictionary<string, int> { [ItemVector] = dimension },
+        Distance.Cosine,
+        new Dictionary<string, PayloadFieldType>
+        {
+            [ItemFields.Retired] = PayloadFieldType.Bool,
+            [ItemFields.PublishedAt] = PayloadFieldType.Float,
+            [ItemFields.Tags] = PayloadFieldType.Keyword,
+        });
+
+    public static CollectionSpec UsersSpec(int dimension) => new(
+        Users,
+        new Dictionary<string, int> { [ShortTermVector] = dimension, [LongTermVector] = dimension },
+        Distance.Dot);
+}
+
+/// <summary>Payload keys of the items collection.</summary>
+public static class ItemFields
+{
+    public const string ItemId = "item_id";
+    public const string Title = "title";
+    public const string Tags = "tags";
+
+    /// <summary>Unix seconds (float), for freshness and range filters.</summary>
+    public const string PublishedAt = "published_at";
+    public const string Retired = "retired";
+    public const string Version = "version";
+
+    /// <summary>True for a retirement that arrived before the item itself: a placeholder that only holds the version.</summary>
+    public const string Tombstone = "tombstone";
+    public const string UpdatedAt = "updated_at";
+}
+
+/// <summary>Payload keys of the users collection.</summary>
+public static class UserFields
+{
+    public const string UserId = "user_id";
+
+    /// <summary>Event time (Unix ms) the decayed sums are expressed at.</summary>
+    public const string ReferenceTime = "ref_time_ms";
+    public const string Recent = "recent";
+    public const string Clicks = "clicks";
+    public const string Reviews = "reviews";
+    public const string Version = "version";
+
+    /// <summary>"topic:partition" → highest applied offset: what makes replays no-ops.</summary>
+    public const string Offsets = "offsets";
+
+    /// <summary>True after a forget request: the point keeps only the offsets, so replayed older events stay skipped.</summary>
+    public const string Forgotten = "forgotten";
+}

@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using StreamRec.Contracts;
+using StreamRec.Domain;
+using StreamRec.Observability;
+using StreamRec.Ports;
+
+namespace StreamRec.Pipeline.Engines;
+
+/// <summary>A computed list before it is wrapped in a <see cref="RecommendationList"/>.</summary>
+/// <param name="Strategy"><c>personalized</c>, <c>trending</c> or <c>forgotten</c>.</param>
+/// <param name="Items">The ranked items (empty when forgotten or nothing is indexed).</param>
+public sealed record RecommendationResult(string Strategy, IReadOnlyList<RankedItem> Items)
+{
+    public const string Personalized = "personalized";
+    public const string Trending = "trending";
+    public const string ForgottenStrategy = "forgotten";
+}
+
+/// <summary>
+/// Turns a user profile into a ranked list: retrieve K nearest items to the user's query vector (excluding
+/// seen and retired items), re-rank with freshness and trend, select N by MMR. Users with no direction yet get
+/// the trending list. Kafka-free: the recommender's handler and the offline evaluation share it.
+/// </summary>
+public sealed class RecommendationEngine
+{
+    private static readonly VectorFilter NotRetired = new() { MustNot = [MatchCondition.Of(ItemFields.Retired, true)] };
+
+    private readonly IVectorStore _store;
+    private readonly TrendingCounter _trending;
+    private readonly RankingOptions _ranking;
+    private readonly ProfileOptions _profile;
+    private readonly TimeProvider _time;
+
+    public RecommendationEngine(IVectorStore store, TrendingCounter trending, RankingOptions ranking, ProfileOptions profile, TimeProvider time)
+    {
+        _store = store;
+        _trending = trending;
+        _ranking = ranking;
+        _profile = profile;
+        _time = time;
+    }
+
+    public RankingOptions Ranking => _ranking;
+
+    public TrendingCounter Trending => _trending;
+
+    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; unknown users are absent from the result.</summary>
+    public async Task<Dictionary<string, UserProfile>> LoadProfilesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
+        if (userIds.Count == 0)
+        {
+            return result;
+        }
+
+        var points = await _store.GetAsync(Collections.Users, userIds.ToArray(), withVectors: true, withPayload: true, cancellationToken);
+        foreach (var point in points)
+        {
+            var dimension = point.Vectors.TryGetValue(Collections.LongTermVector, out var l) ? l.Length : 0;
+            result[point.Id] = ProfileCodec.Decode(point, dimension);
+        }
+
+        return result;
+    }
+
+    /// <summary>Lists for several users in one batched vector-store round trip. <paramref name="now"/> is the event time
+    /// the lists are for (the triggering event's time), which drives freshness and trending.</summary>
+    public async Task<IReadOnlyList<RecommendationResult>> RecommendAsync(IReadOnlyList<UserProfile?> profiles, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var results = new RecommendationResult?[profiles.Count];
+        var queries = new List<VectorQuery>();
+        var queryOwners = new List<int>();
+        var queryVectors = new List<(float[] Short, float[] Long)>();
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var p = profiles[i];
+            if (p is { Forgotten: true })
+            {
+                results[i] = new RecommendationResult(RecommendationResult.ForgottenStrategy, []);
+                continue;
+            }
+
+            var q = p?.QueryVector(_profile.ShortTermWeight);
+            if (p is null || q is null)
+            {
+                continue; // trending, below
+            }
+
+            var filter = p.RecentItems.Count == 0 ? NotRetired : NotRetired with { ExcludeIds = p.RecentItems.ToHashSet(StringComparer.Ordinal) };
+            queries.Add(new VectorQuery(q, Collections.ItemVector, _ranking.Candidates, filter, WithVectors: true, WithPayload: true));
+            queryOwners.Add(i);
+            queryVectors.Add((VectorMath.Normalized(p.ShortTerm), VectorMath.Normalized(p.LongTerm)));
+        }
+
+        if (queries.Count > 0)
+        {
+            var started = _time.GetTimestamp();
+            var answers = await _store.QueryBatchAsync(Collections.Items, queries, cancellationToken);
+            StreamRecMetrics.StageDuration.WithLabels("retrieve").Observe(_time.GetElapsedTime(started).TotalSeconds);
+            started = _time.GetTimestamp();
+            for (var j = 0; j < answers.Count; j++)
+            {
+                var (shortTerm, longTerm) = queryVectors[j];
+                var candidates = answers[j].Select(point => ToCandidate(point, now, shortTerm, longTerm)).Where(c => c is not null).Select(c => c!).ToArray();
+                results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, Ranker.Rank(candidates, now, _ranking));
+            }
+
+            StreamRecMetrics.StageDuration.WithLabels("rank").Observe(_time.GetElapsedTime(started).TotalSeconds);
+        }
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] ??= await TrendingAsync(profiles[i], now, cancellationToken);
+        }
+
+        return results!;
+    }
+
+    /// <summary>The trending list: the most clicked items lately (time-decayed), minus what the user saw and retired items.</summary>
+    public async Task<RecommendationResult> TrendingAsync(UserProfile? profile, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var seen = profile?.RecentItems.ToHashSet(StringComparer.Ordinal);
+        // Over-fetch: some of the top ids may be retired or gone from the store.
+        var top = _trending.Top(_ranking.ListSize * 2 + 8, now, seen);
+        if (top.Count == 0)
+        {
+            return new RecommendationResult(RecommendationResult.Trending, []);
+        }
+
+        var points = await _store.GetAsync(Collections.Items, top.Select(t => t.ItemId).ToArray(), withVectors: true, withPayload: true, cancellationToken);
+        var byId = points.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var items = new List<RankedItem>(_ranking.ListSize);
+        foreach (var (id, score) in top)
+        {
+            if (items.Count == _ranking.ListSize)
+            {
+                break;
+            }
+
+            if (!byId.TryGetValue(id, out var point) || IsRetired(point.Payload) || !point.Vectors.TryGetValue(Collections.ItemVector, out var vector))
+            {
+                continue;
+            }
+
+            var candidate = new Candidate(id, vector, 0, PublishedAt(point.Payload), score, Title: Title(point.Payload));
+            items.Add(new RankedItem(candidate, score, items.Count + 1, [Ranker.ReasonTrending]));
+        }
+
+        return new RecommendationResult(RecommendationResult.Trending, items);
+    }
+
+    private Candidate? ToCandidate(ScoredPoint point, DateTimeOffset now, float[] shortTerm, float[] longTerm)
+    {
+        if (point.Vectors is null || !point.Vectors.TryGetValue(Collections.ItemVector, out var vector))
+        {
+            return null;
+        }
+
+        return new Candidate(
+            point.Id,
+            vector,
+            point.Score,
+            PublishedAt(point.Payload),
+            _trending.Score(point.Id, now),
+            VectorMath.Dot(shortTerm, vector),
+            VectorMath.Dot(longTerm, vector),
+            Title(point.Payload));
+    }
+
+    private static bool IsRetired(JsonObject? payload) =>
+        payload?[ItemFields.Retired] is JsonValue v && v.TryGetValue<bool>(out var retired) && retired;
+
+    private static string? Title(JsonObject? payload) =>
+        payload?[ItemFields.Title] is JsonValue v && v.TryGetValue<string>(out var title) ? title : null;
+
+    private static DateTimeOffset? PublishedAt(JsonObject? payload) =>
+        payload?[ItemFields.PublishedAt] is JsonValue v && v.TryGetValue<double>(out var seconds)
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
+            : null;
+
+    /// <summary>Wraps a result as the message downstream apps receive.</summary>
+    public static RecommendationList ToMessage(string userId, RecommendationResult result, TriggerRef trigger, DateTimeOffset generatedAt) => new()
+    {
+        // Deterministic, so a list recomputed after a crash carries the same id as the first one.
+        EventId = "rec-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId + "\n" + trigger.EventId)).AsSpan(0, 12)),
+        UserId = userId,
+        GeneratedAt = generatedAt,
+        Strategy = result.Strategy,
+        Trigger = trigger,
+        Items = result.Items.Select(r => new RecommendedItem
+        {
+            ItemId = r.Candidate.ItemId,
+            Title = r.Candidate.Title,
+            Score = Math.Round(r.Score, 6),
+            Rank = r.Rank,
+            Reasons = r.Reasons,
+        }).ToArray(),
+    };
+}
