@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using StreamRec.Contracts;
@@ -40,6 +41,8 @@ public static class StreamRecHost
         var http = builder.Configuration.GetSection(HttpOptions.SectionName).Get<HttpOptions>() ?? new HttpOptions();
         var port = http.Port == 0 && builder.Configuration[$"{HttpOptions.SectionName}:Port"] is null ? defaultPort : http.Port;
         builder.WebHost.UseUrls($"http://{http.BindAddress}:{port}");
+        // Per-request lines from ASP.NET would drown the services' own logs (Prometheus scrapes every few seconds).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddStreamRecServices(builder.Configuration, roles);
         return builder;
     }
