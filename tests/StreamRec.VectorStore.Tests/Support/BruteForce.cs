@@ -13,18 +13,24 @@ public static class BruteForce
     {
         var q = distance == Distance.Cosine ? Normalize(query.Vector) : query.Vector;
         var scored = new List<(string Id, float Score)>();
+        var excluded = new HashSet<string>(query.Filter?.ExcludeIds ?? [], StringComparer.Ordinal);
         foreach (var (id, (vector, payload)) in points)
         {
-            if (query.Filter is { } filter && !Passes(id, payload, filter))
+            if (excluded.Contains(id) || (query.Filter is { } filter && !Passes(id, payload, filter with { ExcludeIds = [] })))
             {
                 continue;
             }
 
-            var v = distance == Distance.Cosine ? Normalize(vector) : vector;
-            double dot = 0;
-            for (var i = 0; i < v.Length; i++)
+            double dot = 0, norm = 0;
+            for (var i = 0; i < vector.Length; i++)
             {
-                dot += (double)q[i] * v[i];
+                dot += (double)q[i] * vector[i];
+                norm += (double)vector[i] * vector[i];
+            }
+
+            if (distance == Distance.Cosine && norm > 0)
+            {
+                dot /= Math.Sqrt(norm);
             }
 
             if (query.ScoreThreshold is { } t && dot < t)
@@ -55,7 +61,7 @@ public static class BruteForce
         {
             MatchCondition m => SameScalar(value, m.Value),
             RangeCondition r => value.GetValueKind() == JsonValueKind.Number
-                && value.GetValue<double>() is var d
+                && double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) is var d
                 && (r.Gte is null || d >= r.Gte) && (r.Lte is null || d <= r.Lte),
             _ => false,
         });

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using StreamRec.Ports;
+using StreamRec.VectorStore.Embedded;
+using StreamRec.VectorStore.Tests.Support;
+
+namespace StreamRec.VectorStore.Tests.Embedded;
+
+public sealed class EmbeddedVectorStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("streamrec-emb-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string DbPath => Path.Combine(_directory, "vectors.db");
+
+    public static TheoryData<Distance, int, int> Sizes() => new()
+    {
+        { Distance.Cosine, 3_000, 24 },
+        { Distance.Dot, 3_000, 24 },
+
+        // Above the parallel-scan threshold and across many segments, with swap-removes spanning segments.
+        { Distance.Cosine, 70_000, 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task Query_OnRandomData_EqualsBruteForce_UnderFilters(Distance distance, int count, int dim)
+    {
+        var random = new Random(count + dim + (int)distance);
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        var spec = new CollectionSpec("random", new Dictionary<string, int> { ["v"] = dim }, distance);
+        await store.EnsureCollectionAsync(spec, Ct);
+        var reference = new Dictionary<string, (float[] Vector, JsonObject? Payload)>();
+        var batch = new List<VectorPoint>();
+        string[] genres = ["drama", "comedy", "noir", "doc"];
+        for (var i = 0; i < count; i++)
+        {
+            var vector = RandomVector(random, dim);
+            var payload = i % 17 == 0 ? null : new JsonObject
+            {
+                ["genre"] = genres[random.Next(genres.Length)],
+                ["year"] = 1950 + random.Next(75),
+                ["fresh"] = random.Next(2) == 0,
+                ["tags"] = new JsonArray([.. Enumerable.Range(0, random.Next(4)).Select(_ => (JsonNode)genres[random.Next(genres.Length)])]),
+                ["rating"] = Math.Round(random.NextDouble() * 5, 2),
+            };
+            reference[$"id-{i}"] = (vector, payload);
+            batch.Add(new VectorPoint($"id-{i}", new Dictionary<string, float[]> { ["v"] = vector }, payload));
+            if (batch.Count == 5_000)
+            {
+                await store.UpsertAsync("random", batch, Ct);
+                batch.Clear();
+            }
+        }
+
+        await store.UpsertAsync("random", batch, Ct);
+
+        // Deletes compact by moving the last rows into the holes: the answers must not notice.
+        var deleted = Enumerable.Range(0, count / 10).Select(_ => $"id-{random.Next(count)}").Distinct().ToList();
+        await store.DeleteAsync("random", deleted, Ct);
+        foreach (var id in deleted)
+        {
+            reference.Remove(id);
+        }
+
+        Assert.Equal(reference.Count, await store.CountAsync("random", Ct));
+
+        VectorFilter?[] filters =
+        [
+            null,
+            new VectorFilter { Must = [MatchCondition.Of("genre", "drama")] },
+            new VectorFilter { Must = [new RangeCondition("year", 1980, 2000), MatchCondition.Of("fresh", true)] },
+            new VectorFilter { Must = [MatchCondition.Of("tags", "noir")], MustNot = [MatchCondition.Of("genre", "noir")] },
+            new VectorFilter { MustNot = [new RangeCondition("rating", Lte: 4.5)] },
+            new VectorFilter { ExcludeIds = [.. reference.Keys.Where((_, i) => i % 3 == 0)] },
+            new VectorFilter { Must = [MatchCondition.Of("year", 1999)] },
+        ];
+        foreach (var filter in filters)
+        {
+            for (var q = 0; q < 3; q++)
+            {
+                var query = new VectorQuery(RandomVector(random, dim), "v", q == 0 ? 1 : 50, filter, ScoreThreshold: q == 2 ? 0.1f : null);
+                var expected = BruteForce.Search(reference, query, distance);
+                var actual = await store.QueryAsync("random", query, Ct);
+
+                Assert.Equal(expected.Count, actual.Count);
+                for (var i = 0; i < expected.Count; i++)
+                {
+                    Assert.True(Math.Abs(expected[i].Score - actual[i].Score) < 1e-4, $"rank {i}: expected {expected[i].Score}, got {actual[i].Score}");
+                }
+
+                // Ids agree except where two scores tie within float rounding.
+                var mismatched = expected.Select(e => e.Id).Except(actual.Select(a => a.Id)).ToList();
+                Assert.True(mismatched.Count == 0 || Math.Abs(expected[^1].Score - actual[^1].Score) < 1e-4, $"ids differ: {string.Join(",", mismatched)}");
+                Assert.All(actual, a => Assert.True(filter is null || BruteForce.Passes(a.Id, reference[a.Id].Payload, filter)));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task State_SurvivesReopen_IncludingDeletesAndReplacements()
+    {
+        var spec = new CollectionSpec("items", new Dictionary<string, int> { ["a"] = 3, ["b"] = 2 }, Distance.Dot, new Dictionary<string, PayloadFieldType> { ["k"] = PayloadFieldType.Keyword });
+        using (var store = Open())
+        {
+            await store.EnsureCollectionAsync(spec, Ct);
+            await store.UpsertAsync("items", [.. Enumerable.Range(0, 40).Select(i => TwoVectorPoint($"p{i}", i, new JsonObject { ["k"] = $"v{i}", ["nested"] = new JsonObject { ["x"] = i } }))], Ct);
+            await store.DeleteAsync("items", ["p3", "p7"], Ct);
+            await store.UpsertAsync("items", [TwoVectorPoint("p5", 500, null)], Ct);
+        }
+
+        using (var reopened = Open())
+        {
+            await reopened.EnsureCollectionAsync(spec, Ct);
+            Assert.Equal(38, await reopened.CountAsync("items", Ct));
+            Assert.Empty(await reopened.GetAsync("items", ["p3", "p7"], false, false, Ct));
+            var p5 = Assert.Single(await reopened.GetAsync("items", ["p5"], true, true, Ct));
+            Assert.Equal([500f, 501f, 502f], p5.Vectors["a"]);
+            Assert.Null(p5.Payload);
+            var p9 = Assert.Single(await reopened.GetAsync("items", ["p9"], true, true, Ct));
+            Assert.Equal([-9f, 1f], p9.Vectors["b"]);
+            Assert.Equal(9, p9.Payload!["nested"]!["x"]!.GetValue<int>());
+            var top = await reopened.QueryAsync("items", new VectorQuery([1, 0, 0], "a", 1, new VectorFilter { Must = [MatchCondition.Of("k", "v39")] }), Ct);
+            Assert.Equal("p39", Assert.Single(top).Id);
+
+            var mismatch = spec with { Vectors = new Dictionary<string, int> { ["a"] = 3, ["b"] = 4 } };
+            await Assert.ThrowsAsync<VectorStoreException>(() => reopened.EnsureCollectionAsync(mismatch, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task KilledWriter_EveryAcknowledgedUpsertSurvives()
+    {
+        var helper = CrashWriterPath();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(helper);
+        start.ArgumentList.Add(DbPath);
+        start.ArgumentList.Add("100000");
+        using var child = Process.Start(start)!;
+        var acked = new List<string>();
+        while (acked.Count < 300 && await child.StandardOutput.ReadLineAsync(Ct) is { } line)
+        {
+            if (line.StartsWith("ACK ", StringComparison.Ordinal))
+            {
+                acked.Add(line[4..]);
+            }
+        }
+
+        // SIGKILL on Unix: no finalizers, no flush, no chance to close SQLite cleanly.
+        child.Kill();
+        await child.WaitForExitAsync(Ct);
+        Assert.True(acked.Count >= 300, $"the writer stopped early: {await child.StandardError.ReadToEndAsync(Ct)}");
+
+        // Acknowledgements still buffered in the pipe also refer to returned upserts.
+        while (await child.StandardOutput.ReadLineAsync(Ct) is { } rest)
+        {
+            if (rest.StartsWith("ACK ", StringComparison.Ordinal))
+            {
+                acked.Add(rest[4..]);
+            }
+        }
+
+        using var reopened = Open();
+        var found = await reopened.GetAsync("crash", acked, withVectors: true, withPayload: true, Ct);
+        Assert.Equal(acked.Count, found.Count);
+        var last = found.Single(p => p.Id == acked[^1]);
+        var i = int.Parse(acked[^1][2..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(i, last.Payload!["i"]!.GetValue<int>());
+        Assert.Equal(i + 3.5f, last.Vectors["v"][7]);
+        Assert.True(await reopened.CountAsync("crash", Ct) >= acked.Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentWritersAndReaders_NeverSeeAHalfWrittenPoint()
+    {
+        using var store = Open();
+        const int dim = 16;
+        await store.EnsureCollectionAsync(new CollectionSpec("live", new Dictionary<string, int> { ["v"] = dim }, Distance.Dot), Ct);
+
+        // A point's vector is all `version` and its payload says `version`: a torn read would disagree.
+        static VectorPoint Versioned(int id, int version) =>
+            new($"k{id}", new Dictionary<string, float[]> { ["v"] = Enumerable.Repeat((float)version, dim).ToArray() }, new JsonObject { ["version"] = version });
+
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            for (var round = 1; round <= 40; round++)
+            {
+                await store.UpsertAsync("live", [.. Enumerable.Range(0, 25).Select(i => Versioned((w * 25) + i, round))], Ct);
+                if (round % 10 == 5)
+                {
+                    await store.DeleteAsync("live", [$"k{w * 25}"], Ct);
+                }
+            }
+        }, Ct)).ToList();
+        var violations = 0;
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            for (var q = 0; q < 300; q++)
+            {
+                var hits = await store.QueryAsync("live", new VectorQuery(Enumerable.Repeat(1f, dim).ToArray(), "v", 20, WithVectors: true), Ct);
+                foreach (var hit in hits)
+                {
+                    var version = hit.Payload!["version"]!.GetValue<int>();
+                    if (hit.Vectors!["v"].Any(x => x != version) || Math.Abs(hit.Score - (version * dim)) > 1e-3)
+                    {
+                        Interlocked.Increment(ref violations);
+                    }
+                }
+            }
+        }, Ct)).ToList();
+
+        await Task.WhenAll([.. writers, .. readers]);
+
+        Assert.Equal(0, violations);
+        var all = await store.GetAsync("live", [.. Enumerable.Range(0, 75).Select(i => $"k{i}")], false, true, Ct);
+        Assert.Equal(75, all.Count);
+        Assert.All(all, p => Assert.Equal(40, p.Payload!["version"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task ReturnedPayload_IsACopy_CallerMutationsDoNotLeakIn()
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        await store.EnsureCollectionAsync(new CollectionSpec("c", new Dictionary<string, int> { ["v"] = 2 }), Ct);
+        var payload = new JsonObject { ["k"] = "original" };
+        await store.UpsertAsync("c", [new VectorPoint("a", new Dictionary<string, float[]> { ["v"] = [1, 0] }, payload)], Ct);
+        payload["k"] = "changed-by-caller";
+        var first = Assert.Single(await store.GetAsync("c", ["a"], false, true, Ct));
+        first.Payload!["k"] = "changed-again";
+
+        var again = Assert.Single(await store.GetAsync("c", ["a"], false, true, Ct));
+        Assert.Equal("original", again.Payload!["k"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AddEmbeddedVectorStore_BindsPath_AndRegistersInstrumentedStore()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StreamRec:VectorStore:Embedded:Path"] = DbPath,
+        }).Build();
+        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddEmbeddedVectorStore().BuildServiceProvider();
+
+        var store = Assert.IsType<InstrumentedVectorStore>(provider.GetRequiredService<IVectorStore>());
+        Assert.IsType<EmbeddedVectorStore>(store.Inner);
+        Assert.True(File.Exists(DbPath));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed child may still hold the file for a moment; the temp directory is harmless.
+        }
+    }
+
+    private EmbeddedVectorStore Open() => new(new EmbeddedVectorStoreOptions { Path = DbPath });
+
+    private static VectorPoint TwoVectorPoint(string id, int i, JsonObject? payload) =>
+        new(id, new Dictionary<string, float[]> { ["a"] = [i, i + 1, i + 2], ["b"] = [-i, 1] }, payload);
+
+    private static float[] RandomVector(Random random, int dim) =>
+        [.. Enumerable.Range(0, dim).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+
+    /// <summary>The helper is built next to this assembly's configuration (ProjectReference without output).</summary>
+    private static string CrashWriterPath()
+    {
+        var testOutput = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(testOutput);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(testOutput)!);
+        var testsRoot = Path.GetFullPath(Path.Combine(testOutput, "..", "..", "..", ".."));
+        var path = Path.Combine(testsRoot, "StreamRec.VectorStore.CrashWriter", "bin", configuration, framework, "StreamRec.VectorStore.CrashWriter.dll");
+        Assert.True(File.Exists(path), $"crash writer not built at {path}");
+        return path;
+    }
+}
