@@ -1,0 +1,87 @@
+using System.Text.Json.Serialization;
+
+namespace StreamRec.Evaluation.Protocol;
+
+/// <summary>Accuracy over a set of targets (means over targets).</summary>
+/// <param name="Targets">How many targets the means are over.</param>
+/// <param name="HitRate">HitRate@ListSize (default @10).</param>
+/// <param name="Ndcg">NDCG@ListSize with the single clicked item relevant.</param>
+/// <param name="Recall">Recall@RecallListSize (default @20) over the user's next clicks within the window.</param>
+/// <param name="Mrr">Mean reciprocal rank, cut at RecallListSize.</param>
+public sealed record MetricSet(int Targets, double HitRate, double Ndcg, double Recall, double Mrr);
+
+/// <param name="Window">Label, e.g. <c>2005</c> or <c>2005-Q3</c>.</param>
+/// <param name="Start">First instant of the window.</param>
+public sealed record WindowResult(string Window, DateTimeOffset Start, MetricSet Metrics);
+
+/// <summary>Everything measured for one system.</summary>
+/// <param name="Coverage">Distinct items in any top-ListSize list / items in the catalogue at the end.</param>
+/// <param name="Diversity">Mean intra-list diversity (mean pairwise 1 − cos of the encoder's item vectors, same for every system).</param>
+/// <param name="Novelty">Mean self-information (bits) of recommended items.</param>
+/// <param name="MeanAgeDays">Mean age (days since published_at, at list time) of recommended items.</param>
+/// <param name="ExclusionViolations">Lists that contained an item the user had already interacted with.</param>
+/// <param name="ShortLists">Lists shorter than asked (fewer than ListSize items).</param>
+/// <param name="ObserveSeconds">Wall time spent in ObserveAsync.</param>
+/// <param name="RecommendSeconds">Wall time spent in RecommendAsync.</param>
+public sealed record SystemResult(
+    string Name,
+    MetricSet Overall,
+    MetricSet ColdUsers,
+    MetricSet ColdItems,
+    double Coverage,
+    double Diversity,
+    double Novelty,
+    double MeanAgeDays,
+    int ExclusionViolations,
+    int ShortLists,
+    double ObserveSeconds,
+    double RecommendSeconds,
+    IReadOnlyList<WindowResult> Windows);
+
+/// <summary>What was replayed.</summary>
+public sealed record DatasetSummary(
+    long Events,
+    int Items,
+    int Users,
+    long Clicks,
+    long Reviews,
+    DateTimeOffset First,
+    DateTimeOffset Last,
+    DateTimeOffset WarmupEnd,
+    int EligibleTargets,
+    int ScoredTargets);
+
+/// <summary>One point of the MMR λ sweep.</summary>
+public sealed record SweepPoint(double Lambda, string System, double Ndcg, double Diversity);
+
+/// <summary>The whole run: settings, dataset summary and one result per system.</summary>
+public sealed record EvaluationReport(
+    string Dataset,
+    string? Encoder,
+    EvaluationSettings Settings,
+    DatasetSummary Summary,
+    IReadOnlyList<SystemResult> Systems)
+{
+    /// <summary>Filled by the caller when it ran the λ sweep.</summary>
+    public IReadOnlyList<SweepPoint>? LambdaSweep { get; init; }
+}
+
+/// <summary>The protocol settings a report was produced with (a copy of <see cref="EvaluationOptions"/>).</summary>
+public sealed record EvaluationSettings(
+    double WarmupFraction,
+    int Seed,
+    int? MaxTargets,
+    int ListSize,
+    int RecallListSize,
+    double RecallWindowDays,
+    int ColdUserThreshold,
+    int ColdItemThreshold,
+    int WindowMonths)
+{
+    public static EvaluationSettings From(EvaluationOptions o) => new(
+        o.WarmupFraction, o.Seed, o.MaxTargets, o.ListSize, o.RecallListSize, o.RecallWindow.TotalDays, o.ColdUserThreshold, o.ColdItemThreshold, o.WindowMonths);
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EvaluationReport))]
+public sealed partial class EvaluationJsonContext : JsonSerializerContext;
