@@ -43,7 +43,8 @@ public sealed record ModelManifest
     public void Write(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        var temp = path + ".tmp";
+        // A unique temporary name: two services starting at once may both write the manifest.
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(this, ManifestJsonContext.Default.ModelManifest));
         File.Move(temp, path, overwrite: true);
     }

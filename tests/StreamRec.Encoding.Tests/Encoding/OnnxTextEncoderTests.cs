@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using StreamRec.Observability;
 
 namespace StreamRec.Encoding.Tests.Encoding;
 
@@ -12,8 +13,15 @@ public sealed class OnnxTextEncoderTests(TinyModelFixture fixture)
     public async Task EncodeAsync_ReturnsUnitVectorsOfModelDimension()
     {
         using var encoder = fixture.CreateEncoder();
+        var textsBefore = StreamRecMetrics.EncoderTexts.Value;
+        var tokensBefore = StreamRecMetrics.EncoderTokens.Value;
 
         var vectors = await encoder.EncodeAsync(["a quiet film about the sea", "loud action movie"], Ct);
+
+        // Other tests encode in parallel, so the counters grow by at least this call's share.
+        Assert.True(StreamRecMetrics.EncoderTexts.Value - textsBefore >= 2);
+        Assert.True(StreamRecMetrics.EncoderTokens.Value - tokensBefore >= 8 + 5);
+        Assert.Equal(1, StreamRecMetrics.EncoderInfo.WithLabels("tiny-test", "cpu").Value);
 
         Assert.Equal(TinyModelFixture.Tiny.Hidden, encoder.Dimension);
         Assert.Equal(2, vectors.Length);
