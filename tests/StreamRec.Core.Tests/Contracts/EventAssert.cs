@@ -76,6 +76,13 @@ internal static class EventAssert
                 Assert.Equal(e.Items.Count, l.Items.Count);
                 for (var i = 0; i < e.Items.Count; i++)
                 {
+                    // The parser lets a JSON null through as a list element (a pending Core fix); compare it as such.
+                    if (e.Items[i] is null || l.Items[i] is null)
+                    {
+                        Assert.Same(e.Items[i], l.Items[i]);
+                        continue;
+                    }
+
                     Assert.Equal(e.Items[i].ItemId, l.Items[i].ItemId);
                     Assert.Equal(e.Items[i].Title, l.Items[i].Title);
                     Assert.Equal(e.Items[i].Score, l.Items[i].Score);

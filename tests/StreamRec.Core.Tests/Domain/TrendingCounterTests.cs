@@ -1,0 +1,130 @@
+using StreamRec.Domain;
+
+namespace StreamRec.Core.Tests.Domain;
+
+public sealed class TrendingCounterTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan HalfLife = TimeSpan.FromHours(6);
+
+    [Fact]
+    public void Score_OfAClickOneHalfLifeAgo_IsOneHalf()
+    {
+        var counter = new TrendingCounter(HalfLife);
+
+        counter.Add("a", T0);
+
+        Assert.Equal(1.0, counter.Score("a", T0), 12);
+        Assert.Equal(0.5, counter.Score("a", T0 + HalfLife), 12);
+        Assert.Equal(0.25, counter.Score("a", T0 + 2 * HalfLife), 12);
+    }
+
+    [Fact]
+    public void Score_AddsDecayedClicks()
+    {
+        var counter = new TrendingCounter(HalfLife);
+
+        counter.Add("a", T0);
+        counter.Add("a", T0 + HalfLife);
+        counter.Add("a", T0 + HalfLife, weight: 2);
+
+        Assert.Equal(3.5, counter.Score("a", T0 + HalfLife), 12);
+        Assert.Equal(1.75, counter.Score("a", T0 + 2 * HalfLife), 12);
+    }
+
+    [Fact]
+    public void Add_OutOfOrder_GivesTheSameScoreAsInOrder()
+    {
+        var inOrder = new TrendingCounter(HalfLife);
+        var shuffled = new TrendingCounter(HalfLife);
+        var times = new[] { T0, T0.AddHours(1), T0.AddHours(5), T0.AddHours(13), T0.AddHours(13.5) };
+
+        foreach (var t in times)
+        {
+            inOrder.Add("a", t);
+        }
+
+        foreach (var i in new[] { 3, 0, 4, 2, 1 })
+        {
+            shuffled.Add("a", times[i]);
+        }
+
+        var now = T0.AddDays(1);
+        var expected = times.Sum(t => Math.Pow(2, -(now - t) / HalfLife));
+        Assert.Equal(expected, inOrder.Score("a", now), 9);
+        Assert.Equal(expected, shuffled.Score("a", now), 9);
+        Assert.Equal(times.Max(), shuffled.Latest);
+    }
+
+    [Fact]
+    public void Score_BeforeTheLastClick_DoesNotGrow_AndUnknownIsZero()
+    {
+        var counter = new TrendingCounter(HalfLife);
+        counter.Add("a", T0);
+
+        Assert.Equal(1.0, counter.Score("a", T0 - HalfLife));
+        Assert.Equal(0.0, counter.Score("nope", T0));
+    }
+
+    [Fact]
+    public void Top_OrdersByDecayedScore_NotByRawCount()
+    {
+        var counter = new TrendingCounter(HalfLife);
+        for (var i = 0; i < 3; i++)
+        {
+            counter.Add("old-hit", T0); // 3 clicks, 3 half-lives ago at 'now' → 0.375
+        }
+
+        counter.Add("new", T0 + 3 * HalfLife); // 1
+        counter.Add("mid", T0 + 2 * HalfLife); // 0.5
+
+        var top = counter.Top(10, T0 + 3 * HalfLife);
+
+        Assert.Equal(["new", "mid", "old-hit"], top.Select(t => t.ItemId));
+        Assert.Equal([1.0, 0.5, 0.375], top.Select(t => Math.Round(t.Score, 9)));
+    }
+
+    [Fact]
+    public void Top_TakesTheBestCount_BreaksTiesById_AndSkipsExcluded()
+    {
+        var counter = new TrendingCounter(HalfLife);
+        foreach (var (id, clicks) in new[] { ("d", 2), ("b", 2), ("a", 5), ("c", 2), ("e", 1), ("f", 4) })
+        {
+            for (var i = 0; i < clicks; i++)
+            {
+                counter.Add(id, T0);
+            }
+        }
+
+        Assert.Equal(["a", "f", "b", "c"], counter.Top(4, T0).Select(t => t.ItemId));
+        Assert.Equal(["a", "c", "d", "e"], counter.Top(4, T0, new HashSet<string> { "f", "b" }).Select(t => t.ItemId));
+        Assert.Equal(6, counter.Top(100, T0).Count);
+        Assert.Empty(counter.Top(0, T0));
+    }
+
+    [Fact]
+    public void Remove_DropsTheItem()
+    {
+        var counter = new TrendingCounter(HalfLife);
+        counter.Add("a", T0);
+        counter.Add("b", T0);
+
+        counter.Remove("a");
+
+        Assert.Equal(1, counter.Count);
+        Assert.Equal(0.0, counter.Score("a", T0));
+        Assert.Equal(["b"], counter.Top(5, T0).Select(t => t.ItemId));
+    }
+
+    [Fact]
+    public void Latest_IsTheNewestEventTimeSeen()
+    {
+        var counter = new TrendingCounter(HalfLife);
+        Assert.Equal(DateTimeOffset.MinValue, counter.Latest);
+
+        counter.Add("a", T0.AddHours(2));
+        counter.Add("b", T0);
+
+        Assert.Equal(T0.AddHours(2), counter.Latest);
+    }
+}
