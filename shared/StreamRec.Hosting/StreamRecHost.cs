@@ -57,6 +57,7 @@ public static class StreamRecHost
         Bind<RankingOptions>(services, RankingOptions.SectionName);
         services.AddStreamRecKafka();
         AddVectorStore(services, configuration);
+        services.AddStreamRecFaultInjection(configuration);
 
         var needsEncoder = (roles & (Roles.ItemIndexer | Roles.ProfileUpdater)) != 0;
         if (needsEncoder)
