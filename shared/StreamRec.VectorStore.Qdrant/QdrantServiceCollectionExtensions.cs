@@ -19,7 +19,13 @@ public static class QdrantServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.Url), $"{QdrantOptions.SectionName}:Url is required for the Qdrant vector store")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<QdrantVectorStore>()
+        services.AddHttpClient<QdrantVectorStore>((sp, client) =>
+            {
+                client.BaseAddress = new Uri(sp.GetRequiredService<IOptions<QdrantOptions>>().Value.Url.TrimEnd('/') + "/");
+
+                // Polly owns every timeout (attempt and total); HttpClient's 100 s default would cut across it.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
 
             // The store is held by a singleton for the process lifetime (its circuit breaker must be one),
             // so DNS changes are picked up by recycling pooled connections rather than handlers.

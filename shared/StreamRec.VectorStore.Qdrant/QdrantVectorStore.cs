@@ -53,10 +53,13 @@ public sealed partial class QdrantVectorStore : IVectorStore
 
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _http = httpClient;
-        _http.BaseAddress ??= new Uri(settings.Url.TrimEnd('/') + "/");
-
-        // Polly owns every timeout; HttpClient's own 100 s default would cut across it.
-        _http.Timeout = Timeout.InfiniteTimeSpan;
+        if (_http.BaseAddress is null)
+        {
+            // A bare client (tests, hand wiring); the DI registration configures its client itself.
+            // Polly owns every timeout: HttpClient's own 100 s default would cut across it.
+            _http.BaseAddress = new Uri(settings.Url.TrimEnd('/') + "/");
+            _http.Timeout = Timeout.InfiniteTimeSpan;
+        }
         _apiKey = string.IsNullOrEmpty(settings.ApiKey) ? null : settings.ApiKey;
         _pipeline = QdrantResilience.Build(settings, timeProvider, _logger);
     }

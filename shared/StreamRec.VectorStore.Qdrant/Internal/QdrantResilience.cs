@@ -18,6 +18,9 @@ internal static partial class QdrantResilience
 {
     public const string Dependency = "qdrant";
 
+    // Caps the exponential backoff so late retries still fit in the total timeout.
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
     public static bool IsTransientStatus(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
@@ -39,7 +42,7 @@ internal static partial class QdrantResilience
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
-                MaxDelay = options.AttemptTimeout,
+                MaxDelay = MaxRetryDelay,
                 DelayGenerator = static args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
