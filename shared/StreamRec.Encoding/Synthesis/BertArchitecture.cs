@@ -20,6 +20,12 @@ public sealed record BertArchitecture
     public float LayerNormEpsilon { get; init; } = 1e-12f;
     public float InitializerRange { get; init; } = 0.02f;
 
+    /// <summary>Export variant: whether the model declares a <c>token_type_ids</c> input (BERT exports do; some others do not).</summary>
+    public bool TokenTypeIdsInput { get; init; } = true;
+
+    /// <summary>Export variant: also output a mask-aware mean-pooled <c>sentence_embedding</c> [batch, hidden].</summary>
+    public bool SentenceEmbeddingOutput { get; init; }
+
     /// <summary>Throws when the shape cannot form a valid multi-head attention.</summary>
     public void Validate()
     {
@@ -37,5 +43,6 @@ public sealed record BertArchitecture
 
     public override string ToString() =>
         $"layers={Layers} hidden={Hidden} heads={Heads} intermediate={Intermediate} max_positions={MaxPositions} " +
-        $"type_vocab={TypeVocabSize} vocab={VocabSize} ln_eps={LayerNormEpsilon:R} init_range={InitializerRange:R}";
+        $"type_vocab={TypeVocabSize} vocab={VocabSize} ln_eps={LayerNormEpsilon:R} init_range={InitializerRange:R}" +
+        (TokenTypeIdsInput ? "" : " token_type_ids=no") + (SentenceEmbeddingOutput ? " sentence_embedding=yes" : "");
 }

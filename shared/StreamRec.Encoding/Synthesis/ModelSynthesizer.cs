@@ -137,8 +137,17 @@ public static class ModelSynthesizer
         Node("Shape", "embeddings/seq_len", ["input_ids"], "embeddings/seq_len_out",
             OnnxProto.IntAttribute("start", 1), OnnxProto.IntAttribute("end", 2));
         Node("Slice", "embeddings/position", ["embeddings.position_embeddings.weight", "const.zero_1d", "embeddings/seq_len_out", "const.zero_1d"], "embeddings/position_out");
-        Node("Gather", "embeddings/token_type", ["embeddings.token_type_embeddings.weight", "token_type_ids"], "embeddings/token_type_out");
         Node("Add", "embeddings/add1", ["embeddings/word_out", "embeddings/position_out"], "embeddings/add1_out");
+        if (arch.TokenTypeIdsInput)
+        {
+            Node("Gather", "embeddings/token_type", ["embeddings.token_type_embeddings.weight", "token_type_ids"], "embeddings/token_type_out");
+        }
+        else
+        {
+            // Without the input every token is segment 0, as the model would see with token_type_ids all zero.
+            Node("Gather", "embeddings/token_type", ["embeddings.token_type_embeddings.weight", "const.zero_1d"], "embeddings/token_type_out");
+        }
+
         Node("Add", "embeddings/add2", ["embeddings/add1_out", "embeddings/token_type_out"], "embeddings/sum");
         var hidden = LayerNorm("embeddings/sum", "embeddings.LayerNorm", "embeddings/out");
 
@@ -183,9 +192,16 @@ public static class ModelSynthesizer
             hidden = LayerNorm(p + "/ffn_residual_out", p + ".output.LayerNorm", layer == arch.Layers - 1 ? "last_hidden_state" : p + "/out");
         }
 
-        if (arch.Layers == 0)
+        if (arch.SentenceEmbeddingOutput)
         {
-            throw new ArgumentException("At least one layer is required.");
+            // Mask-aware mean over the sequence, the same pooling sentence-transformers applies.
+            inits.Add(OnnxProto.Int64Tensor("const.seq_axis", [1], 1));
+            inits.Add(OnnxProto.Int64Tensor("const.last_axis", [2], 1));
+            Node("Unsqueeze", "pool/mask", ["mask/float", "const.last_axis"], "pool/mask3");
+            Node("Mul", "pool/masked", ["last_hidden_state", "pool/mask3"], "pool/masked_out");
+            Node("ReduceSum", "pool/sum", ["pool/masked_out", "const.seq_axis"], "pool/sum_out", OnnxProto.IntAttribute("keepdims", 0));
+            Node("ReduceSum", "pool/count", ["pool/mask3", "const.seq_axis"], "pool/count_out", OnnxProto.IntAttribute("keepdims", 0));
+            Node("Div", "pool/mean", ["pool/sum_out", "pool/count_out"], "sentence_embedding");
         }
 
         var metadata = new List<OnnxProto.Message>
@@ -214,9 +230,13 @@ public static class ModelSynthesizer
             [
                 OnnxProto.TensorValueInfo("input_ids", OnnxProto.Int64, "batch_size", "sequence_length"),
                 OnnxProto.TensorValueInfo("attention_mask", OnnxProto.Int64, "batch_size", "sequence_length"),
-                OnnxProto.TensorValueInfo("token_type_ids", OnnxProto.Int64, "batch_size", "sequence_length"),
+                .. arch.TokenTypeIdsInput ? [OnnxProto.TensorValueInfo("token_type_ids", OnnxProto.Int64, "batch_size", "sequence_length")] : Array.Empty<OnnxProto.Message>(),
             ],
-            outputs: [OnnxProto.TensorValueInfo("last_hidden_state", OnnxProto.Float, "batch_size", "sequence_length", h)]);
+            outputs:
+            [
+                OnnxProto.TensorValueInfo("last_hidden_state", OnnxProto.Float, "batch_size", "sequence_length", h),
+                .. arch.SentenceEmbeddingOutput ? [OnnxProto.TensorValueInfo("sentence_embedding", OnnxProto.Float, "batch_size", h)] : Array.Empty<OnnxProto.Message>(),
+            ]);
     }
 
     /// <summary>
