@@ -143,4 +143,19 @@ public sealed class JsonSchemaTests
 
         Assert.Empty(await ContractFiles.ValidateAsync(Schemas.Click, click.ToJsonString()));
     }
+
+    /// <summary>The schemas refuse a null where a list or map holds strings or objects. The parser lets these through
+    /// today (see PendingCoreFixes/); the schema is the stricter, documented contract.</summary>
+    [Theory]
+    [InlineData("streamrec.click/v1", "context", "{\"surface\":null}")]
+    [InlineData("streamrec.item-upserted/v1", "tags", "[\"Comedy\",null]")]
+    [InlineData("streamrec.recommendations/v1", "items", "[null]")]
+    [InlineData("streamrec.recommendations/v1", "items", "[{\"item_id\":\"a\",\"score\":1,\"rank\":1,\"reasons\":[null]}]")]
+    public async Task Schema_RejectsNullsInsideCollections(string schemaId, string field, string value)
+    {
+        var message = JsonNode.Parse(ContractFiles.Examples(schemaId)[0])!;
+        message[field] = JsonNode.Parse(value);
+
+        Assert.NotEmpty(await ContractFiles.ValidateAsync(schemaId, message.ToJsonString()));
+    }
 }
