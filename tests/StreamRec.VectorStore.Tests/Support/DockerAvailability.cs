@@ -23,6 +23,11 @@ public static class DockerAvailability
         try
         {
             var uri = new Uri(host);
+            if (uri.Scheme == "unix" && !File.Exists(uri.AbsolutePath))
+            {
+                return $"Docker is not available: no socket at {uri.AbsolutePath} (set DOCKER_HOST to use another engine)";
+            }
+
             using var socket = uri.Scheme == "unix"
                 ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
                 : new Socket(SocketType.Stream, ProtocolType.Tcp);
