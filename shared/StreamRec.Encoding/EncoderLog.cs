@@ -20,6 +20,9 @@ internal static partial class EncoderLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Using model {Model} at {Path} with vocabulary {Vocab}")]
     public static partial void ModelResolved(ILogger logger, string model, string path, string vocab);
 
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Fetched {Model} into {Directory}")]
+    public static partial void ModelFetched(ILogger logger, string model, string directory);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Text {Index} of the batch could not be tokenized ({Reason}); encoding it as empty text")]
     public static partial void TokenizationFailed(ILogger logger, int index, string reason);
 }

@@ -72,7 +72,7 @@ public sealed class ModelFetcher
             CreatedAt = _time.GetUtcNow(),
             Files = files,
         }.Write(dir);
-        _logger.LogInformation("Fetched {Model} into {Directory}", model.Name, dir);
+        EncoderLog.ModelFetched(_logger, model.Name, dir);
         return dir;
     }
 
