@@ -10,5 +10,6 @@ root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(ChaosCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

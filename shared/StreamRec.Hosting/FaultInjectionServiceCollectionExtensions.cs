@@ -9,7 +9,7 @@ public static class FaultInjectionServiceCollectionExtensions
 {
     /// <summary>
     /// When <c>StreamRec:FaultInjection</c> arms a hook, decorates the registered <see cref="IVectorStore"/> with
-    /// <see cref="FaultInjectingVectorStore"/>; otherwise registers nothing at all. Call after the store is registered.
+    /// <see cref="FaultInjectionVectorStore"/>; otherwise registers nothing at all. Call after the store is registered.
     /// </summary>
     public static IServiceCollection AddStreamRecFaultInjection(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +23,7 @@ public static class FaultInjectionServiceCollectionExtensions
         var original = services.LastOrDefault(d => d.ServiceType == typeof(IVectorStore))
             ?? throw new InvalidOperationException("fault injection needs an IVectorStore registered first");
         services.Remove(original);
-        services.AddSingleton<IVectorStore>(sp => new FaultInjectingVectorStore(
+        services.AddSingleton<IVectorStore>(sp => new FaultInjectionVectorStore(
             Resolve(sp, original),
             options,
             sp.GetRequiredService<TimeProvider>(),

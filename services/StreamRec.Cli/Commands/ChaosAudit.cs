@@ -1,0 +1,183 @@
+using Confluent.Kafka;
+using StreamRec.Contracts;
+using StreamRec.Domain;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Ports;
+using StreamRec.VectorStore.Embedded;
+
+namespace StreamRec.Cli.Commands;
+
+/// <summary>What a crash or chaos run left behind, measured against the same input applied once, in order, without faults.</summary>
+/// <param name="EventsIn">Clicks and reviews in the input topics.</param>
+/// <param name="Applied">Events whose effect is in the stored user state (counted once).</param>
+/// <param name="Lost">Events of the input missing from the stored state.</param>
+/// <param name="AppliedTwice">Events applied more than once.</param>
+/// <param name="DivergedUsers">Users whose stored state differs from the reference in any bit (vectors, version, offsets, recent items, counts).</param>
+/// <param name="ExpectedRejected">Events the reference itself refuses (they belong in the dead-letter topic).</param>
+/// <param name="DeadLettered">Messages in streamrec.dlq.</param>
+/// <param name="UsersWithoutList">Users with applied events but no list on streamrec.recommendations.</param>
+/// <param name="Uncommitted">Σ (high watermark − committed offset) over the three service groups.</param>
+/// <param name="Problems">The first differences found, for the failure message.</param>
+public sealed record DeliveryAudit(
+    long EventsIn,
+    long Applied,
+    long Lost,
+    long AppliedTwice,
+    int DivergedUsers,
+    long ExpectedRejected,
+    long DeadLettered,
+    int UsersWithoutList,
+    long Uncommitted,
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>Exactly-once effect, a list for everyone, nothing left behind.</summary>
+    public bool Holds => Lost == 0 && AppliedTwice == 0 && DivergedUsers == 0 && UsersWithoutList == 0 && Uncommitted == 0;
+
+    public override string ToString() =>
+        $"events in {EventsIn}, applied {Applied}, lost {Lost}, applied twice {AppliedTwice}, diverged users {DivergedUsers}, " +
+        $"expected rejected {ExpectedRejected}, dead-lettered {DeadLettered}, users without list {UsersWithoutList}, uncommitted {Uncommitted}" +
+        (Problems.Count > 0 ? "; " + string.Join("; ", Problems) : "");
+}
+
+/// <summary>
+/// Checks the delivery invariant after a run (the services stopped, so the embedded store file is free): the stored
+/// users equal a reference computed by <see cref="ProfileEngine.Apply"/> over the input topics read back in offset
+/// order (the computation a fault-free run makes, with the same item vectors), every user with events has a list,
+/// and the service groups committed everything.
+/// </summary>
+public static class ChaosAudit
+{
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
+    {
+        var input = new List<PositionedEvent>();
+        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        {
+            foreach (var r in kafka.ReadAll(topic))
+            {
+                if (EventParser.Parse(r.Message.Value).Event is { } e)
+                {
+                    input.Add(new PositionedEvent(e, r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime));
+                }
+            }
+        }
+
+        var problems = new List<string>();
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
+        var items = await store.GetAsync(Collections.Items, itemIds.ToArray(), withVectors: true, withPayload: false, cancellationToken);
+        var itemVectors = items.Where(p => p.Vectors.ContainsKey(Collections.ItemVector)).ToDictionary(p => p.Id, p => p.Vectors[Collections.ItemVector], StringComparer.Ordinal);
+        var dimension = itemVectors.Values.FirstOrDefault()?.Length ?? 0;
+        if (dimension == 0)
+        {
+            problems.Add("no item is indexed");
+        }
+
+        var engine = new ProfileEngine(store, new DimensionOnlyEncoder(dimension), profileOptions ?? new ProfileOptions(), TimeProvider.System);
+        var reference = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
+        long rejected = 0;
+        foreach (var p in input.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ThenBy(p => p.Offset))
+        {
+            var user = p.Event.Key;
+            if (!reference.TryGetValue(user, out var profile))
+            {
+                reference[user] = profile = new UserProfile(user, dimension);
+            }
+
+            var itemId = ProfileEngine.ItemIdOf(p.Event);
+            var outcome = engine.Apply(profile, p, itemId is null ? null : itemVectors.GetValueOrDefault(itemId), null).Outcome;
+            if (outcome is ApplyOutcome.Rejected or ApplyOutcome.ItemNotReady)
+            {
+                rejected++;
+            }
+        }
+
+        var stored = (await store.GetAsync(Collections.Users, reference.Keys.ToArray(), withVectors: true, withPayload: true, cancellationToken))
+            .ToDictionary(p => p.Id, p => ProfileCodec.Decode(p, dimension), StringComparer.Ordinal);
+
+        long applied = 0, lost = 0, twice = 0;
+        var diverged = 0;
+        foreach (var (user, expected) in reference)
+        {
+            var actual = stored.GetValueOrDefault(user);
+            var version = actual?.Version ?? 0;
+            applied += Math.Min(version, expected.Version);
+            lost += Math.Max(0, expected.Version - version);
+            twice += Math.Max(0, version - expected.Version);
+            var difference = actual is null ? (expected.Version > 0 ? "missing" : null) : Difference(expected, actual);
+            if (difference is not null)
+            {
+                diverged++;
+                if (problems.Count < 5)
+                {
+                    problems.Add($"user {user}: {difference}");
+                }
+            }
+        }
+
+        var listed = kafka.ReadAll(Topics.Recommendations)
+            .Select(r => EventParser.Parse(r.Message.Value).Event)
+            .OfType<RecommendationList>()
+            .Select(l => l.UserId)
+            .ToHashSet(StringComparer.Ordinal);
+        var withoutList = reference.Where(kv => kv.Value.Version > 0 && !listed.Contains(kv.Key)).Select(kv => kv.Key).ToList();
+        if (withoutList.Count > 0)
+        {
+            problems.Add($"no list for {string.Join(",", withoutList.Take(5))}");
+        }
+
+        var deadLettered = kafka.ReadAll(Topics.DeadLetter).Count;
+        var uncommitted = kafka.Uncommitted();
+        return new DeliveryAudit(input.Count, applied, lost, twice, diverged, rejected, deadLettered, withoutList.Count, uncommitted, problems);
+    }
+
+    /// <summary>The first field where <paramref name="actual"/> differs from <paramref name="expected"/>, compared bit for bit; null when none.</summary>
+    public static string? Difference(UserProfile expected, UserProfile actual)
+    {
+        if (expected.Version != actual.Version)
+        {
+            return $"version {actual.Version}, expected {expected.Version}";
+        }
+
+        if (expected.Clicks != actual.Clicks || expected.Reviews != actual.Reviews)
+        {
+            return $"counts {actual.Clicks}/{actual.Reviews}, expected {expected.Clicks}/{expected.Reviews}";
+        }
+
+        var offsets = string.Join(",", expected.AppliedOffsets.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        var actualOffsets = string.Join(",", actual.AppliedOffsets.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        if (offsets != actualOffsets)
+        {
+            return $"applied offsets {actualOffsets}, expected {offsets}";
+        }
+
+        if (!expected.RecentItems.SequenceEqual(actual.RecentItems, StringComparer.Ordinal))
+        {
+            return "recent items differ";
+        }
+
+        if (expected.ReferenceTime.ToUnixTimeMilliseconds() != actual.ReferenceTime.ToUnixTimeMilliseconds())
+        {
+            return $"reference time {actual.ReferenceTime:O}, expected {expected.ReferenceTime:O}";
+        }
+
+        if (!SameBits(expected.ShortTerm, actual.ShortTerm) || !SameBits(expected.LongTerm, actual.LongTerm))
+        {
+            return "vectors differ in their bits";
+        }
+
+        return null;
+    }
+
+    private static bool SameBits(float[] a, float[] b) =>
+        a.Length == b.Length && a.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Select(BitConverter.SingleToInt32Bits));
+
+    /// <summary>The reference never encodes text (the workloads carry none): it only needs the dimension.</summary>
+    private sealed class DimensionOnlyEncoder(int dimension) : ITextEncoder
+    {
+        public int Dimension => dimension;
+
+        public EncoderInfo Info => new("none", "none", dimension, 0, false);
+
+        public Task<float[][]> EncodeAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("the delivery audit does not encode text");
+    }
+}

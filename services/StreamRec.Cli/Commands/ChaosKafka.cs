@@ -1,0 +1,191 @@
+using Confluent.Kafka;
+using StreamRec.Contracts;
+
+namespace StreamRec.Cli.Commands;
+
+/// <summary>Kafka plumbing of crash and chaos runs: produce in order, read whole topics, compare committed offsets with high watermarks.</summary>
+public sealed class ChaosKafka : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    private readonly IProducer<string, byte[]> _producer;
+
+    public ChaosKafka(string bootstrapServers, int partitions)
+    {
+        BootstrapServers = bootstrapServers;
+        Partitions = partitions;
+        _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 2,
+            // Same partitioner as the services' producer, so a user's events land where a real app would put them.
+            Partitioner = Partitioner.Murmur2Random,
+            MessageSendMaxRetries = int.MaxValue,
+            MessageTimeoutMs = 120_000,
+        }).Build();
+    }
+
+    public string BootstrapServers { get; }
+
+    public int Partitions { get; }
+
+    /// <summary>The consumer groups whose committed offsets must reach the end of their topics, and those topics.</summary>
+    public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups { get; } =
+    [
+        ("streamrec.item-indexer", [Topics.Items]),
+        ("streamrec.profile-updater", [Topics.Clicks, Topics.Reviews]),
+        ("streamrec.recommender", [Topics.UserVectors]),
+    ];
+
+    /// <summary>Produces the events in order (per partition, the idempotent producer keeps that order through retries) and waits for every ack.</summary>
+    public void Produce(IEnumerable<IStreamRecEvent> events)
+    {
+        Exception? failure = null;
+        foreach (var e in events)
+        {
+            _producer.Produce(e.Topic, new Message<string, byte[]> { Key = e.Key, Value = EventParser.Serialize(e) }, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    failure ??= new KafkaException(report.Error);
+                }
+            });
+        }
+
+        _producer.Flush(TimeSpan.FromMinutes(3));
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("producing the workload failed", failure);
+        }
+    }
+
+    /// <summary>Produces raw bytes (hostile input) and waits for the ack.</summary>
+    public Task ProduceRawAsync(string topic, string? key, byte[] value, CancellationToken cancellationToken) =>
+        _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key!, Value = value }, cancellationToken);
+
+    /// <summary>Every message of the topic, partition by partition, in offset order.</summary>
+    public List<ConsumeResult<string, byte[]>> ReadAll(string topic)
+    {
+        using var consumer = NewConsumer(null);
+        var result = new List<ConsumeResult<string, byte[]>>();
+        for (var p = 0; p < Partitions; p++)
+        {
+            var tp = new TopicPartition(topic, p);
+            var high = consumer.QueryWatermarkOffsets(tp, RequestTimeout).High.Value;
+            if (high <= 0)
+            {
+                continue;
+            }
+
+            consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
+            var deadline = Environment.TickCount64 + 60_000;
+            while (Environment.TickCount64 < deadline)
+            {
+                var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                if (r is null || r.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                result.Add(r);
+                if (r.Offset.Value >= high - 1)
+                {
+                    break;
+                }
+            }
+
+            consumer.Unassign();
+        }
+
+        return result;
+    }
+
+    /// <summary>High watermark per partition of each topic.</summary>
+    public Dictionary<TopicPartition, long> HighWatermarks(IEnumerable<string> topics)
+    {
+        using var consumer = NewConsumer(null);
+        var result = new Dictionary<TopicPartition, long>();
+        foreach (var topic in topics)
+        {
+            for (var p = 0; p < Partitions; p++)
+            {
+                var tp = new TopicPartition(topic, p);
+                result[tp] = consumer.QueryWatermarkOffsets(tp, RequestTimeout).High.Value;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The group's committed offset per partition (0 when nothing was committed).</summary>
+    public Dictionary<TopicPartition, long> Committed(string group, IEnumerable<string> topics)
+    {
+        // A consumer that never subscribes does not join the group: it only reads its offsets.
+        using var consumer = NewConsumer(group);
+        var partitions = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
+        return consumer.Committed(partitions, RequestTimeout).ToDictionary(o => o.TopicPartition, o => Math.Max(0, o.Offset.Value));
+    }
+
+    /// <summary>Messages not yet committed by the service groups: Σ (high watermark − committed). Zero when everything is done.</summary>
+    public long Uncommitted()
+    {
+        long total = 0;
+        foreach (var (group, topics) in ServiceGroups)
+        {
+            var high = HighWatermarks(topics);
+            var committed = Committed(group, topics);
+            total += high.Sum(kv => Math.Max(0, kv.Value - committed.GetValueOrDefault(kv.Key)));
+        }
+
+        return total;
+    }
+
+    /// <summary>True when the group has committed at least <paramref name="target"/> on every partition listed there.</summary>
+    public bool Covers(string group, IReadOnlyDictionary<TopicPartition, long> target)
+    {
+        var committed = Committed(group, target.Keys.Select(k => k.Topic).Distinct());
+        return target.All(kv => committed.GetValueOrDefault(kv.Key) >= kv.Value);
+    }
+
+    /// <summary>Polls until no service group has uncommitted messages; false on timeout.</summary>
+    public async Task<bool> WaitUntilAllCommittedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (TryUncommitted() == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return false;
+    }
+
+    /// <summary><see cref="Uncommitted"/>, or -1 while the broker does not answer (a fault is being injected).</summary>
+    public long TryUncommitted()
+    {
+        try
+        {
+            return Uncommitted();
+        }
+        catch (KafkaException)
+        {
+            return -1;
+        }
+    }
+
+    private IConsumer<string, byte[]> NewConsumer(string? group) => new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+    {
+        BootstrapServers = BootstrapServers,
+        GroupId = group ?? "chaos-reader-" + Guid.NewGuid().ToString("N"),
+        EnableAutoCommit = false,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        EnablePartitionEof = false,
+    }).Build();
+
+    public void Dispose() => _producer.Dispose();
+}
