@@ -191,6 +191,41 @@ public sealed class UserProfileTests
         Assert.Null(onlyLong.QueryVector(1.0));
     }
 
+    [Fact]
+    public void Forget_ErasesWhatWasLearned_ButKeepsTheAppliedOffsets()
+    {
+        var profile = new UserProfile("u", 2);
+        profile.AddContribution([1, 0], 1, T0, Options);
+        profile.Clicks = 1;
+        profile.RememberItem("a", cap: 10);
+        profile.MarkApplied("streamrec.clicks", 0, 41);
+
+        profile.Forget();
+
+        Assert.True(profile.Forgotten);
+        Assert.False(profile.HasSignal);
+        Assert.Equal([0f, 0f], profile.ShortTerm);
+        Assert.Equal([0f, 0f], profile.LongTerm);
+        Assert.Empty(profile.RecentItems);
+        Assert.Equal((0L, 0L), (profile.Clicks, profile.Reviews));
+        Assert.Equal(DateTimeOffset.MinValue, profile.ReferenceTime);
+        Assert.Null(profile.QueryVector(0.6));
+        Assert.True(profile.HasApplied("streamrec.clicks", 0, 41));
+    }
+
+    [Fact]
+    public void AddContribution_AfterForget_StartsFromNothing()
+    {
+        var profile = new UserProfile("u", 2);
+        profile.AddContribution([1, 0], 1, T0, Options);
+        profile.Forget();
+
+        profile.AddContribution([0, 1], 1, T0.AddDays(-5), Options);
+
+        Assert.Equal([0f, 1f], profile.ShortTerm);
+        Assert.Equal(T0.AddDays(-5), profile.ReferenceTime);
+    }
+
     private static UserProfile Apply(IEnumerable<(float[] Vector, double Weight, DateTimeOffset At)> events)
     {
         var profile = new UserProfile("u", 4);
