@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamRec.Ports;
@@ -16,6 +17,9 @@ namespace StreamRec.VectorStore.Embedded;
 /// </summary>
 public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 {
+    private const int SqliteIoErr = 10;
+    private const int SqliteFull = 13;
+
     private readonly ConcurrentDictionary<string, CollectionIndex> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SqlitePersistence? _persistence;
@@ -66,7 +70,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
 
             var index = new CollectionIndex(spec);
-            _persistence?.SaveCollection(spec);
+            Persist(() => _persistence?.SaveCollection(spec));
             _collections[spec.Name] = index;
             LogCollectionCreated(spec.Name, string.Join(",", spec.Vectors.Select(v => $"{v.Key}:{v.Value}")), spec.Distance);
         }
@@ -91,7 +95,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _persistence?.Upsert(collection, prepared);
+            Persist(() => _persistence?.Upsert(collection, prepared));
             index.Apply(prepared);
         }
         finally
@@ -113,7 +117,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _persistence?.Delete(collection, ids);
+            Persist(() => _persistence?.Delete(collection, ids));
             index.Delete(ids);
         }
         finally
@@ -161,6 +165,21 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs a SQLite write; a failure leaves memory untouched (it is applied only after) and
+    /// surfaces as the port's exception. Busy, locked, I/O and disk-full errors may pass: transient.</summary>
+    private static void Persist(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException ex)
+        {
+            var transient = ex.SqliteErrorCode is SqlitePersistence.SqliteBusy or SqlitePersistence.SqliteLocked or SqliteIoErr or SqliteFull;
+            throw new VectorStoreException($"embedded vector store write failed: {ex.Message}", 0, transient, ex);
         }
     }
 

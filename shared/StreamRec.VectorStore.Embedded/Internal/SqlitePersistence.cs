@@ -14,6 +14,9 @@ namespace StreamRec.VectorStore.Embedded.Internal;
 /// </summary>
 internal sealed class SqlitePersistence : IDisposable
 {
+    public const int SqliteBusy = 5;
+    public const int SqliteLocked = 6;
+
     private readonly SqliteConnection _connection;
 
     public SqlitePersistence(string path, bool synchronousFull)
@@ -26,10 +29,26 @@ internal sealed class SqlitePersistence : IDisposable
         }
 
         // No pooling: disposing the store must really close the file (tests reopen it in-process).
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false, DefaultTimeout = 2 }.ToString());
         _connection.Open();
-        Execute("PRAGMA journal_mode=WAL;");
-        Execute(synchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+
+        // Exclusive locking, set before WAL is entered: this process holds the file for its lifetime.
+        // The memory image is the truth for queries, so a second process writing the same file would
+        // silently diverge; it fails to open instead. (Also lets WAL run without the -shm file.)
+        try
+        {
+            Execute("PRAGMA locking_mode=EXCLUSIVE;");
+            Execute("PRAGMA journal_mode=WAL;");
+            Execute(synchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            Execute("BEGIN EXCLUSIVE; COMMIT;");
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
+        {
+            _connection.Dispose();
+            throw new VectorStoreException(
+                $"embedded vector store {full} is in use by another process; the embedded store serves one process (configure Qdrant to share vectors)", ex);
+        }
+
         Execute("""
             CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS points (

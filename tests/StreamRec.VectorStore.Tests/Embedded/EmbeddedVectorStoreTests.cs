@@ -221,6 +221,18 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
     }
 
     [Fact]
+    public void SecondOpenOfTheSameFile_FailsClearly_UntilTheFirstCloses()
+    {
+        using (Open())
+        {
+            var ex = Assert.Throws<VectorStoreException>(Open);
+            Assert.Contains("in use by another process", ex.Message, StringComparison.Ordinal);
+        }
+
+        using var reopened = Open();
+    }
+
+    [Fact]
     public async Task ReturnedPayload_IsACopy_CallerMutationsDoNotLeakIn()
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
