@@ -216,7 +216,8 @@ internal sealed class CollectionIndex : IDisposable
         return result;
     }
 
-    /// <summary>Answers every query against one consistent state of the collection.</summary>
+    /// <summary>Answers every query against one consistent state of the collection. Queries on the same
+    /// vector name share one pass over the vectors (see <see cref="ScanSegment"/>).</summary>
     public List<IReadOnlyList<ScoredPoint>> Search(IReadOnlyList<VectorQuery> queries)
     {
         var prepared = new (int VectorIndex, float[] Vector)[queries.Count];
@@ -225,13 +226,18 @@ internal sealed class CollectionIndex : IDisposable
             prepared[i] = PrepareQuery(queries[i]);
         }
 
-        var results = new List<IReadOnlyList<ScoredPoint>>(queries.Count);
+        var results = new IReadOnlyList<ScoredPoint>[queries.Count];
         _lock.EnterReadLock();
         try
         {
-            for (var i = 0; i < queries.Count; i++)
+            foreach (var group in Enumerable.Range(0, queries.Count).GroupBy(i => prepared[i].VectorIndex))
             {
-                results.Add(SearchLocked(queries[i], prepared[i].VectorIndex, prepared[i].Vector));
+                var members = group.ToArray();
+                var answers = SearchLocked(group.Key, [.. members.Select(i => new ActiveQuery(queries[i], prepared[i].Vector))]);
+                for (var m = 0; m < members.Length; m++)
+                {
+                    results[members[m]] = answers[m];
+                }
             }
         }
         finally
@@ -239,7 +245,7 @@ internal sealed class CollectionIndex : IDisposable
             _lock.ExitReadLock();
         }
 
-        return results;
+        return [.. results];
     }
 
     public void Dispose() => _lock.Dispose();
@@ -289,86 +295,102 @@ internal sealed class CollectionIndex : IDisposable
         return (v, Spec.Distance == Distance.Cosine ? Normalized(query.Vector) : query.Vector);
     }
 
-    private List<ScoredPoint> SearchLocked(VectorQuery query, int v, float[] vector)
+    private List<ScoredPoint>[] SearchLocked(int v, ActiveQuery[] queries)
     {
         var count = _ids.Count;
-        var k = Math.Min(query.Limit, Math.Max(count, 1));
-        var threshold = query.ScoreThreshold ?? float.NegativeInfinity;
-        var filter = query.Filter;
-        HashSet<string>? excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
-        var hasConditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0);
         var segmentCount = (count + SegmentMask) >> SegmentShift;
+        TopK[] NewHeaps() => [.. queries.Select(q => new TopK(Math.Min(q.Query.Limit, Math.Max(count, 1))))];
 
-        TopK top;
+        var tops = NewHeaps();
         if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
-            top = new TopK(k);
             var gate = new Lock();
             Parallel.For(
                 0,
                 segmentCount,
-                () => new TopK(k),
+                NewHeaps,
                 (s, _, local) =>
                 {
-                    ScanSegment(v, s, count, vector, threshold, excluded, hasConditions ? filter : null, local);
+                    ScanSegment(v, s, count, queries, local);
                     return local;
                 },
                 local =>
                 {
                     lock (gate)
                     {
-                        local.MergeInto(top);
+                        for (var q = 0; q < local.Length; q++)
+                        {
+                            local[q].MergeInto(tops[q]);
+                        }
                     }
                 });
         }
         else
         {
-            top = new TopK(k);
             for (var s = 0; s < segmentCount; s++)
             {
-                ScanSegment(v, s, count, vector, threshold, excluded, hasConditions ? filter : null, top);
+                ScanSegment(v, s, count, queries, tops);
             }
         }
 
-        var ranked = top.ToSortedArray();
-        var result = new List<ScoredPoint>(ranked.Length);
-        foreach (var (score, row) in ranked)
+        var results = new List<ScoredPoint>[queries.Length];
+        for (var q = 0; q < queries.Length; q++)
         {
-            result.Add(new ScoredPoint(_ids[row], score, query.WithVectors ? VectorsOf(row) : null, query.WithPayload ? PayloadOf(row) : null));
+            var query = queries[q].Query;
+            var ranked = tops[q].ToSortedArray();
+            results[q] = new List<ScoredPoint>(ranked.Length);
+            foreach (var (score, row) in ranked)
+            {
+                results[q].Add(new ScoredPoint(_ids[row], score, query.WithVectors ? VectorsOf(row) : null, query.WithPayload ? PayloadOf(row) : null));
+            }
         }
 
-        return result;
+        return results;
     }
 
-    private void ScanSegment(int v, int segment, int count, ReadOnlySpan<float> query, float threshold, HashSet<string>? excluded, VectorFilter? conditions, TopK top)
+    /// <summary>Scores one segment for every query. Rows are taken in blocks small enough to stay in
+    /// cache while each query passes over them, so a batch of queries reads the vectors from memory
+    /// once instead of once per query: an exact scan is bound by memory bandwidth, not arithmetic.</summary>
+    private void ScanSegment(int v, int segment, int count, ActiveQuery[] queries, TopK[] tops)
     {
+        const int blockRows = 64;
         var dim = _dims[v];
         var data = _segments[v][segment];
         var firstRow = segment << SegmentShift;
         var rows = Math.Min(SegmentSize, count - firstRow);
-        for (var j = 0; j < rows; j++)
+        for (var blockStart = 0; blockStart < rows; blockStart += blockRows)
         {
-            var score = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(data, j * dim, dim));
-
-            // Score first, filter only the candidates that would enter the heap: payload checks are
-            // far dearer than a dot product, and most rows lose on score alone.
-            if (score < threshold || !top.WouldAccept(score))
+            var blockEnd = Math.Min(rows, blockStart + blockRows);
+            for (var q = 0; q < queries.Length; q++)
             {
-                continue;
-            }
+                var active = queries[q];
+                var top = tops[q];
+                var vector = active.Vector;
+                for (var j = blockStart; j < blockEnd; j++)
+                {
+                    var score = TensorPrimitives.Dot(vector, new ReadOnlySpan<float>(data, j * dim, dim));
 
-            var row = firstRow + j;
-            if (excluded is not null && excluded.Contains(_ids[row]))
-            {
-                continue;
-            }
+                    // Score first, filter only the candidates that would enter the heap: payload checks
+                    // are far dearer than a dot product, and most rows lose on score alone.
+                    if (score < active.Threshold || !top.WouldAccept(score))
+                    {
+                        continue;
+                    }
 
-            if (conditions is not null && !PayloadFilter.Matches(_payloads[row], conditions))
-            {
-                continue;
-            }
+                    var row = firstRow + j;
+                    if (active.Excluded is not null && active.Excluded.Contains(_ids[row]))
+                    {
+                        continue;
+                    }
 
-            top.Add(score, row);
+                    if (active.Conditions is not null && !PayloadFilter.Matches(_payloads[row], active.Conditions))
+                    {
+                        continue;
+                    }
+
+                    top.Add(score, row);
+                }
+            }
         }
     }
 
@@ -411,6 +433,30 @@ internal sealed class CollectionIndex : IDisposable
                 segments[segment] = data;
             }
         }
+    }
+
+    /// <summary>A query ready to scan: its (normalised) vector and its filter in the fastest form.</summary>
+    private sealed class ActiveQuery
+    {
+        public ActiveQuery(VectorQuery query, float[] vector)
+        {
+            Query = query;
+            Vector = vector;
+            Threshold = query.ScoreThreshold ?? float.NegativeInfinity;
+            var filter = query.Filter;
+            Excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
+            Conditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0) ? filter : null;
+        }
+
+        public VectorQuery Query { get; }
+
+        public float[] Vector { get; }
+
+        public float Threshold { get; }
+
+        public HashSet<string>? Excluded { get; }
+
+        public VectorFilter? Conditions { get; }
     }
 
     private static float[] Normalized(float[] source)

@@ -100,6 +100,40 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(2_000)]
+    [InlineData(66_000)]
+    public async Task QueryBatch_MixedVectorNamesAndFilters_EqualsOneQueryAtATime(int count)
+    {
+        var random = new Random(count);
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        await store.EnsureCollectionAsync(new CollectionSpec("b", new Dictionary<string, int> { ["s"] = 6, ["l"] = 10 }), Ct);
+        for (var start = 0; start < count; start += 10_000)
+        {
+            await store.UpsertAsync("b", [.. Enumerable.Range(start, Math.Min(10_000, count - start)).Select(i => new VectorPoint(
+                $"p{i}",
+                new Dictionary<string, float[]> { ["s"] = RandomVector(random, 6), ["l"] = RandomVector(random, 10) },
+                new JsonObject { ["bucket"] = i % 5 }))], Ct);
+        }
+
+        var queries = Enumerable.Range(0, 9).Select(i => new VectorQuery(
+            RandomVector(random, i % 2 == 0 ? 6 : 10),
+            i % 2 == 0 ? "s" : "l",
+            Limit: 5 + (i * 7),
+            Filter: i % 3 == 0 ? new VectorFilter { Must = [MatchCondition.Of("bucket", i % 5)], ExcludeIds = ["p1", "p2"] } : null,
+            ScoreThreshold: i == 4 ? 0.5f : null)).ToList();
+
+        var batch = await store.QueryBatchAsync("b", queries, Ct);
+
+        Assert.Equal(queries.Count, batch.Count);
+        for (var i = 0; i < queries.Count; i++)
+        {
+            var single = await store.QueryAsync("b", queries[i], Ct);
+            Assert.Equal(single.Select(h => (h.Id, h.Score)), batch[i].Select(h => (h.Id, h.Score)));
+            Assert.NotEmpty(single);
+        }
+    }
+
     [Fact]
     public async Task State_SurvivesReopen_IncludingDeletesAndReplacements()
     {
