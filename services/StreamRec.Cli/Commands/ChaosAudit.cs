@@ -50,14 +50,24 @@ public static class ChaosAudit
     public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
     {
         var input = new List<PositionedEvent>();
+        long rejected = 0;
         foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
         {
             foreach (var r in kafka.ReadAll(topic))
             {
-                if (EventParser.Parse(r.Message.Value).Event is { } e)
+                if (EventParser.Parse(r.Message.Value).Event is not { } e)
                 {
-                    input.Add(new PositionedEvent(e, r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime));
+                    continue;
                 }
+
+                if (r.Message.Key is not null && !string.Equals(r.Message.Key, e.Key, StringComparison.Ordinal))
+                {
+                    // The services refuse a key that contradicts the user id (it would split a user's state across partitions).
+                    rejected++;
+                    continue;
+                }
+
+                input.Add(new PositionedEvent(e, r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime));
             }
         }
 
@@ -73,7 +83,6 @@ public static class ChaosAudit
 
         var engine = new ProfileEngine(store, new DimensionOnlyEncoder(dimension), profileOptions ?? new ProfileOptions(), TimeProvider.System);
         var reference = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
-        long rejected = 0;
         foreach (var p in input.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ThenBy(p => p.Offset))
         {
             var user = p.Event.Key;

@@ -23,6 +23,8 @@ public sealed class ChaosKafka : IDisposable
             Partitioner = Partitioner.Murmur2Random,
             MessageSendMaxRetries = int.MaxValue,
             MessageTimeoutMs = 120_000,
+            // Hostile-input runs send messages up to 10 MB; librdkafka's default (1,000,000) would refuse them before the broker sees them.
+            MessageMaxBytes = 16 * 1024 * 1024,
         }).Build();
     }
 
@@ -31,11 +33,12 @@ public sealed class ChaosKafka : IDisposable
     public int Partitions { get; }
 
     /// <summary>The consumer groups whose committed offsets must reach the end of their topics, and those topics.</summary>
-    public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups { get; } =
+    /// <param name="prefix">The services' <c>StreamRec:Kafka:GroupIdPrefix</c> (default <c>streamrec</c>).</param>
+    public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups(string prefix = "streamrec") =>
     [
-        ("streamrec.item-indexer", [Topics.Items]),
-        ("streamrec.profile-updater", [Topics.Clicks, Topics.Reviews]),
-        ("streamrec.recommender", [Topics.UserVectors]),
+        ($"{prefix}.item-indexer", [Topics.Items]),
+        ($"{prefix}.profile-updater", [Topics.Clicks, Topics.Reviews]),
+        ($"{prefix}.recommender", [Topics.UserVectors]),
     ];
 
     /// <summary>Produces the events in order (per partition, the idempotent producer keeps that order through retries) and waits for every ack.</summary>
@@ -61,7 +64,7 @@ public sealed class ChaosKafka : IDisposable
     }
 
     /// <summary>Produces raw bytes (hostile input) and waits for the ack.</summary>
-    public Task ProduceRawAsync(string topic, string? key, byte[] value, CancellationToken cancellationToken) =>
+    public Task<DeliveryResult<string, byte[]>> ProduceRawAsync(string topic, string? key, byte[] value, CancellationToken cancellationToken) =>
         _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key!, Value = value }, cancellationToken);
 
     /// <summary>Every message of the topic, partition by partition, in offset order.</summary>
@@ -128,10 +131,10 @@ public sealed class ChaosKafka : IDisposable
     }
 
     /// <summary>Messages not yet committed by the service groups: Σ (high watermark − committed). Zero when everything is done.</summary>
-    public long Uncommitted()
+    public long Uncommitted(string prefix = "streamrec")
     {
         long total = 0;
-        foreach (var (group, topics) in ServiceGroups)
+        foreach (var (group, topics) in ServiceGroups(prefix))
         {
             var high = HighWatermarks(topics);
             var committed = Committed(group, topics);
@@ -149,12 +152,16 @@ public sealed class ChaosKafka : IDisposable
     }
 
     /// <summary>Polls until no service group has uncommitted messages; false on timeout.</summary>
-    public async Task<bool> WaitUntilAllCommittedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<bool> WaitUntilAllCommittedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitUntilAllCommittedAsync(timeout, "streamrec", cancellationToken);
+
+    /// <summary>Polls until the service groups with this prefix have no uncommitted messages; false on timeout.</summary>
+    public async Task<bool> WaitUntilAllCommittedAsync(TimeSpan timeout, string prefix, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (Environment.TickCount64 < deadline)
         {
-            if (TryUncommitted() == 0)
+            if (TryUncommitted(prefix) == 0)
             {
                 return true;
             }
@@ -166,11 +173,11 @@ public sealed class ChaosKafka : IDisposable
     }
 
     /// <summary><see cref="Uncommitted"/>, or -1 while the broker does not answer (a fault is being injected).</summary>
-    public long TryUncommitted()
+    public long TryUncommitted(string prefix = "streamrec")
     {
         try
         {
-            return Uncommitted();
+            return Uncommitted(prefix);
         }
         catch (KafkaException)
         {

@@ -141,6 +141,8 @@ public static class ChaosRunner
             }
             else
             {
+                // Timed kills land while the child works, not while it boots.
+                await child.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
                 await Task.Delay(TimeSpan.FromMilliseconds(200 + rng.NextDouble() * Math.Max(0, settings.MaxKillDelay.TotalMilliseconds - 200)), cancellationToken);
                 if (crash == "SIGTERM")
                 {

@@ -25,13 +25,20 @@ public sealed record ServeLaunch(string FileName, IReadOnlyList<string> PrefixAr
 /// </summary>
 public sealed class ServeProcess : IDisposable
 {
+    /// <summary>The line the host logs once the vector store is usable, right before its consumers start.</summary>
+    public const string ReadyMarker = "Vector store ready";
+
     private readonly Process _process;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ServeProcess(Process process, string logPath)
     {
         _process = process;
         LogPath = logPath;
     }
+
+    /// <summary>Completes when the child logged <see cref="ReadyMarker"/> (its consumers are starting).</summary>
+    public Task Ready => _ready.Task;
 
     public string LogPath { get; }
 
@@ -60,12 +67,15 @@ public sealed class ServeProcess : IDisposable
         info.ArgumentList.Add(roles);
         info.Environment["DOTNET_gcServer"] = "0";
         info.Environment["DOTNET_TieredPGO"] = "0";
+        // The readiness line is an Information log of the host; everything else may stay quieter.
+        info.Environment["Logging__LogLevel__StreamRec.Hosting"] = "Information";
         foreach (var (key, value) in settings)
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {launch.FileName}");
+        var child = new ServeProcess(process, logPath);
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var gate = new Lock();
         void Write(string? line)
@@ -78,6 +88,11 @@ public sealed class ServeProcess : IDisposable
             lock (gate)
             {
                 log.WriteLine(line);
+            }
+
+            if (line.Contains(ReadyMarker, StringComparison.Ordinal))
+            {
+                child._ready.TrySetResult();
             }
         }
 
@@ -94,7 +109,15 @@ public sealed class ServeProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         Write($"--- pid {process.Id} started");
-        return new ServeProcess(process, logPath);
+        return child;
+    }
+
+    /// <summary>Waits until the child is ready; false when it exited first or the timeout passed.</summary>
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var exited = _process.WaitForExitAsync(cancellationToken);
+        var first = await Task.WhenAny(Ready, exited, Task.Delay(timeout, cancellationToken));
+        return first == Ready;
     }
 
     /// <summary>SIGKILL: as abrupt as a node failure.</summary>

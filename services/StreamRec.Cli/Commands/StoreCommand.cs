@@ -27,16 +27,17 @@ internal static class StoreCommand
         var k = new Option<int>("--k") { Description = "Results per query (top-k).", DefaultValueFactory = _ => 200 };
         var queries = new Option<int>("--queries") { Description = "Queries per size; 0 picks a count that scans about 8 GB per size.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed for vectors and queries.", DefaultValueFactory = _ => 42 };
+        var batch = new Option<int>("--batch") { Description = "Also measure batches of this many queries (QueryBatchAsync, one shared pass); 0 skips.", DefaultValueFactory = _ => 16 };
         var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file." };
         var command = new Command("bench", "Exact top-k search throughput and latency of the in-memory embedded store vs the memory-bandwidth bound.")
         {
-            sizes, dim, k, queries, seed, json,
+            sizes, dim, k, queries, batch, seed, json,
         };
         command.SetAction(async (parse, ct) =>
         {
             var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.Parse(s, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToList();
-            var rows = await RunAsync(sizeList, parse.GetValue(dim), parse.GetValue(k), parse.GetValue(queries), parse.GetValue(seed), ct);
+            var rows = await RunAsync(sizeList, parse.GetValue(dim), parse.GetValue(k), parse.GetValue(queries), parse.GetValue(batch), parse.GetValue(seed), ct);
             if (parse.GetValue(json) is { } path)
             {
                 var array = new JsonArray([.. rows.Select(r => (JsonNode)r.ToJson())]);
@@ -49,26 +50,28 @@ internal static class StoreCommand
         return command;
     }
 
-    private static async Task<List<BenchRow>> RunAsync(List<int> sizes, int dim, int k, int queryCount, int seed, CancellationToken ct)
+    private static async Task<List<BenchRow>> RunAsync(List<int> sizes, int dim, int k, int queryCount, int batchSize, int seed, CancellationToken ct)
     {
         var bandwidth = MeasureCopyBandwidth();
         Console.WriteLine($"cores: {Environment.ProcessorCount}, dim: {dim}, k: {k}, copy bandwidth (all cores, 512 MiB): {bandwidth / 1e9:F2} GB/s");
         Console.WriteLine("bound = bytes scanned per query / copy bandwidth; ratio = p50 latency / bound (1.0 = memory-bound)");
         Console.WriteLine();
-        Console.WriteLine($"{"vectors",10} {"queries",8} {"load s",8} {"q/s",9} {"p50 ms",9} {"p99 ms",9} {"MB/query",9} {"bound ms",9} {"ratio",6}");
+        Console.WriteLine($"batch q/s = queries/s when sent {batchSize} at a time through QueryBatchAsync (one pass over memory per batch)");
+        Console.WriteLine();
+        Console.WriteLine($"{"vectors",10} {"queries",8} {"load s",8} {"q/s",9} {"p50 ms",9} {"p99 ms",9} {"MB/query",9} {"bound ms",9} {"ratio",6} {"batch q/s",10}");
         var rows = new List<BenchRow>();
         foreach (var size in sizes)
         {
-            var row = await RunSizeAsync(size, dim, k, queryCount, seed, bandwidth, ct);
+            var row = await RunSizeAsync(size, dim, k, queryCount, batchSize, seed, bandwidth, ct);
             rows.Add(row);
-            Console.WriteLine($"{row.Vectors,10:N0} {row.Queries,8} {row.LoadSeconds,8:F1} {row.QueriesPerSecond,9:F1} {row.P50Ms,9:F2} {row.P99Ms,9:F2} {row.BytesPerQuery / 1e6,9:F1} {row.BoundMs,9:F2} {row.Ratio,6:F2}");
+            Console.WriteLine($"{row.Vectors,10:N0} {row.Queries,8} {row.LoadSeconds,8:F1} {row.QueriesPerSecond,9:F1} {row.P50Ms,9:F2} {row.P99Ms,9:F2} {row.BytesPerQuery / 1e6,9:F1} {row.BoundMs,9:F2} {row.Ratio,6:F2} {row.BatchQueriesPerSecond,10:F1}");
             GC.Collect();
         }
 
         return rows;
     }
 
-    private static async Task<BenchRow> RunSizeAsync(int size, int dim, int k, int queryCount, int seed, double bandwidth, CancellationToken ct)
+    private static async Task<BenchRow> RunSizeAsync(int size, int dim, int k, int queryCount, int batchSize, int seed, double bandwidth, CancellationToken ct)
     {
         var random = new Random(seed);
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
@@ -113,10 +116,30 @@ internal static class StoreCommand
         }
 
         var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        // The same queries again, batchSize at a time: what a caller batching users gets.
+        double batchRate = 0;
+        if (batchSize > 0)
+        {
+            var batches = queries.Skip(3).Chunk(batchSize).Where(b => b.Length == batchSize).ToList();
+            if (batches.Count == 0)
+            {
+                batches = [[.. Enumerable.Range(0, batchSize).Select(i => queries[3 + (i % n)])]];
+            }
+
+            var batchStarted = Stopwatch.GetTimestamp();
+            foreach (var b in batches)
+            {
+                await store.QueryBatchAsync(collection, b, ct);
+            }
+
+            batchRate = batches.Count * batchSize / Stopwatch.GetElapsedTime(batchStarted).TotalSeconds;
+        }
+
         Array.Sort(latencies);
         var p50 = Percentile(latencies, 0.50);
         var boundMs = bytesPerQuery / bandwidth * 1000;
-        return new BenchRow(size, dim, k, n, loadSeconds, n / total, p50, Percentile(latencies, 0.99), bytesPerQuery, boundMs, p50 / boundMs, bandwidth);
+        return new BenchRow(size, dim, k, n, loadSeconds, n / total, p50, Percentile(latencies, 0.99), bytesPerQuery, boundMs, p50 / boundMs, bandwidth, batchSize, batchRate);
     }
 
     /// <summary>Best of five all-core copies of a 512 MiB array: what the memory system delivers to a
@@ -157,7 +180,7 @@ internal static class StoreCommand
 
     private sealed record BenchRow(
         int Vectors, int Dim, int K, int Queries, double LoadSeconds, double QueriesPerSecond, double P50Ms, double P99Ms,
-        long BytesPerQuery, double BoundMs, double Ratio, double CopyBandwidthBytesPerSecond)
+        long BytesPerQuery, double BoundMs, double Ratio, double CopyBandwidthBytesPerSecond, int BatchSize, double BatchQueriesPerSecond)
     {
         public JsonObject ToJson() => new()
         {
@@ -173,6 +196,8 @@ internal static class StoreCommand
             ["bound_ms"] = Math.Round(BoundMs, 3),
             ["ratio"] = Math.Round(Ratio, 3),
             ["copy_bandwidth_gb_per_s"] = Math.Round(CopyBandwidthBytesPerSecond / 1e9, 3),
+            ["batch_size"] = BatchSize,
+            ["batch_queries_per_second"] = Math.Round(BatchQueriesPerSecond, 2),
         };
     }
 }

@@ -12,7 +12,8 @@ namespace StreamRec.Contracts;
     AllowTrailingCommas = false,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     NumberHandling = JsonNumberHandling.Strict,
-    MaxDepth = 16)]
+    MaxDepth = 16,
+    Converters = [typeof(StrictDateTimeOffsetConverter)])]
 [JsonSerializable(typeof(ItemUpserted))]
 [JsonSerializable(typeof(ItemRetired))]
 [JsonSerializable(typeof(Click))]

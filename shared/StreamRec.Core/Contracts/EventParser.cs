@@ -113,17 +113,22 @@ public static class EventParser
                 return ParseResult.Fail(ParseErrorKind.UnknownSchema, "missing string field 'schema'");
             }
 
-            var schema = schemaElement.GetString()!;
-            var typeInfo = TypeInfoFor(schema);
+            // Compared as UTF-8 bytes: GetString would throw on an escaped lone surrogate.
+            var typeInfo = TypeInfoFor(schemaElement);
             if (typeInfo is null)
             {
-                return ParseResult.Fail(ParseErrorKind.UnknownSchema, $"unknown schema '{Short(schema, 64)}'; this version understands {string.Join(", ", Schemas.All)}");
+                return ParseResult.Fail(ParseErrorKind.UnknownSchema, $"unknown schema '{SafeText(schemaElement, 64)}'; this version understands {string.Join(", ", Schemas.All)}");
             }
 
             IStreamRecEvent? parsed;
             try
             {
                 parsed = (IStreamRecEvent?)root.Deserialize(typeInfo);
+            }
+            catch (JsonException ex) when (ex.InnerException is InvalidOperationException inner && inner.Message.Contains("UTF-16", StringComparison.Ordinal))
+            {
+                // System.Text.Json refuses strings that are not valid UTF-16 (an escaped lone surrogate) before our checks run.
+                return ParseResult.Fail(ParseErrorKind.InvalidValue, $"{ex.Path ?? "a field"} contains an invalid (lone surrogate) string");
             }
             catch (JsonException ex)
             {
@@ -161,17 +166,48 @@ public static class EventParser
         _ => throw new ArgumentException($"not a StreamRec event type: {e.GetType().Name}", nameof(e)),
     };
 
-    private static JsonTypeInfo? TypeInfoFor(string schema) => schema switch
+    private static JsonTypeInfo? TypeInfoFor(JsonElement schema)
     {
-        Schemas.ItemUpserted => ContractsJsonContext.Default.ItemUpserted,
-        Schemas.ItemRetired => ContractsJsonContext.Default.ItemRetired,
-        Schemas.Click => ContractsJsonContext.Default.Click,
-        Schemas.Review => ContractsJsonContext.Default.Review,
-        Schemas.UserForget => ContractsJsonContext.Default.UserForget,
-        Schemas.UserVectorUpdated => ContractsJsonContext.Default.UserVectorUpdated,
-        Schemas.Recommendations => ContractsJsonContext.Default.RecommendationList,
-        _ => null,
-    };
+        try
+        {
+            foreach (var (id, typeInfo) in TypeInfos)
+            {
+                if (schema.ValueEquals(id))
+                {
+                    return typeInfo;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid UTF-16 once unescaped (a lone surrogate): no schema id looks like that.
+        }
+
+        return null;
+    }
+
+    private static readonly (string Schema, JsonTypeInfo TypeInfo)[] TypeInfos =
+    [
+        (Schemas.ItemUpserted, ContractsJsonContext.Default.ItemUpserted),
+        (Schemas.ItemRetired, ContractsJsonContext.Default.ItemRetired),
+        (Schemas.Click, ContractsJsonContext.Default.Click),
+        (Schemas.Review, ContractsJsonContext.Default.Review),
+        (Schemas.UserForget, ContractsJsonContext.Default.UserForget),
+        (Schemas.UserVectorUpdated, ContractsJsonContext.Default.UserVectorUpdated),
+        (Schemas.Recommendations, ContractsJsonContext.Default.RecommendationList),
+    ];
+
+    private static string SafeText(JsonElement element, int max)
+    {
+        try
+        {
+            return Short(element.GetString() ?? "", max);
+        }
+        catch (InvalidOperationException)
+        {
+            return "(not valid UTF-16)";
+        }
+    }
 
     private static ParseError? Validate(IStreamRecEvent e, ParseLimits limits)
     {
@@ -193,13 +229,15 @@ public static class EventParser
             ItemRetired x => Id("item_id", x.ItemId, limits.MaxIdLength)
                              ?? (x.Version is < 0 ? Invalid("version must not be negative") : null),
             Click x => Id("user_id", x.UserId, limits.MaxIdLength) ?? Id("item_id", x.ItemId, limits.MaxIdLength)
-                       ?? (x.Context is { Count: > 32 } ? Invalid("context has more than 32 entries") : null),
+                       ?? (x.Context is { Count: > 32 } ? Invalid("context has more than 32 entries") : null)
+                       ?? (x.Context is not null && x.Context.Any(kv => kv.Value is null) ? Invalid("context values must be strings, not null") : null),
             Review x => Id("user_id", x.UserId, limits.MaxIdLength) ?? Id("item_id", x.ItemId, limits.MaxIdLength)
                         ?? Text("text", x.Text, limits.MaxTextLength)
                         ?? (x.Rating is { } r && (!double.IsFinite(r) || r < 0 || r > 5) ? Invalid("rating must be between 0 and 5") : null),
             UserForget x => Id("user_id", x.UserId, limits.MaxIdLength),
             UserVectorUpdated x => Id("user_id", x.UserId, limits.MaxIdLength) ?? Id("trigger.event_id", x.Trigger.EventId, 128),
-            RecommendationList x => Id("user_id", x.UserId, limits.MaxIdLength),
+            RecommendationList x => Id("user_id", x.UserId, limits.MaxIdLength)
+                                    ?? (x.Items.Any(i => i is null || i.Reasons is null || i.Reasons.Any(r => r is null)) ? Invalid("items and their reasons must not contain null") : null),
             _ => null,
         };
     }

@@ -1,14 +1,10 @@
 using System.Text;
 using StreamRec.Contracts;
 
-namespace StreamRec.Core.Tests.PendingCoreFixes;
+namespace StreamRec.Core.Tests.Contracts;
 
-/// <summary>
-/// Tests that document bugs found in shared/StreamRec.Core and fail until the lead fixes them. This folder is
-/// excluded from compilation in the csproj (Compile Remove) so the suite stays green; once Core is fixed, delete the
-/// Compile Remove line (and the schema-field exclusion in EventParserPropertyTests) and these join the suite.
-/// </summary>
-public sealed class EventParserPendingTests
+/// <summary>Regressions for parser bugs the property tests found: each case once threw or was accepted wrongly.</summary>
+public sealed class EventParserRegressionTests
 {
     private const string ValidClick = """{"schema":"streamrec.click/v1","event_id":"e1","occurred_at":"2026-11-23T13:59:41Z","user_id":"u","item_id":"i"}""";
 

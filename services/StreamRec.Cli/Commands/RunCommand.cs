@@ -1,0 +1,264 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using StreamRec.Contracts;
+using StreamRec.Hosting;
+using StreamRec.Kafka.Consuming;
+using StreamRec.Kafka.DevBroker;
+using StreamRec.Kafka.Producing;
+using StreamRec.Observability;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.Replay;
+using StreamRec.Ports;
+
+namespace StreamRec.Cli.Commands;
+
+/// <summary>
+/// <c>streamrec run</c>, the README's first command: the dev broker, the embedded vector store and all three
+/// services in this process, MovieLens replayed through them with live progress, and a summary at the end.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var source = new DatasetSource();
+        var rate = new Option<double>("--rate") { Description = "Interaction events per second; 0 = as fast as the pipeline takes them.", DefaultValueFactory = _ => 0 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic on the dev broker.", DefaultValueFactory = _ => 3 };
+        var port = new Option<int>("--port") { Description = "Port of /metrics, /healthz, /readyz and GET /recommendations/{user}.", DefaultValueFactory = _ => 9400 };
+        var stateDir = new Option<string>("--state-dir") { Description = "Where the embedded vector store lives (emptied at start).", DefaultValueFactory = _ => Path.Combine(".streamrec", "run") };
+        var keepRunning = new Option<bool>("--keep-running") { Description = "After the summary, keep the broker and services up (Ctrl+C to stop): try `streamrec watch` or curl the port." };
+        var examples = new Option<int>("--examples") { Description = "Users whose final lists the summary shows.", DefaultValueFactory = _ => 3 };
+        var command = new Command("run", "Run StreamRec end to end on this machine: dev broker, embedded store, the three services, and a MovieLens replay with live progress.")
+        {
+            rate, partitions, port, stateDir, keepRunning, examples,
+        };
+        source.AddTo(command);
+        command.SetAction(async (parse, ct) => await RunAsync(parse, source, new RunSettings(
+            parse.GetValue(rate), parse.GetValue(partitions), parse.GetValue(port), parse.GetValue(stateDir)!, parse.GetValue(keepRunning), parse.GetValue(examples)), ct));
+        return command;
+    }
+
+    private sealed record RunSettings(double Rate, int Partitions, int Port, string StateDir, bool KeepRunning, int Examples);
+
+    private static async Task<int> RunAsync(System.CommandLine.ParseResult parse, DatasetSource source, RunSettings settings, CancellationToken ct)
+    {
+        var events = await source.LoadAsync(parse, Console.Out, ct);
+
+        using var cluster = MockKafkaCluster.Start(brokers: 3);
+        foreach (var topic in Topics.All)
+        {
+            cluster.CreateTopic(topic, settings.Partitions, replicationFactor: 3);
+        }
+
+        Console.WriteLine($"dev broker: {cluster.BootstrapServers} ({settings.Partitions} partitions per topic; in-memory, for development only)");
+
+        if (Directory.Exists(settings.StateDir))
+        {
+            Directory.Delete(settings.StateDir, recursive: true);
+        }
+
+        Directory.CreateDirectory(settings.StateDir);
+        var app = BuildHost(cluster.BootstrapServers, settings);
+        Console.WriteLine("starting item-indexer, profile-updater and recommender (loading the encoder; the first run synthesizes it)...");
+        try
+        {
+            await app.StartAsync(ct);
+            await StreamAsync(app, cluster, events, settings, ct);
+        }
+        finally
+        {
+            // Stop the services before the broker goes away, so they drain and commit instead of shouting at a dead cluster.
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await app.StopAsync(stop.Token);
+            await app.DisposeAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task StreamAsync(WebApplication app, MockKafkaCluster cluster, IReadOnlyList<IStreamRecEvent> events, RunSettings settings, CancellationToken ct)
+    {
+        var time = TimeProvider.System;
+        var items = events.Where(e => e.Topic == Topics.Items).ToArray();
+        var interactions = events.Where(e => e.Topic != Topics.Items).ToArray();
+        var encoder = app.Services.GetRequiredService<ITextEncoder>().Info;
+        Console.WriteLine($"encoder: {encoder.ModelName}, {encoder.Dimension} dims, {encoder.ExecutionProvider}" +
+                          (encoder.SemanticallyTrained ? "" : " — synthesized weights: lists reflect word overlap, not meaning (`streamrec model fetch all-MiniLM-L6-v2` for the real model)"));
+        var consumers = app.Services.GetServices<IHostedService>().OfType<KafkaConsumerService>().ToArray();
+        await Task.WhenAll(consumers.Select(c => c.FirstAssignment)).WaitAsync(TimeSpan.FromMinutes(2), ct);
+        Console.WriteLine($"ready: http://127.0.0.1:{settings.Port}/metrics, /readyz, /recommendations/{{userId}}");
+
+        using var reader = new RecommendationsReader(cluster.BootstrapServers, fromBeginning: true);
+        using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var readerTask = Task.Factory.StartNew(() =>
+        {
+            while (!readerStop.IsCancellationRequested)
+            {
+                reader.Poll(TimeSpan.FromMilliseconds(100));
+            }
+        }, readerStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var producer = app.Services.GetRequiredService<KafkaProducer>();
+        var replayer = new EventReplayer(producer, time);
+        var started = time.GetTimestamp();
+
+        // The catalog first, as a deployment would have it before traffic: clicks on items the indexer has not
+        // reached yet would only wait (and, after a while, be dead-lettered).
+        Console.WriteLine($"indexing {items.Length:N0} items...");
+        await replayer.ReplayAsync(items, new ReplayPace(), null, ct);
+        await WaitAsync(() => Progress().Items >= items.Length, () => $"  {Progress().Items:N0}/{items.Length:N0} items indexed", TimeSpan.FromMinutes(30), ct);
+        var indexSeconds = time.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine($"indexed {items.Length:N0} items in {indexSeconds:N1} s ({items.Length / Math.Max(indexSeconds, 1e-3):N0}/s)");
+
+        Console.WriteLine($"replaying {interactions.Length:N0} clicks and reviews{(settings.Rate > 0 ? $" at {settings.Rate:N0}/s" : " as fast as the pipeline takes them")}...");
+        var streamStarted = time.GetTimestamp();
+        var replay = replayer.ReplayAsync(interactions, new ReplayPace { Rate = settings.Rate }, null, ct);
+        var produced = 0L;
+        await WaitAsync(
+            () => replay.IsCompleted && Progress().Processed >= interactions.Length && TotalLag() == 0,
+            () =>
+            {
+                var p = Progress();
+                return $"  [{time.GetElapsedTime(streamStarted).TotalSeconds,5:N0}s] {ProgressBar.Render(p.Processed, interactions.Length)} processed {p.Processed:N0} | lists out {reader.Lists:N0} | lag {TotalLag():N0} | event→list p50 {reader.LatencyPercentile(50):N0} ms, p99 {reader.LatencyPercentile(99):N0} ms";
+            },
+            TimeSpan.FromHours(2),
+            ct);
+        produced = (await replay).Produced;
+        var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(1), ct); // the last lists are on their way to the reader
+
+        Console.WriteLine();
+        Console.WriteLine("summary");
+        Console.WriteLine($"  items indexed          {items.Length,12:N0}  ({items.Length / Math.Max(indexSeconds, 1e-3):N0}/s, encoder included)");
+        Console.WriteLine($"  events processed       {produced,12:N0}  in {streamSeconds:N1} s = {produced / Math.Max(streamSeconds, 1e-3):N0} events/s");
+        Console.WriteLine($"  lists published        {reader.Lists,12:N0}  (bursts per user are coalesced into one list)");
+        Console.WriteLine($"  dead-lettered          {DeadLettered(),12:N0}");
+        Console.WriteLine($"  event→list latency     p50 {reader.LatencyPercentile(50):N0} ms, p95 {reader.LatencyPercentile(95):N0} ms, p99 {reader.LatencyPercentile(99):N0} ms (Kafka arrival → list generated)");
+        await PrintExamplesAsync(app, reader, settings.Examples, ct);
+
+        if (settings.KeepRunning)
+        {
+            Console.WriteLine($"still running: bootstrap {cluster.BootstrapServers}, metrics http://127.0.0.1:{settings.Port}/metrics — Ctrl+C to stop");
+            await File.WriteAllTextAsync(Path.Combine(".streamrec", "broker"), cluster.BootstrapServers, ct);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await readerStop.CancelAsync();
+        await readerTask.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private static WebApplication BuildHost(string bootstrap, RunSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StreamRec:Kafka:BootstrapServers"] = bootstrap,
+            ["StreamRec:Http:Port"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["StreamRec:Http:BindAddress"] = "127.0.0.1",
+            ["StreamRec:VectorStore:Embedded:Path"] = Path.Combine(settings.StateDir, "vectors.db"),
+        });
+        // Environment and appsettings still win over these defaults (e.g. StreamRec__Encoder__ModelPath).
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.AddStreamRec(Roles.All, settings.Port);
+        var app = builder.Build();
+        app.MapStreamRecEndpoints();
+        return app;
+    }
+
+    private static async Task WaitAsync(Func<bool> done, Func<string> status, TimeSpan timeout, CancellationToken ct)
+    {
+        var time = TimeProvider.System;
+        var started = time.GetTimestamp();
+        var lastPrint = TimeSpan.FromSeconds(-10);
+        while (!done())
+        {
+            var elapsed = time.GetElapsedTime(started);
+            if (elapsed > timeout)
+            {
+                throw new TimeoutException($"gave up waiting after {timeout}: {status()}");
+            }
+
+            if (elapsed - lastPrint >= TimeSpan.FromSeconds(2))
+            {
+                Console.WriteLine(status());
+                lastPrint = elapsed;
+            }
+
+            await Task.Delay(200, ct);
+        }
+
+        Console.WriteLine(status());
+    }
+
+    private static (long Items, long Processed) Progress()
+    {
+        var items = (long)(StreamRecMetrics.ItemsIndexed.WithLabels("upsert").Value + StreamRecMetrics.ItemsIndexed.WithLabels("retire").Value);
+        double processed = 0;
+        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        {
+            processed += StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.Ok).Value
+                         + StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.DeadLettered).Value;
+        }
+
+        return (items, (long)processed);
+    }
+
+    private static double DeadLettered() => SumOver(StreamRecMetrics.DeadLetters);
+
+    private static long TotalLag() => (long)SumOver(StreamRecMetrics.ConsumerLag);
+
+    private static double SumOver<TChild>(Collector<TChild> collector)
+        where TChild : ChildBase
+    {
+        double sum = 0;
+        foreach (var labels in collector.GetAllLabelValues())
+        {
+            sum += collector switch
+            {
+                Gauge g => g.WithLabels(labels).Value,
+                Counter c => c.WithLabels(labels).Value,
+                _ => 0,
+            };
+        }
+
+        return sum;
+    }
+
+    private static async Task PrintExamplesAsync(WebApplication app, RecommendationsReader reader, int count, CancellationToken ct)
+    {
+        var personal = reader.LatestLists().Where(l => l.Strategy == "personalized" && l.Items.Count > 0).OrderBy(l => l.UserId, StringComparer.Ordinal).Take(count).ToArray();
+        if (personal.Length == 0)
+        {
+            return;
+        }
+
+        var engine = app.Services.GetRequiredService<RecommendationEngine>();
+        var store = app.Services.GetRequiredService<IVectorStore>();
+        var profiles = await engine.LoadProfilesAsync(personal.Select(l => l.UserId).ToArray(), ct);
+        foreach (var list in personal)
+        {
+            Console.WriteLine();
+            if (profiles.TryGetValue(list.UserId, out var profile))
+            {
+                var recent = profile.RecentItems.TakeLast(3).ToArray();
+                var titles = (await store.GetAsync(Collections.Items, recent, withVectors: false, withPayload: true, ct))
+                    .ToDictionary(p => p.Id, p => p.Payload?[ItemFields.Title]?.GetValue<string>() ?? p.Id);
+                Console.WriteLine($"{list.UserId}: {profile.Clicks} clicks, {profile.Reviews} reviews; lately {string.Join("; ", recent.Select(id => titles.GetValueOrDefault(id, id)))}");
+            }
+
+            RecommendationsReader.Print(list, Console.Out);
+        }
+    }
+}
