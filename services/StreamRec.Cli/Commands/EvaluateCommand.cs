@@ -23,7 +23,8 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var source = new DatasetSource();
+        var dataset = new Option<string>("--dataset") { Description = "movielens, or the path of a JSON-lines file of StreamRec events (one Kafka message per line).", DefaultValueFactory = _ => "movielens" };
+        var zipPath = new Option<string?>("--path") { Description = "MovieLens zip (default: STREAMREC_DATA, then ../shared/data/movielens-ml-latest-small/ml-latest-small.zip, else downloaded from GroupLens with its SHA-256 checked)." };
         var output = new Option<string>("--out") { Description = "Folder for results.json, results.csv, windows.csv, results.md and the PNG charts.", DefaultValueFactory = _ => Path.Combine("artifacts", "eval") };
         var seed = new Option<int>("--seed") { Description = "Seed of the target sampling.", DefaultValueFactory = _ => 42 };
         var maxTargets = new Option<int?>("--max-targets") { Description = "Score at most N target clicks, sampled uniformly with the seed. Default 6000 (all ~48,000 MovieLens targets take about 8× longer); 0 = all.", DefaultValueFactory = _ => 6000 };
@@ -39,15 +40,16 @@ internal static class EvaluateCommand
         var exportJsonl = new Option<string?>("--export-jsonl") { Description = "Write the dataset as JSON-lines events to this path and exit (converts MovieLens to the project's format)." };
 
         var command = new Command("evaluate", "Replay a dataset in time order and score StreamRec, its ablations and baselines on the list each user had before each click.");
-        source.AddTo(command);
-        foreach (var option in new Option[] { output, seed, maxTargets, systems, sweep, encoderKind, warmup, windowMonths, exportJsonl })
+        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, warmup, windowMonths, exportJsonl })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, ct) =>
         {
-            var events = await source.LoadAsync(parse, Console.Out, ct);
+            var datasetArgument = parse.GetValue(dataset)!;
+            var isMovieLens = string.Equals(datasetArgument, "movielens", StringComparison.OrdinalIgnoreCase);
+            var events = isMovieLens ? await LoadMovieLensAsync(parse.GetValue(zipPath), ct) : LoadJsonLines(datasetArgument);
             if (parse.GetValue(exportJsonl) is { } exportPath)
             {
                 var written = JsonLinesDataset.Write(ReplayEvaluator.InTimeOrder(events), exportPath);
@@ -73,7 +75,7 @@ internal static class EvaluateCommand
             var all = selected.Concat(sweepSystems.Select(s => s.System)).GroupBy(s => s.Name).Select(g => g.First()).ToArray();
             Console.WriteLine($"systems: {string.Join(", ", all.Select(s => s.Name))}");
 
-            var datasetName = string.Equals(parse.GetValue(source.Dataset), "movielens", StringComparison.OrdinalIgnoreCase) ? "movielens-ml-latest-small" : Path.GetFileName(parse.GetValue(source.Dataset)!);
+            var datasetName = isMovieLens ? "movielens-ml-latest-small" : Path.GetFileName(datasetArgument);
             var evaluator = new ReplayEvaluator(options, encoder);
             EvaluationReport report = null!;
             await AnsiConsole.Progress()
@@ -109,6 +111,39 @@ internal static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task<IReadOnlyList<IStreamRecEvent>> LoadMovieLensAsync(string? path, CancellationToken cancellationToken)
+    {
+        var lastDecile = -1;
+        var progress = new Progress<DownloadProgress>(p =>
+        {
+            if (p.TotalBytes is > 0 && (int)(10 * p.BytesReceived / p.TotalBytes.Value) is var decile && decile != lastDecile)
+            {
+                lastDecile = decile;
+                Console.WriteLine($"downloading MovieLens: {decile * 10}%");
+            }
+        });
+        var zip = await MovieLensDataset.ResolveZipAsync(path, new DatasetDownloader(), progress, cancellationToken);
+        var movieLens = MovieLensDataset.Load(zip);
+        var events = MovieLensEvents.ToEvents(movieLens).ToList();
+        Console.WriteLine($"MovieLens from {zip}: {movieLens.Movies.Count:N0} movies, {movieLens.Ratings.Count:N0} ratings, {movieLens.UserCount:N0} users → {events.Count:N0} events");
+        Console.WriteLine("  (GroupLens ml-latest-small, research use; cite Harper & Konstan 2015. Mapping: docs/datasets.md)");
+        return events;
+    }
+
+    private static IReadOnlyList<IStreamRecEvent> LoadJsonLines(string path)
+    {
+        var bad = 0;
+        var events = JsonLinesDataset.Read(path, error =>
+        {
+            if (++bad <= 20)
+            {
+                Console.Error.WriteLine($"skipped {error}");
+            }
+        }).ToList();
+        Console.WriteLine($"{events.Count:N0} events from {path} ({bad:N0} bad lines skipped)");
+        return events;
     }
 
     private static (List<IRecommenderSystem> Selected, List<(double Lambda, IRecommenderSystem System)> Sweep) Select(string spec, bool lambdaSweep, StreamRecCatalog catalog, int listSize)
