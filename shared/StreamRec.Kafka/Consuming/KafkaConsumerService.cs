@@ -270,11 +270,44 @@ public sealed class KafkaConsumerService : BackgroundService
         };
         state.Tracker.Received(result.Offset.Value);
         var envelope = new Envelope(consumed, state, value.Length > _options.MaxMessageBytes);
-        if (_overflow.Count > 0 || !_channel.Writer.TryWrite(envelope))
+        if (_overflow.Count == 0 && (_channel.Writer.TryWrite(envelope) || WaitForSpace(envelope)))
         {
-            // The channel is full: keep the message here and pause fetching until the worker catches up.
-            _overflow.Enqueue(envelope);
+            return;
         }
+
+        // The worker is stalled (a long handler, a transient back-off): keep the message here and
+        // pause fetching until it catches up.
+        _overflow.Enqueue(envelope);
+    }
+
+    /// <summary>A worker that is merely slower than the fetcher frees a slot within milliseconds. Waiting
+    /// briefly for it keeps librdkafka's prefetched data; pausing would throw that away and pay a fresh
+    /// fetch on resume (measured: 45x lower throughput with a no-op handler). Not calling Consume for
+    /// this long is harmless: heartbeats run on librdkafka's own threads.</summary>
+    private bool WaitForSpace(Envelope envelope)
+    {
+        using var timeout = new CancellationTokenSource(PollTimeout, _timeProvider);
+        try
+        {
+            while (!_stopPolling)
+            {
+                if (!_channel.Writer.WaitToWriteAsync(timeout.Token).AsTask().GetAwaiter().GetResult())
+                {
+                    return false;
+                }
+
+                if (_channel.Writer.TryWrite(envelope))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Still full after a poll interval: the caller parks the message and pauses.
+        }
+
+        return false;
     }
 
     private void DrainOverflow()
