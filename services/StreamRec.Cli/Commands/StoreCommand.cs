@@ -79,11 +79,11 @@ internal static class StoreCommand
         await store.EnsureCollectionAsync(new CollectionSpec(collection, new Dictionary<string, int> { ["v"] = dim }), ct);
 
         var loadStarted = Stopwatch.GetTimestamp();
-        const int batchSize = 10_000;
-        for (var start = 0; start < size; start += batchSize)
+        const int upsertBatch = 10_000;
+        for (var start = 0; start < size; start += upsertBatch)
         {
-            var batch = new List<VectorPoint>(Math.Min(batchSize, size - start));
-            for (var i = start; i < Math.Min(size, start + batchSize); i++)
+            var batch = new List<VectorPoint>(Math.Min(upsertBatch, size - start));
+            for (var i = start; i < Math.Min(size, start + upsertBatch); i++)
             {
                 batch.Add(new VectorPoint($"item-{i}", new Dictionary<string, float[]> { ["v"] = RandomVector(random, dim) }, null));
             }
