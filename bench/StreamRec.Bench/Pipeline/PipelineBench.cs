@@ -50,6 +50,13 @@ public sealed record PipelineBenchOptions
     /// <summary>A phase that has not drained after this long is reported as incomplete. Default 4 minutes.</summary>
     public TimeSpan PhaseTimeout { get; init; } = TimeSpan.FromMinutes(4);
 
+    /// <summary>
+    /// Repeat the 1k events/s phase on a second rig whose consumers use this <c>fetch.wait.max.ms</c>, to separate the
+    /// dev broker's fetch wait from the pipeline's own latency (see <see cref="PipelineRigOptions.FetchWaitMaxMs"/>).
+    /// Default 10; null skips it.
+    /// </summary>
+    public int? ShortFetchWaitMs { get; init; } = 10;
+
     /// <summary>Persist the store in SQLite (as <c>make run</c>). Default true.</summary>
     public bool PersistStore { get; init; } = true;
 
@@ -132,6 +139,17 @@ public static class PipelineBench
             perUser = MemorySnapshot.PerUnit(afterItems, MemorySnapshot.Take(), users);
             deliveryErrors = rig.DeliveryErrors;
             indexed = await rig.ReadItemsAsync(source.Items.Select(i => i.ItemId), cancellationToken);
+        }
+
+        if (options.ShortFetchWaitMs is { } fetchWait && options.Rates.FirstOrDefault() is var firstRate and > 0)
+        {
+            progress.Report($"pipeline: {firstRate:F0} events/s again with fetch.wait.max.ms={fetchWait} (items preloaded)");
+            await using var rig = await PipelineRig.StartAsync(
+                new PipelineRigOptions { Partitions = options.Partitions, PersistStore = options.PersistStore, FetchWaitMaxMs = fetchWait }, encoder, indexed, time, progress, cancellationToken);
+            await rig.RunPhaseAsync("warm-up", stream.Take(options.WarmupEvents), null, measureRaw: false, options.PhaseTimeout, cancellationToken);
+            var count = (int)Math.Round(firstRate * options.RateSeconds);
+            phases.Add(Report(progress, await rig.RunPhaseAsync($"rate-{firstRate:F0}-fetchwait{fetchWait}", stream.Take(count), firstRate, measureRaw: true, options.PhaseTimeout, cancellationToken)));
+            deliveryErrors += rig.DeliveryErrors;
         }
 
         var scaling = new List<PartitionScalingRow>();

@@ -124,7 +124,7 @@ public sealed class PipelineRig : IAsyncDisposable
     private async Task StartHostAsync(OnnxTextEncoder encoder, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["StreamRec:Kafka:BootstrapServers"] = _cluster.BootstrapServers,
             ["StreamRec:Kafka:SessionTimeout"] = "00:00:10",
@@ -133,7 +133,13 @@ public sealed class PipelineRig : IAsyncDisposable
             ["StreamRec:Http:BindAddress"] = "127.0.0.1",
             ["StreamRec:VectorStore:Embedded:Path"] = EmbeddedVectorStoreOptions.InMemory,
             ["StreamRec:Encoder:ModelPath"] = encoder.ModelPath,
-        });
+        };
+        if (_options.FetchWaitMaxMs is { } fetchWait)
+        {
+            settings["StreamRec:Kafka:Client:fetch.wait.max.ms"] = fetchWait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(_options.LogLevel);
         // One encoder session for every in-process instance: identical compute, a fraction of the memory.
         // Registered before AddStreamRec, whose TryAdd then keeps these.
@@ -409,6 +415,13 @@ public sealed record PipelineRigOptions
 
     /// <summary>SQLite-backed store (as <c>make run</c>) rather than in memory only. Default true.</summary>
     public bool PersistStore { get; init; } = true;
+
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of the services' consumers (through <c>StreamRec:Kafka:Client</c>). Default null: the
+    /// client's 500 ms. The dev broker answers a fetch that found nothing only when that wait expires, where a real
+    /// broker answers as soon as data arrives, so on the dev broker every hop can add up to this much latency.
+    /// </summary>
+    public int? FetchWaitMaxMs { get; init; }
 
     /// <summary>The hosts' log level. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;

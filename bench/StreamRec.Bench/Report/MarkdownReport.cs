@@ -5,10 +5,10 @@ using StreamRec.Bench.Stats;
 
 namespace StreamRec.Bench.Report;
 
-/// <summary>Renders a <see cref="BenchReport"/> as the markdown the docs link to.</summary>
+/// <summary>Renders a <see cref="PerformanceReport"/> as the markdown the docs link to.</summary>
 public static class MarkdownReport
 {
-    public static string Render(BenchReport report)
+    public static string Render(PerformanceReport report)
     {
         var md = new StringBuilder();
         var m = report.Machine;
@@ -32,7 +32,7 @@ public static class MarkdownReport
         }
         else
         {
-            Line(md, $"Not measured: {report.EncoderError}");
+            Line(md, $"Not measured: {report.EncoderError ?? "not run"}");
             md.AppendLine();
         }
 
@@ -89,7 +89,7 @@ public static class MarkdownReport
         }
         else
         {
-            Line(md, $"## Pipeline\n\nNot measured: {report.PipelineError}");
+            Line(md, $"## Pipeline\n\nNot measured: {report.PipelineError ?? "not run"}");
             md.AppendLine();
         }
 

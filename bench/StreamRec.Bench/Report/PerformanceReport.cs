@@ -16,7 +16,7 @@ public sealed record TargetCheck(string Target, string Measured, bool? Met);
 /// The single report of <c>streamrec bench all</c>. The encoder and store parts are the JSON the <c>model bench</c>
 /// and <c>store bench</c> verbs wrote, kept as they are; a part that failed carries its error instead.
 /// </summary>
-public sealed record BenchReport
+public sealed record PerformanceReport
 {
     public required MachineInfo Machine { get; init; }
 
@@ -38,14 +38,14 @@ public sealed record BenchReport
 
     public IReadOnlyList<TargetCheck> Targets { get; init; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this, BenchReportJsonContext.Default.BenchReport);
+    public string ToJson() => JsonSerializer.Serialize(this, BenchReportJsonContext.Default.PerformanceReport);
 
-    public static BenchReport FromJson(string json) =>
-        JsonSerializer.Deserialize(json, BenchReportJsonContext.Default.BenchReport) ?? throw new JsonException("empty report");
+    public static PerformanceReport FromJson(string json) =>
+        JsonSerializer.Deserialize(json, BenchReportJsonContext.Default.PerformanceReport) ?? throw new JsonException("empty report");
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(BenchReport))]
+[JsonSerializable(typeof(PerformanceReport))]
 [JsonSerializable(typeof(PipelineBenchResult))]
 [JsonSerializable(typeof(ScalingResult))]
 internal sealed partial class BenchReportJsonContext : JsonSerializerContext;
