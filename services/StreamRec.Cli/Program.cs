@@ -10,6 +10,7 @@ root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ChaosCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(WatchCommand.Create());
