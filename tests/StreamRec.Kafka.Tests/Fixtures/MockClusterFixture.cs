@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamRec.Contracts;
@@ -49,6 +50,12 @@ public sealed class KafkaTestKit(string bootstrapServers) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
+    // STREAMREC_TEST_LOG=1 shows the plumbing's logs on the console when a scenario needs explaining.
+    private static readonly Microsoft.Extensions.Logging.ILoggerFactory Logs =
+        Environment.GetEnvironmentVariable("STREAMREC_TEST_LOG") == "1"
+            ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
+            : NullLoggerFactory.Instance;
+
     public KafkaOptions Options(Action<KafkaOptions>? configure = null)
     {
         var options = new KafkaOptions
@@ -68,7 +75,7 @@ public sealed class KafkaTestKit(string bootstrapServers) : IDisposable
 
     public KafkaProducer Producer(KafkaOptions? options = null)
     {
-        var producer = new KafkaProducer(Microsoft.Extensions.Options.Options.Create(options ?? Options()), NullLogger<KafkaProducer>.Instance);
+        var producer = new KafkaProducer(Microsoft.Extensions.Options.Options.Create(options ?? Options()), Logs.CreateLogger<KafkaProducer>());
         _owned.Add(producer);
         return producer;
     }
@@ -76,12 +83,12 @@ public sealed class KafkaTestKit(string bootstrapServers) : IDisposable
     public KafkaConsumerService Consumer(IBatchHandler handler, string groupId, string topic, KafkaOptions? options = null, string service = "test-service")
     {
         options ??= Options();
-        var deadLetters = new DeadLetterPublisher(Producer(options), NullLogger<DeadLetterPublisher>.Instance);
+        var deadLetters = new DeadLetterPublisher(Producer(options), Logs.CreateLogger<DeadLetterPublisher>());
         var consumer = new KafkaConsumerService(
             new ConsumerRegistration(service, groupId, [topic], handler),
             Microsoft.Extensions.Options.Options.Create(options),
             deadLetters,
-            NullLogger<KafkaConsumerService>.Instance,
+            Logs.CreateLogger<KafkaConsumerService>(),
             TimeProvider.System);
         _owned.Add(consumer);
         return consumer;
