@@ -52,7 +52,7 @@ public static class StreamRecHost
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        Bind<ParseLimits>(services, "StreamRec:Limits");
+        Bind<ParseLimits>(services, ParseLimits.SectionName);
         Bind<ProfileOptions>(services, ProfileOptions.SectionName);
         Bind<RankingOptions>(services, RankingOptions.SectionName);
         services.AddStreamRecKafka();

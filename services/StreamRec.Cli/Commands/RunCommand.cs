@@ -6,6 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using StreamRec.Contracts;
+using StreamRec.Encoding;
+using StreamRec.Encoding.Provisioning;
 using StreamRec.Hosting;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.DevBroker;
@@ -47,6 +49,7 @@ internal static class RunCommand
     private static async Task<int> RunAsync(System.CommandLine.ParseResult parse, DatasetSource source, RunSettings settings, CancellationToken ct)
     {
         var events = await source.LoadAsync(parse, Console.Out, ct);
+        await EnsureEncoderAsync(ct);
 
         using var cluster = MockKafkaCluster.Start(brokers: 3);
         foreach (var topic in Topics.All)
@@ -155,6 +158,35 @@ internal static class RunCommand
 
         await readerStop.CancelAsync();
         await readerTask.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// On a fresh machine with internet and neither a model nor the shared BERT vocabulary, fetch the real
+    /// all-MiniLM-L6-v2 (checksums recorded); otherwise the encoder uses what is there or synthesizes a model.
+    /// </summary>
+    private static async Task EnsureEncoderAsync(CancellationToken ct)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var options = configuration.GetSection(EncoderOptions.SectionName).Get<EncoderOptions>() ?? new EncoderOptions();
+        var provisioner = new ModelProvisioner(options);
+        if (!string.IsNullOrWhiteSpace(options.ModelPath) || provisioner.ListPresent().Count > 0 || provisioner.SharedVocabDirectory() is not null)
+        {
+            return;
+        }
+
+        const string model = "all-MiniLM-L6-v2";
+        Console.WriteLine($"no encoder model and no shared vocabulary here: fetching {model} into {provisioner.ModelsDirectory} ...");
+        using var http = ModelFetcher.CreateHttpClient(options);
+        var lastFile = "";
+        var progress = new Progress<FetchProgress>(p =>
+        {
+            if (p.File != lastFile)
+            {
+                lastFile = p.File;
+                Console.WriteLine($"  {p.File}{(p.BytesTotal is { } total ? $" ({total / 1_000_000.0:N1} MB)" : "")}");
+            }
+        });
+        await new ModelFetcher(http, options).FetchAsync(model, null, progress, ct);
     }
 
     private static WebApplication BuildHost(string bootstrap, RunSettings settings)

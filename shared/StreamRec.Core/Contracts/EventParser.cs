@@ -45,6 +45,9 @@ public readonly record struct ParseResult(IStreamRecEvent? Event, ParseError? Er
 /// <summary>Limits that keep one producer from exhausting memory. Defaults suit reviews and item descriptions.</summary>
 public sealed record ParseLimits
 {
+    /// <summary>Configuration section the services bind these limits from.</summary>
+    public const string SectionName = "StreamRec:Limits";
+
     /// <summary>Largest message accepted, in bytes. Default 1 MiB.</summary>
     public int MaxMessageBytes { get; init; } = 1 << 20;
 

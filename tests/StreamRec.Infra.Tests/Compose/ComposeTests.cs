@@ -54,7 +54,7 @@ public class ComposeTests
             .Where(k => k.StartsWith("StreamRec__", StringComparison.Ordinal))
             .ToList();
         Assert.NotEmpty(keys);
-        Assert.Empty(keys.Where(k => !Repo.KnownConfigKeys.Contains(k)).Distinct());
+        Assert.Empty(keys.Where(k => !OptionsCatalog.IsKnownEnvironmentKey(k)).Distinct());
     }
 
     [Fact]

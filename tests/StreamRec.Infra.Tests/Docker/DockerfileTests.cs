@@ -115,7 +115,7 @@ public partial class DockerfileTests
         var env = Env(file.InStage(file.FinalStage));
         Assert.Equal("/models", env.GetValueOrDefault("StreamRec__Encoder__ModelsDirectory"));
         Assert.Equal("/data/vectors.db", env.GetValueOrDefault("StreamRec__VectorStore__Embedded__Path"));
-        var offending = env.Keys.Where(k => k.StartsWith("StreamRec__", StringComparison.Ordinal) && !Repo.KnownConfigKeys.Contains(k)).ToList();
+        var offending = env.Keys.Where(k => k.StartsWith("StreamRec__", StringComparison.Ordinal) && !OptionsCatalog.IsKnownEnvironmentKey(k)).ToList();
         Assert.Empty(offending);
         if (IsGpu(path))
         {

@@ -18,18 +18,6 @@ public static class Repo
             .Select(f => Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal)];
 
-    /// <summary>The configuration keys compose, Dockerfiles and Kubernetes may set (TestData/known-config-keys.txt).</summary>
-    public static IReadOnlySet<string> KnownConfigKeys { get; } = LoadKnownKeys();
-
-    private static HashSet<string> LoadKnownKeys()
-    {
-        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "known-config-keys.txt");
-        return File.ReadLines(file)
-            .Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .ToHashSet(StringComparer.Ordinal);
-    }
-
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

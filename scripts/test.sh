@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds once, runs every test project one after another, and closes with one line "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet build StreamRec.sln -c Debug -nologo -v quiet -clp:ErrorsOnly || exit 1
+
+# One test assembly at a time: the end-to-end suites start brokers and hosts, and CI has two cores.
+dotnet test StreamRec.sln --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly result lines ("Passed!  - Failed: 0, Passed: 12, Skipped: 1, Total: 13, ...").
+grep -E '^(Passed|Failed)! +- Failed:' "$log" | awk -F'[:,]' '
+  { failed += $2; passed += $4; skipped += $6; assemblies++ }
+  END { printf "\n%d test assemblies\ntests: %d passed, %d failed, %d skipped\n", assemblies, passed, failed, skipped }'
+exit "$status"

@@ -1,0 +1,199 @@
+using Microsoft.Extensions.Time.Testing;
+using StreamRec.Contracts;
+using StreamRec.Domain;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.Tests.Support;
+using StreamRec.VectorStore.Embedded;
+
+namespace StreamRec.Pipeline.Tests.Engines;
+
+/// <summary>The engines the services and the evaluation share, on an in-memory store and a hashing encoder (no Kafka).</summary>
+public sealed class EngineTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = Catalog.T0;
+    private readonly EmbeddedVectorStore _store = new(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+    private readonly HashingEncoder _encoder = new();
+    private readonly FakeTimeProvider _time = new(T0.AddDays(1));
+    private readonly ProfileOptions _profileOptions = new();
+    private readonly RankingOptions _ranking = new() { ListSize = 4 };
+    private readonly ItemIndexEngine _items;
+    private readonly ProfileEngine _profiles;
+    private readonly TrendingCounter _trending = new(TimeSpan.FromHours(6));
+    private readonly RecommendationEngine _recommendations;
+
+    public EngineTests()
+    {
+        _items = new ItemIndexEngine(_store, _encoder, _time);
+        _profiles = new ProfileEngine(_store, _encoder, _profileOptions, _time);
+        _recommendations = new RecommendationEngine(_store, _trending, _ranking, _profileOptions, _time);
+        _items.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _profiles.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _items.IndexAsync([.. Catalog.Items()], CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    private static PositionedEvent At(IStreamRecEvent e, long offset, string? topic = null) => new(e, topic ?? e.Topic, 0, offset, e.OccurredAt);
+
+    private async Task<UserProfile> ApplyAllAsync(string user, params PositionedEvent[] events)
+    {
+        var profile = (await _profiles.LoadAsync([user], CancellationToken.None))[user];
+        var vectors = await _profiles.ItemVectorsAsync(events.Select(e => ProfileEngine.ItemIdOf(e.Event)).OfType<string>().ToArray(), CancellationToken.None);
+        var texts = await _profiles.ReviewTextVectorsAsync(events, CancellationToken.None);
+        for (var i = 0; i < events.Length; i++)
+        {
+            var itemId = ProfileEngine.ItemIdOf(events[i].Event);
+            _profiles.Apply(profile, events[i], itemId is null ? null : vectors.GetValueOrDefault(itemId), texts[i]);
+        }
+
+        return profile;
+    }
+
+    [Fact]
+    public async Task IndexAsync_OlderOrEqualVersion_IsIgnored_NewerReplaces()
+    {
+        var newer = Catalog.Item("space-1", "space", "brand new words entirely", 1, T0, version: T0.AddDays(1).ToUnixTimeMilliseconds());
+        var older = Catalog.Item("space-1", "space", "stale words", 1, T0, version: T0.AddDays(-60).ToUnixTimeMilliseconds());
+
+        var first = await _items.IndexAsync([newer], CancellationToken.None);
+        var second = await _items.IndexAsync([older, newer], CancellationToken.None);
+
+        Assert.Equal(new IndexResult(1, 0, 0), first);
+        Assert.Equal(new IndexResult(0, 0, 2), second);
+        var stored = (await _store.GetAsync(Collections.Items, ["space-1"], true, true, CancellationToken.None)).Single();
+        Assert.Equal(newer.Title, stored.Payload![ItemFields.Title]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task IndexAsync_RetirementBeforeTheItem_LeavesATombstoneThatBlocksOlderUpserts()
+    {
+        var retire = new ItemRetired { EventId = "r", OccurredAt = T0, ItemId = "ghost", Version = 10 };
+        var late = Catalog.Item("ghost", "space", "space rocket", 1, T0, version: 5);
+
+        await _items.IndexAsync([retire], CancellationToken.None);
+        var result = await _items.IndexAsync([late], CancellationToken.None);
+
+        Assert.Equal(1, result.Stale);
+        Assert.Empty(await _profiles.ItemVectorsAsync(["ghost"], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Apply_ReplayedOffset_ChangesNothing()
+    {
+        var click = At(Catalog.Click("u", "space-1", T0), offset: 7);
+        var profile = await ApplyAllAsync("u", click);
+        var before = (ShortTerm: (float[])profile.ShortTerm.Clone(), profile.Version);
+
+        var vector = (await _profiles.ItemVectorsAsync(["space-1"], CancellationToken.None))["space-1"];
+        var again = _profiles.Apply(profile, click, vector, null);
+
+        Assert.Equal(ApplyOutcome.SkippedReplay, again.Outcome);
+        Assert.Equal(before.ShortTerm, profile.ShortTerm);
+        Assert.Equal(before.Version, profile.Version);
+    }
+
+    [Fact]
+    public async Task Apply_OutOfOrderEvents_GiveTheSameStateAsInOrder()
+    {
+        var a = Catalog.Click("u", "space-1", T0);
+        var b = Catalog.Click("u", "cooking-1", T0.AddHours(5));
+        var c = Catalog.Review("u", "garden-1", 4.5, "lovely flowers", T0.AddHours(30));
+
+        var inOrder = await ApplyAllAsync("u1", At(a, 1), At(b, 2), At(c, 3, Topics.Reviews));
+        var shuffled = await ApplyAllAsync("u2", At(c, 1, Topics.Reviews), At(a, 2), At(b, 3));
+
+        for (var i = 0; i < inOrder.Dimension; i++)
+        {
+            Assert.Equal(inOrder.ShortTerm[i], shuffled.ShortTerm[i], 1e-5f);
+            Assert.Equal(inOrder.LongTerm[i], shuffled.LongTerm[i], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public async Task Apply_ItemNotIndexed_IsNotReady_AndFutureEvents_AreRejected()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+
+        var missing = _profiles.Apply(profile, At(Catalog.Click("u", "nope", T0), 1), null, null);
+        var future = _profiles.Apply(profile, At(Catalog.Click("u", "space-1", _time.GetUtcNow().AddDays(3)), 2), new float[_encoder.Dimension], null);
+
+        Assert.Equal(ApplyOutcome.ItemNotReady, missing.Outcome);
+        Assert.Equal(ApplyOutcome.Rejected, future.Outcome);
+        Assert.Equal(0, profile.Version);
+        Assert.Empty(profile.AppliedOffsets);
+    }
+
+    [Fact]
+    public async Task Apply_BadReview_PushesTheUserAwayFromTheItem()
+    {
+        var profile = await ApplyAllAsync("u", At(Catalog.Review("u", "football-1", 1.0, null, T0), 1, Topics.Reviews));
+        var item = (await _profiles.ItemVectorsAsync(["football-1"], CancellationToken.None))["football-1"];
+
+        Assert.True(VectorMath.Dot(profile.QueryVector(_profileOptions.ShortTermWeight)!, item) < -0.99f);
+    }
+
+    [Fact]
+    public async Task SaveThenLoad_RoundTripsTheProfileExactly()
+    {
+        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 3), At(Catalog.Review("u", "garden-2", 5, "seeds", T0.AddMinutes(1)), 4, Topics.Reviews));
+        await _profiles.SaveAsync([profile], CancellationToken.None);
+
+        var loaded = (await _profiles.LoadAsync(["u"], CancellationToken.None))["u"];
+
+        Assert.Equal(profile.ShortTerm, loaded.ShortTerm);
+        Assert.Equal(profile.LongTerm, loaded.LongTerm);
+        Assert.Equal(profile.RecentItems, loaded.RecentItems);
+        Assert.Equal(profile.AppliedOffsets, loaded.AppliedOffsets);
+        Assert.Equal(profile.Version, loaded.Version);
+        Assert.Equal(profile.ReferenceTime, loaded.ReferenceTime);
+        Assert.Equal((profile.Clicks, profile.Reviews), (loaded.Clicks, loaded.Reviews));
+    }
+
+    [Fact]
+    public async Task Recommend_ExcludesSeenAndRetiredItems_AndRanksSimilarOnesFirst()
+    {
+        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 1), At(Catalog.Click("u", "space-2", T0.AddMinutes(1)), 2));
+        await _items.IndexAsync([new ItemRetired { EventId = "r3", OccurredAt = T0, ItemId = "space-3", Version = long.MaxValue }], CancellationToken.None);
+
+        var result = (await _recommendations.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
+
+        Assert.Equal(RecommendationResult.Personalized, result.Strategy);
+        var ids = result.Items.Select(i => i.Candidate.ItemId).ToArray();
+        Assert.DoesNotContain("space-1", ids);
+        Assert.DoesNotContain("space-2", ids);
+        Assert.DoesNotContain("space-3", ids);
+        Assert.StartsWith("space-", ids[0]);
+    }
+
+    [Fact]
+    public async Task Recommend_UserWithoutDirection_GetsTrending_AndAForgottenUserGetsNothing()
+    {
+        _trending.Add("garden-4", T0);
+        _trending.Add("garden-4", T0);
+        _trending.Add("cooking-2", T0);
+        var forgotten = new UserProfile("f", _encoder.Dimension);
+        forgotten.Forget();
+
+        var results = await _recommendations.RecommendAsync([null, forgotten], T0, CancellationToken.None);
+
+        Assert.Equal(RecommendationResult.Trending, results[0].Strategy);
+        Assert.Equal(["garden-4", "cooking-2"], results[0].Items.Select(i => i.Candidate.ItemId));
+        Assert.Equal(RecommendationResult.ForgottenStrategy, results[1].Strategy);
+        Assert.Empty(results[1].Items);
+    }
+
+    [Fact]
+    public void ToMessage_SameUserAndTrigger_GiveTheSameEventId()
+    {
+        var trigger = new TriggerRef { EventId = "e1", OccurredAt = T0 };
+        var result = new RecommendationResult(RecommendationResult.Trending, []);
+
+        var a = RecommendationEngine.ToMessage("u", result, trigger, T0);
+        var b = RecommendationEngine.ToMessage("u", result, trigger, T0.AddSeconds(5));
+        var c = RecommendationEngine.ToMessage("v", result, trigger, T0);
+
+        Assert.Equal(a.EventId, b.EventId);
+        Assert.NotEqual(a.EventId, c.EventId);
+        Assert.True(EventParser.Parse(EventParser.Serialize(a)).IsSuccess);
+    }
+}
