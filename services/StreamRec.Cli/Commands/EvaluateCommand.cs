@@ -38,15 +38,27 @@ internal static class EvaluateCommand
         var warmup = new Option<double>("--warmup") { Description = "Share of the timeline used only for training.", DefaultValueFactory = _ => 0.2 };
         var windowMonths = new Option<int>("--window-months") { Description = "Length of the time windows in the per-window metrics (3 = quarters).", DefaultValueFactory = _ => 12 };
         var exportJsonl = new Option<string?>("--export-jsonl") { Description = "Write the dataset as JSON-lines events to this path and exit (converts MovieLens to the project's format)." };
+        var replot = new Option<string?>("--replot") { Description = "Redraw the charts and tables of an earlier run from its results.json in this folder, and exit." };
 
         var command = new Command("evaluate", "Replay a dataset in time order and score StreamRec, its ablations and baselines on the list each user had before each click.");
-        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, warmup, windowMonths, exportJsonl })
+        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, warmup, windowMonths, exportJsonl, replot })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(replot) is { } previous)
+            {
+                var json = await File.ReadAllTextAsync(Path.Combine(previous, ResultWriter.JsonFileName), ct);
+                var earlier = System.Text.Json.JsonSerializer.Deserialize(json, EvaluationJsonContext.Default.EvaluationReport)
+                              ?? throw new InvalidDataException($"{previous}/{ResultWriter.JsonFileName} holds no report");
+                PrintTable(earlier);
+                var redrawn = (await ResultWriter.WriteAllAsync(earlier, previous, ct)).Concat(ChartWriter.WriteAll(earlier, previous));
+                Console.WriteLine($"wrote {string.Join(", ", redrawn.Select(Path.GetFileName))} to {Path.GetFullPath(previous)}");
+                return 0;
+            }
+
             var datasetArgument = parse.GetValue(dataset)!;
             var isMovieLens = string.Equals(datasetArgument, "movielens", StringComparison.OrdinalIgnoreCase);
             var events = isMovieLens ? await LoadMovieLensAsync(parse.GetValue(zipPath), ct) : LoadJsonLines(datasetArgument);
@@ -198,6 +210,13 @@ internal static class EvaluateCommand
 
     private static void PrintTable(EvaluationReport report)
     {
+        if (Console.IsOutputRedirected || AnsiConsole.Profile.Width < 140)
+        {
+            // Twelve columns do not fit a narrow or redirected console: the markdown table reads well in both.
+            Console.WriteLine(ResultWriter.ToMarkdown(report));
+            return;
+        }
+
         var k = report.Settings.ListSize;
         var r = report.Settings.RecallListSize;
         var d = report.Summary;

@@ -38,7 +38,7 @@ public static class ChartWriter
         for (var i = 0; i < systems.Count; i++)
         {
             var value = systems[i].Overall.Ndcg;
-            bars.Add(new ScottPlot.Bar { Position = i, Value = value, Label = value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), FillColor = ColorFor(systems[i].Name) });
+            bars.Add(new ScottPlot.Bar { Position = i, Value = value, Label = value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), FillColor = ColorFor(report, systems[i].Name) });
             ticks.Add(new ScottPlot.Tick(i, systems[i].Name));
         }
 
@@ -47,6 +47,7 @@ public static class ChartWriter
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 150;
+        plot.Axes.Right.MinimumSize = 90;
         plot.Axes.Margins(bottom: 0);
         plot.Title($"NDCG@{report.Settings.ListSize} by system ({report.Dataset}, {report.Summary.ScoredTargets:N0} targets)");
         plot.YLabel($"NDCG@{report.Settings.ListSize}");
@@ -84,7 +85,9 @@ public static class ChartWriter
         var windows = report.Systems.SelectMany(s => s.Windows).Where(w => w.Metrics.Targets >= 20)
             .Select(w => (w.Start, w.Window)).Distinct().OrderBy(w => w.Start).ToArray();
         var position = windows.Select((w, i) => (w.Start, i)).ToDictionary(x => x.Start, x => (double)x.i);
-        foreach (var s in report.Systems)
+        // The λ sweep variants would only crowd this chart; it is about systems and ablations over time.
+        var sweepOnly = (report.LambdaSweep ?? []).Select(p => p.System).Where(n => n.StartsWith(StreamRecSystems.StreamRecVariants.Default + "-mmr-", StringComparison.Ordinal)).ToHashSet();
+        foreach (var s in report.Systems.Where(s => !sweepOnly.Contains(s.Name)))
         {
             var series = s.Windows.Where(w => position.ContainsKey(w.Start)).ToArray();
             if (series.Length == 0)
@@ -94,7 +97,7 @@ public static class ChartWriter
 
             var line = plot.Add.Scatter(series.Select(w => position[w.Start]).ToArray(), series.Select(w => w.Metrics.Ndcg).ToArray());
             line.LegendText = s.Name;
-            line.Color = ColorFor(s.Name);
+            line.Color = ColorFor(report, s.Name);
             line.MarkerSize = 5;
         }
 
@@ -102,24 +105,19 @@ public static class ChartWriter
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 60;
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Edge.Right);
         plot.Title($"NDCG@{report.Settings.ListSize} per {report.Settings.WindowMonths}-month window");
         plot.YLabel($"NDCG@{report.Settings.ListSize}");
         plot.SavePng(path, 1100, 600);
         return path;
     }
 
-    private static readonly ScottPlot.Color[] Palette = new ScottPlot.Palettes.Category10().Colors;
+    private static readonly ScottPlot.Color[] Palette = new ScottPlot.Palettes.Category20().Colors;
 
-    /// <summary>A stable colour per system name, so the same system has the same colour in every chart.</summary>
-    private static ScottPlot.Color ColorFor(string name)
+    /// <summary>A colour per system by its position in the report, so a system has the same colour in every chart.</summary>
+    private static ScottPlot.Color ColorFor(EvaluationReport report, string name)
     {
-        var hash = 0u;
-        foreach (var c in name)
-        {
-            hash = (hash * 31) + c;
-        }
-
-        return Palette[hash % (uint)Palette.Length];
+        var index = Math.Max(0, report.Systems.Select(s => s.Name).ToList().IndexOf(name));
+        return Palette[index * 2 % Palette.Length + (index * 2 / Palette.Length % 2)];
     }
 }
