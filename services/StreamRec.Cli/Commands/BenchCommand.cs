@@ -24,7 +24,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static Option<bool> QuickOption() => new("--quick") { Description = "Short run (about 3 minutes for bench all) with smaller phases and sizes." };
+    private static Option<bool> QuickOption() => new("--quick") { Description = "Short run (about 3 minutes for bench all): smaller phases and sizes, and the pipeline on the tiny model." };
 
     private static Option<bool> TinyModelOption() => new("--tiny-model") { Description = "Pipeline with a one-layer 384-dim model instead of the six-layer MiniLM-shaped default." };
 
@@ -91,7 +91,8 @@ internal static class BenchCommand
         string? pipelineError = "skipped";
         if (!skip.Contains("pipeline"))
         {
-            var options = (quick ? PipelineBenchOptions.Quick : new PipelineBenchOptions()) with { TinyModel = tinyModel, DataPath = data };
+            var defaults = quick ? PipelineBenchOptions.Quick : new PipelineBenchOptions();
+            var options = defaults with { TinyModel = tinyModel || defaults.TinyModel, DataPath = data };
             (pipeline, pipelineError) = await Guard(() => PipelineBench.RunAsync(options, time, progress, ct));
         }
 
@@ -143,7 +144,7 @@ internal static class BenchCommand
         {
             var options = (parse.GetValue(quick) ? PipelineBenchOptions.Quick : new PipelineBenchOptions()) with
             {
-                TinyModel = parse.GetValue(tiny),
+                TinyModel = parse.GetValue(tiny) || parse.GetValue(quick),
                 DataPath = parse.GetValue(data),
                 ModelPath = parse.GetValue(model),
                 Partitions = parse.GetValue(partitions),
