@@ -20,6 +20,8 @@ public sealed class InstrumentedVectorStore : IVectorStore
         public const string Query = "query";
         public const string QueryBatch = "query_batch";
         public const string Count = "count";
+
+        public static readonly IReadOnlyList<string> All = [EnsureCollection, Upsert, Get, Delete, Query, QueryBatch, Count];
     }
 
     private readonly IVectorStore _inner;
@@ -29,6 +31,13 @@ public sealed class InstrumentedVectorStore : IVectorStore
     {
         _inner = inner;
         _timeProvider = timeProvider;
+
+        // Export every operation's error counter at 0 from the start: rate() and alerts over a series that does not
+        // exist yet show "no data" instead of zero.
+        foreach (var operation in Operations.All)
+        {
+            StreamRecMetrics.VectorStoreErrors.WithLabels(operation);
+        }
     }
 
     /// <summary>The decorated store.</summary>

@@ -401,6 +401,7 @@ public sealed class KafkaConsumerService : BackgroundService
         {
             _partitions[tp] = new PartitionState(tp);
             StreamRecMetrics.PartitionsAssigned.WithLabels(tp.Topic).Inc();
+            StreamRecMetrics.PartitionsPaused.WithLabels(tp.Topic); // exported at 0 before the first pause
         }
 
         _assignment = [.. _assignment.Union(partitions)];
