@@ -60,21 +60,10 @@ public sealed class ProfileEngine
     /// <summary>Loads the profiles of <paramref name="userIds"/>; users with no stored state get a new, empty profile.</summary>
     public async Task<Dictionary<string, UserProfile>> LoadAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
-        if (userIds.Count == 0)
-        {
-            return result;
-        }
-
-        var points = await _store.GetAsync(Collections.Users, userIds.ToArray(), withVectors: true, withPayload: true, cancellationToken);
-        foreach (var point in points)
-        {
-            result[point.Id] = ProfileCodec.Decode(point, _encoder.Dimension);
-        }
-
+        var result = await ProfileCodec.ReadAsync(_store, userIds, cancellationToken);
         foreach (var id in userIds)
         {
-            if (!result.ContainsKey(id))
+            if (!result.TryGetValue(id, out var stored) || stored.Dimension != _encoder.Dimension)
             {
                 result[id] = new UserProfile(id, _encoder.Dimension);
             }
@@ -209,6 +198,25 @@ public sealed class ProfileEngine
 /// <summary>Maps a <see cref="UserProfile"/> to a users-collection point and back.</summary>
 public static class ProfileCodec
 {
+    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; users never stored are absent from the result.</summary>
+    public static async Task<Dictionary<string, UserProfile>> ReadAsync(IVectorStore store, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
+        if (userIds.Count == 0)
+        {
+            return result;
+        }
+
+        var points = await store.GetAsync(Collections.Users, userIds.ToArray(), withVectors: true, withPayload: true, cancellationToken);
+        foreach (var point in points)
+        {
+            var dimension = point.Vectors.TryGetValue(Collections.LongTermVector, out var l) ? l.Length : 0;
+            result[point.Id] = Decode(point, dimension);
+        }
+
+        return result;
+    }
+
     public static VectorPoint Encode(UserProfile p)
     {
         var recent = new JsonArray();

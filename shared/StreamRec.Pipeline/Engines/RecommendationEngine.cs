@@ -47,23 +47,8 @@ public sealed class RecommendationEngine
     public TrendingCounter Trending => _trending;
 
     /// <summary>Reads the stored profiles of <paramref name="userIds"/>; unknown users are absent from the result.</summary>
-    public async Task<Dictionary<string, UserProfile>> LoadProfilesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
-        if (userIds.Count == 0)
-        {
-            return result;
-        }
-
-        var points = await _store.GetAsync(Collections.Users, userIds.ToArray(), withVectors: true, withPayload: true, cancellationToken);
-        foreach (var point in points)
-        {
-            var dimension = point.Vectors.TryGetValue(Collections.LongTermVector, out var l) ? l.Length : 0;
-            result[point.Id] = ProfileCodec.Decode(point, dimension);
-        }
-
-        return result;
-    }
+    public Task<Dictionary<string, UserProfile>> LoadProfilesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
+        ProfileCodec.ReadAsync(_store, userIds, cancellationToken);
 
     /// <summary>Lists for several users in one batched vector-store round trip. <paramref name="now"/> is the event time
     /// the lists are for (the triggering event's time), which drives freshness and trending.</summary>
