@@ -30,8 +30,8 @@ internal static class RawConsumer
         long read = 0;
         long? first = null;
         long last = 0;
-        var deadline = time.GetTimestamp();
-        while (remaining.Count > 0 && time.GetElapsedTime(deadline) < TimeSpan.FromMinutes(2))
+        var started = time.GetTimestamp();
+        while (remaining.Count > 0 && time.GetElapsedTime(started) < TimeSpan.FromMinutes(2))
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (result is null || result.IsPartitionEOF)

@@ -19,6 +19,12 @@ public static class Targets
             ? new TargetCheck($"event-to-list p99 < {ListP99Ms:F0} ms at 1k events/s", F($"{l.P99:F1} ms (p50 {l.P50:F1}, p95 {l.P95:F1}; achieved {at1k.EventsPerSecond:F0} events/s)"), l.P99 < ListP99Ms && at1k.Completed)
             : new TargetCheck($"event-to-list p99 < {ListP99Ms:F0} ms at 1k events/s", "not measured", null));
 
+        // The same target on consumers with a short fetch wait, closer to what a real broker gives (see docs/benchmarks.md).
+        if (pipeline?.Phases.FirstOrDefault(p => p.OfferedRate is 1000 && p.Name.Contains("fetchwait", StringComparison.Ordinal)) is { Latency: { } s } shortWait)
+        {
+            checks.Add(new TargetCheck($"event-to-list p99 < {ListP99Ms:F0} ms at 1k events/s, {shortWait.Name}", F($"{s.P99:F1} ms (p50 {s.P50:F1}, p95 {s.P95:F1}; achieved {shortWait.EventsPerSecond:F0} events/s)"), s.P99 < ListP99Ms && shortWait.Completed));
+        }
+
         var clicks = pipeline?.Phases.FirstOrDefault(p => p.Name == "max-clicks");
         checks.Add(clicks?.RatioToRaw is { } ratio
             ? new TargetCheck($"pipeline >= {MinRatioToRawClicks:F1} x raw consumption (clicks)", F($"{ratio:F3} ({clicks.EventsPerSecond:F0} vs {clicks.RawEventsPerSecond:F0} events/s)"), ratio >= MinRatioToRawClicks)

@@ -44,6 +44,17 @@ public class TargetsTests
     }
 
     [Fact]
+    public void Evaluate_ShortFetchWaitPhase_IsCheckedBesideTheDefaultOne()
+    {
+        var checks = Targets.Evaluate(null, Pipeline(Phase("rate-1000", 1000, 900, 0.1), Phase("rate-1000-fetchwait10", 1000, 180, 0.1)));
+
+        Assert.Equal(4, checks.Count);
+        Assert.False(checks[0].Met);
+        Assert.Contains("rate-1000-fetchwait10", checks[1].Target, StringComparison.Ordinal);
+        Assert.True(checks[1].Met);
+    }
+
+    [Fact]
     public void Evaluate_LatencyWithinTargetButPhaseNotDrained_IsNotMet()
     {
         var checks = Targets.Evaluate(null, Pipeline(Phase("rate-1000", 1000, 100, null, completed: false)));
