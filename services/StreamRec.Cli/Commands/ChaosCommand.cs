@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Spectre.Console;
 using StreamRec.Encoding;
 using StreamRec.Encoding.Provisioning;
 using StreamRec.Encoding.Synthesis;
-
-[assembly: InternalsVisibleTo("StreamRec.Reliability.Tests")]
 
 namespace StreamRec.Cli.Commands;
 

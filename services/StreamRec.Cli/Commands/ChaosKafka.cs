@@ -144,6 +144,21 @@ public sealed class ChaosKafka : IDisposable
         return total;
     }
 
+    /// <summary>The partitions a service group has not finished, as <c>group topic[p] committed/high</c>, for failure messages.</summary>
+    public string DescribeUncommitted(string prefix = "streamrec")
+    {
+        var parts = new List<string>();
+        foreach (var (group, topics) in ServiceGroups(prefix))
+        {
+            var high = HighWatermarks(topics);
+            var committed = Committed(group, topics);
+            parts.AddRange(high.Where(kv => committed.GetValueOrDefault(kv.Key) < kv.Value)
+                .Select(kv => $"{group} {kv.Key.Topic}[{kv.Key.Partition.Value}] {committed.GetValueOrDefault(kv.Key)}/{kv.Value}"));
+        }
+
+        return parts.Count == 0 ? "nothing uncommitted" : string.Join("; ", parts);
+    }
+
     /// <summary>True when the group has committed at least <paramref name="target"/> on every partition listed there.</summary>
     public bool Covers(string group, IReadOnlyDictionary<TopicPartition, long> target)
     {

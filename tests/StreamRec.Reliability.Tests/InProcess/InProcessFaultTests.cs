@@ -1,0 +1,139 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StreamRec.Cli.Commands;
+using StreamRec.Contracts;
+using StreamRec.Pipeline.Tests.Support;
+using StreamRec.Ports;
+using StreamRec.Reliability.Tests.Support;
+using StreamRec.VectorStore.Embedded;
+
+namespace StreamRec.Reliability.Tests.InProcess;
+
+/// <summary>Faults injected inside an in-process host: a failing vector store, a rebalance mid-batch, a handler slower than max.poll.interval.</summary>
+public sealed class InProcessFaultTests
+{
+    private static readonly string[] UserTopics = [Topics.Clicks, Topics.Reviews];
+
+    [Fact]
+    public async Task VectorStoreOutage_RetriesAreBoundedPartitionsPauseNoOffsetMoves_AndEverythingRecovers()
+    {
+        await using var harness = new PipelineHarness(partitions: 2);
+        FlakyVectorStore? flaky = null;
+        var app = await harness.StartHostAsync(FlakyVectorStore.Decorate(f => flaky = f));
+        using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 2);
+        var workload = new ChaosWorkload(seed: 21, events: 120);
+        await InProcessHost.IndexItemsAsync(kafka, workload);
+
+        flaky!.Failing = true;
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        kafka.Produce(workload.UserEvents);
+        var consumer = InProcessHost.Consumer(app, "streamrec.profile-updater");
+        await InProcessHost.WaitAsync(() => consumer.PausedPartitionCount > 0, TimeSpan.FromSeconds(30), "the profile-updater to pause its partitions");
+        await InProcessHost.WaitAsync(() => flaky.Failures >= 6, TimeSpan.FromSeconds(30), "several failed attempts");
+
+        // While the store fails, no offset moves and nothing is dead-lettered: a transient fault is never poison.
+        Assert.All(kafka.Committed("streamrec.profile-updater", UserTopics).Values, offset => Assert.Equal(0, offset));
+        Assert.Empty(kafka.ReadAll(Topics.DeadLetter));
+        // Retries back off (20 ms doubling to 200 ms here) rather than spin: at most one attempt per minimum back-off.
+        var attempts = flaky.Failures;
+        Assert.True(attempts <= outage.Elapsed.TotalMilliseconds / 20 + 5, $"{attempts} attempts in {outage.Elapsed}: the retries are not backing off");
+
+        flaky.Failing = false;
+        await InProcessHost.WaitAllCommittedAsync(kafka);
+        await InProcessHost.WaitAsync(() => consumer.PausedPartitionCount == 0, TimeSpan.FromSeconds(30), "the partitions to resume");
+        await harness.StopHostAsync(app);
+
+        var audit = await ChaosAudit.RunAsync(kafka, harness.StorePath, workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: InProcessHost.Ct);
+        Assert.True(audit.Holds, audit.ToString());
+        Assert.Equal(0, audit.DeadLettered);
+        Assert.Equal(workload.UserEvents.Count, audit.Applied);
+    }
+
+    [Fact]
+    public async Task RebalanceInTheMiddleOfBatches_SecondInstanceJoinsFirstLeaves_InvariantHolds()
+    {
+        await using var harness = new PipelineHarness(partitions: 4);
+        harness.Cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        var logs = new LogCapture();
+        var workload = new ChaosWorkload(seed: 22, events: 400);
+        using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 4);
+        using (var embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = harness.StorePath }))
+        {
+            // One store instance for both hosts (the embedded store's index lives in memory), with slow user writes so
+            // batches are in flight when the partitions move.
+            var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(40) };
+            void Configure(IServiceCollection services)
+            {
+                services.AddSingleton<IVectorStore>(shared);
+                services.AddSingleton<ILoggerProvider>(logs);
+            }
+
+            var settings = new Dictionary<string, string?> { ["StreamRec:Kafka:MaxBatchSize"] = "8", ["StreamRec:Kafka:SessionTimeout"] = "00:00:06" };
+            var first = await harness.StartHostAsync(Configure, settings);
+            await InProcessHost.IndexItemsAsync(kafka, workload);
+            kafka.Produce(workload.UserEvents);
+            await InProcessHost.WaitAsync(() => shared.UserWrites >= 3, TimeSpan.FromSeconds(30), "the first batches");
+
+            var second = await harness.StartHostAsync(Configure, settings);
+            var joined = InProcessHost.Consumer(second, "streamrec.profile-updater");
+            await InProcessHost.WaitAsync(() => joined.IsAssigned, TimeSpan.FromSeconds(30), "the second instance to get partitions");
+            Assert.True(kafka.TryUncommitted() > 0, "all work finished before the rebalance: the scenario did not test a rebalance mid-work");
+            await harness.StopHostAsync(first);
+
+            await InProcessHost.WaitAllCommittedAsync(kafka);
+            await harness.StopHostAsync(second);
+        }
+
+        // The shared store is closed: the audit opens the file itself.
+        var audit = await ChaosAudit.RunAsync(kafka, harness.StorePath, workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: InProcessHost.Ct);
+        Assert.True(audit.Holds, audit.ToString());
+        Assert.Equal(0, audit.DeadLettered);
+
+        var errors = logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, string.Join('\n', errors.Take(5)));
+    }
+
+    [Fact]
+    public async Task HandlerSlowerThanMaxPollInterval_KeepsGroupMembership_EverythingProcessedOnce()
+    {
+        await using var harness = new PipelineHarness(partitions: 2);
+        var logs = new LogCapture();
+        FlakyVectorStore? flaky = null;
+        var decorate = FlakyVectorStore.Decorate(f =>
+        {
+            flaky = f;
+            // One users write takes 8 s: longer than max.poll.interval (6 s).
+            f.UsersWriteDelay = TimeSpan.FromSeconds(8);
+            f.SlowWrites = 1;
+        });
+        var app = await harness.StartHostAsync(
+            services =>
+            {
+                decorate(services);
+                services.AddSingleton<ILoggerProvider>(logs);
+                services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(typeof(LogCapture).FullName, null, LogLevel.Information, null)));
+            },
+            new Dictionary<string, string?> { ["StreamRec:Kafka:MaxPollInterval"] = "00:00:06", ["StreamRec:Kafka:SessionTimeout"] = "00:00:05" });
+        using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 2);
+        var workload = new ChaosWorkload(seed: 23, events: 150);
+        await InProcessHost.IndexItemsAsync(kafka, workload);
+        // Two waves, so a second batch follows the slow one.
+        kafka.Produce(workload.UserEvents.Take(75));
+        await InProcessHost.WaitAsync(() => flaky!.UserWrites >= 1, TimeSpan.FromSeconds(30), "the slow write to start");
+        kafka.Produce(workload.UserEvents.Skip(75));
+        await InProcessHost.WaitAllCommittedAsync(kafka, TimeSpan.FromSeconds(60));
+        Assert.True(flaky!.UserWrites >= 2, $"only {flaky.UserWrites} user writes: the slow batch was the only one");
+
+        // Before the stop (which revokes everything on purpose): no revocation, no loss, no poll-interval expiry.
+        var during = logs.Lines.ToList();
+        await harness.StopHostAsync(app);
+        Assert.Contains(during, l => l.Contains("streamrec.profile-updater assigned", StringComparison.Ordinal));
+        var churn = during.Where(l => l.Contains(" revoked ", StringComparison.Ordinal) || l.Contains(" lost ", StringComparison.Ordinal)
+            || l.Contains("maximum poll interval", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.True(churn.Count == 0, string.Join('\n', churn.Take(5)));
+
+        var audit = await ChaosAudit.RunAsync(kafka, harness.StorePath, workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: InProcessHost.Ct);
+        Assert.True(audit.Holds, audit.ToString());
+        Assert.Equal(workload.UserEvents.Count, audit.Applied);
+    }
+}
