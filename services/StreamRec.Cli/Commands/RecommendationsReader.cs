@@ -20,6 +20,8 @@ internal sealed class RecommendationsReader : IDisposable
             GroupId = "streamrec-watch-" + Guid.NewGuid().ToString("N")[..8],
             AutoOffsetReset = fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
             EnableAutoCommit = false,
+            // Lists should show up as they are published, not after a broker-held empty fetch (500 ms by default).
+            FetchWaitMaxMs = 10,
         };
         foreach (var (k, v) in client ?? new Dictionary<string, string>())
         {

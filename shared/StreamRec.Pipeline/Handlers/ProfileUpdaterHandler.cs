@@ -12,9 +12,6 @@ using StreamRec.Pipeline.Options;
 
 namespace StreamRec.Pipeline.Handlers;
 
-/// <summary>Thrown when a batch stopped at an event whose item is not indexed yet: the consumer backs off and retries.</summary>
-public sealed class ItemNotReadyException(string message) : Exception(message);
-
 /// <summary>
 /// profile-updater: clicks and reviews → user profiles → users collection → streamrec.user-vectors.
 /// </summary>
@@ -64,7 +61,7 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
         {
             return await ApplyAsync(events, poison, profiles, cancellationToken);
         }
-        catch (Exception ex) when (ex is not ItemNotReadyException)
+        catch (Exception ex) when (ex is not TransientException)
         {
             // The in-memory profiles may hold changes that never reached the store: drop them so a retry reloads.
             lock (_gate)
@@ -160,8 +157,10 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
 
         if (notReady is not null)
         {
+            // Transient: the consumer pauses the partition, backs off and retries the batch; what was applied above is
+            // saved, so the retry skips it. After ItemNotReadyMaxAttempts the event is dead-lettered instead.
             LogItemNotReady(_logger, notReady);
-            throw new ItemNotReadyException(notReady);
+            throw new TransientException(notReady);
         }
 
         return poison;

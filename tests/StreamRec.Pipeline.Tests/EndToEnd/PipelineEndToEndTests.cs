@@ -141,4 +141,42 @@ public sealed class PipelineEndToEndTests
         Assert.Contains(list.Items, i => i.ItemId == "garden-4");
         Assert.Contains(list.Items, i => i.ItemId == "garden-5");
     }
+
+    [Fact]
+    public async Task ClickOnAnItemNotIndexedYet_WaitsForTheItem_AndIsNeitherDroppedNorDeadLettered()
+    {
+        await using var h = new PipelineHarness(partitions: 1);
+        // Enough attempts (20-200 ms apart) to outlast the second the item arrives late by.
+        await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "60" });
+        await h.ProduceAsync([.. Catalog.Items()]);
+        var late = Catalog.FreshItem("space-late", "space", Catalog.T0);
+        await h.ProduceAsync(Catalog.Click("erin", "space-late", Catalog.T0.AddMinutes(1)));
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        await h.ProduceAsync(late);
+
+        var list = h.WaitForList("erin", _ => true);
+
+        Assert.NotNull(list);
+        Assert.Equal("personalized", list.Strategy);
+        Assert.Contains("space-late", list.Trigger.EventId, StringComparison.Ordinal);
+        Assert.DoesNotContain(list.Items, i => i.ItemId == "space-late");
+        Assert.Empty(h.ReadUntil(Topics.DeadLetter, r => r.Count > 0, TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public async Task ClickOnAnItemThatNeverArrives_IsDeadLetteredAfterBoundedRetries_AndTheUsersNextEventsFlow()
+    {
+        await using var h = new PipelineHarness(partitions: 1);
+        await h.StartHostAsync(); // the harness allows 3 attempts with 20-200 ms back-off
+        await h.ProduceAsync([.. Catalog.Items()]);
+        await h.ProduceAsync(Catalog.Click("frank", "no-such-item", Catalog.T0), Catalog.Click("frank", "garden-1", Catalog.T0.AddMinutes(1)));
+
+        var dead = h.ReadUntil(Topics.DeadLetter, r => r.Count > 0);
+        var list = h.WaitForList("frank", l => l.Trigger.EventId.Contains("garden-1", StringComparison.Ordinal));
+
+        var letter = Assert.Single(dead);
+        Assert.StartsWith("ItemNotIndexed", PipelineHarness.Header(letter, "error"), StringComparison.Ordinal);
+        Assert.NotNull(list);
+        Assert.Equal("personalized", list.Strategy);
+    }
 }
