@@ -39,4 +39,7 @@ public sealed class ProfileOptions
 
     /// <summary>Events stamped further ahead of the processing clock than this are dead-lettered. Default 1 day.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>A copy, for variants that change a knob or two.</summary>
+    public ProfileOptions Clone() => (ProfileOptions)MemberwiseClone();
 }

@@ -35,4 +35,7 @@ public sealed class RankingOptions
 
     /// <summary>Items younger than this count as "fresh" in the served-list metrics and reasons. Default 7 days.</summary>
     public TimeSpan FreshHorizon { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A copy, for variants that change a knob or two.</summary>
+    public RankingOptions Clone() => (RankingOptions)MemberwiseClone();
 }

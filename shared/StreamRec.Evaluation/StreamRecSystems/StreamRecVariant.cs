@@ -68,30 +68,9 @@ public static class StreamRecVariants
         return new StreamRecVariant(string.Create(CultureInfo.InvariantCulture, $"{Default}-mmr-{lambda:0.##}"), Copy(baseline.Profile), r);
     }
 
-    public static ProfileOptions Copy(ProfileOptions o) => new()
-    {
-        ShortTermHalfLife = o.ShortTermHalfLife,
-        LongTermHalfLife = o.LongTermHalfLife,
-        ShortTermWeight = o.ShortTermWeight,
-        ClickWeight = o.ClickWeight,
-        ReviewItemBlend = o.ReviewItemBlend,
-        NeutralRating = o.NeutralRating,
-        UnratedReviewWeight = o.UnratedReviewWeight,
-        SeenHistory = o.SeenHistory,
-        MaxFutureSkew = o.MaxFutureSkew,
-    };
+    public static ProfileOptions Copy(ProfileOptions o) => o.Clone();
 
-    public static RankingOptions Copy(RankingOptions o) => new()
-    {
-        Candidates = o.Candidates,
-        ListSize = o.ListSize,
-        MmrLambda = o.MmrLambda,
-        FreshnessWeight = o.FreshnessWeight,
-        FreshnessHalfLife = o.FreshnessHalfLife,
-        TrendWeight = o.TrendWeight,
-        TrendingHalfLife = o.TrendingHalfLife,
-        FreshHorizon = o.FreshHorizon,
-    };
+    public static RankingOptions Copy(RankingOptions o) => o.Clone();
 
     private static ProfileOptions WithFullSeenHistory(ProfileOptions p)
     {
