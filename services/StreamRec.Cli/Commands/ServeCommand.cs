@@ -30,7 +30,17 @@ internal static class ServeCommand
             builder.Configuration.AddBrokerFileDefault();
             var app = builder.Build();
             app.MapStreamRecEndpoints();
-            await app.StartAsync(ct);
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested || app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Stopped (SIGTERM / Ctrl+C) while starting: stop what did start, cleanly, like a stop after start.
+                await app.StopAsync(CancellationToken.None);
+                return 0;
+            }
+
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

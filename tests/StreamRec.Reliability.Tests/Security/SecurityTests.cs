@@ -134,7 +134,7 @@ public sealed class SecurityTests
         FlakyVectorStore? store = null;
         var app = await harness.StartHostAsync(FlakyVectorStore.Decorate(s => store = s), new Dictionary<string, string?>
         {
-            ["StreamRec:Limits:MaxTextLength"] = "50",
+            ["StreamRec:Limits:MaxTextLength"] = "80", // the catalog texts are up to 54 characters; the review above has 100
             ["StreamRec:Kafka:MaxMessageBytes"] = "4096",
             ["StreamRec:Kafka:MaxBatchSize"] = "3",
             ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "1000",

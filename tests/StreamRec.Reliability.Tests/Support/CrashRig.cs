@@ -108,6 +108,9 @@ internal sealed class CrashRig : IDisposable
     /// <summary>Stops the child with SIGTERM and checks it drained and exited cleanly in time.</summary>
     public async Task StopAsync(ServeProcess child)
     {
+        // A SIGTERM that lands before the runtime installed its handler kills the process (exit 143): that tests
+        // nothing of ours, so wait until the host is up first (a restarted child may have nothing left to do).
+        Assert.True(await child.WaitReadyAsync(TimeSpan.FromSeconds(60), Ct), "the child never became ready\n" + LogTail());
         Assert.True(await child.TerminateAsync(TimeSpan.FromSeconds(30), Ct), "the child did not exit within 30 s of SIGTERM\n" + LogTail());
         Assert.True(child.ExitCode == 0, $"exit code {child.ExitCode} after SIGTERM\n{LogTail()}");
     }
