@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(4010, LogLevel.Warning, "Dead-lettered {Topic}[{Partition}]@{Offset} ({Kind}) from {Service}: {Reason}")]
     public static partial void DeadLettered(ILogger logger, string topic, int partition, long offset, string kind, string service, string reason);
 
+    [LoggerMessage(4011, LogLevel.Warning, "Dead letter for {Topic}[{Partition}]@{Offset} is too large for the dead-letter topic ({Size} bytes: {Reason}); keeping its first 64 KiB")]
+    public static partial void DeadLetterTruncated(ILogger logger, string topic, int partition, long offset, int size, string reason);
+
     [LoggerMessage(4020, LogLevel.Information, "Consumer {Group} of {Service} subscribing to {Topics} at {BootstrapServers} (client settings: {Settings})")]
     public static partial void ConsumerStarting(ILogger logger, string group, string service, string topics, string bootstrapServers, string settings);
 

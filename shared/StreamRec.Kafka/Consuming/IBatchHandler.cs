@@ -24,6 +24,11 @@ public interface IBatchHandler
 
     /// <summary>Called on the poll thread when partitions were assigned, before any of their messages is handled.</summary>
     void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions);
+
+    /// <summary>Whether messages over <c>MaxMessageBytes</c> are dead-lettered by this consumer group (the default).
+    /// False for a group that reads a topic whose bad input another group owns and dead-letters already: the
+    /// loop then skips them, so each bad message makes one dead letter.</summary>
+    bool DeadLettersOversized => true;
 }
 
 /// <summary>One Kafka message as a handler sees it.</summary>

@@ -657,6 +657,12 @@ public sealed class KafkaConsumerService : BackgroundService
         {
             foreach (var tooLarge in items.Where(e => e.TooLarge))
             {
+                if (!_registration.Handler.DeadLettersOversized)
+                {
+                    Finish(tooLarge, unfinished);
+                    continue;
+                }
+
                 await _deadLetters.PublishAsync(
                     tooLarge.Message,
                     $"message value of {tooLarge.Message.Value.Length} bytes exceeds MaxMessageBytes ({_options.MaxMessageBytes})",

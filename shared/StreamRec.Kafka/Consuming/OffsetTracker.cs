@@ -5,7 +5,9 @@ namespace StreamRec.Kafka.Consuming;
 /// too-large one, a retried one), but the committed offset says "everything before this is done",
 /// so it may only advance over an unbroken run of finished messages. Offsets need not be numerically
 /// contiguous (compaction and transaction markers leave gaps): "unbroken" is in the order the
-/// messages were received. Thread-safe.
+/// messages were received. A partition whose position moves back (an offset reset to earliest after
+/// the log was truncated, a re-fetch) delivers offsets again that are already covered: those are not
+/// waited for, or the partition would never commit again. Thread-safe.
 /// </summary>
 internal sealed class OffsetTracker
 {
@@ -43,7 +45,10 @@ internal sealed class OffsetTracker
     {
         lock (_gate)
         {
-            _received.Enqueue(offset);
+            if (offset > _lastContiguous)
+            {
+                _received.Enqueue(offset);
+            }
         }
     }
 
@@ -59,10 +64,28 @@ internal sealed class OffsetTracker
 
             _finished.Add(offset);
             var advanced = false;
-            while (_received.Count > 0 && _finished.Remove(_received.Peek()))
+            while (_received.Count > 0)
             {
+                var head = _received.Peek();
+                if (head <= _lastContiguous)
+                {
+                    // Received again after a rewind while the first delivery was still in flight: covered now.
+                    _received.Dequeue();
+                    continue;
+                }
+
+                if (!_finished.Remove(head))
+                {
+                    break;
+                }
+
                 _lastContiguous = _received.Dequeue();
                 advanced = true;
+            }
+
+            if (_received.Count == 0)
+            {
+                _finished.Clear();
             }
 
             return advanced;

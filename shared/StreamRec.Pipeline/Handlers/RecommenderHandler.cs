@@ -113,6 +113,8 @@ public sealed class TrendingHandler : IBatchHandler
         _limits = limits;
     }
 
+    public bool DeadLettersOversized => false;
+
     public Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
     {
         foreach (var m in batch)

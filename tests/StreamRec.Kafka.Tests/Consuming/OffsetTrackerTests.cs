@@ -73,4 +73,46 @@ public sealed class OffsetTrackerTests
         Assert.Equal(10_000, tracker.NextOffsetToCommit);
         Assert.Equal(0, tracker.Pending);
     }
+
+    [Fact]
+    public void PositionRewoundAfterCommit_AlreadyCoveredOffsetsAreNotWaitedFor()
+    {
+        // An offset reset to earliest (the log was truncated behind the consumer) delivers 1-3 again.
+        var tracker = new OffsetTracker();
+        foreach (var offset in new long[] { 1, 2, 3, 1, 2, 3, 4 })
+        {
+            tracker.Received(offset);
+        }
+
+        foreach (var offset in new long[] { 1, 2, 3 })
+        {
+            tracker.Finished(offset);
+        }
+
+        Assert.Equal(4, tracker.NextOffsetToCommit);
+        Assert.True(tracker.Finished(4));
+        Assert.Equal(5, tracker.NextOffsetToCommit);
+        Assert.Equal(0, tracker.Pending);
+    }
+
+    [Fact]
+    public void PositionRewoundWhileTheFirstDeliveryIsInFlight_CommitsOnceEitherCopyFinished()
+    {
+        var tracker = new OffsetTracker();
+        foreach (var offset in new long[] { 10, 11, 10, 11, 12 })
+        {
+            tracker.Received(offset);
+        }
+
+        tracker.Finished(10);
+        tracker.Finished(11);
+        Assert.Equal(12, tracker.NextOffsetToCommit);
+        // The second copies finish later: nothing moves back, and 12 still gates the next commit.
+        Assert.False(tracker.Finished(10));
+        Assert.False(tracker.Finished(11));
+        Assert.Equal(12, tracker.NextOffsetToCommit);
+        Assert.Equal(1, tracker.Pending);
+        Assert.True(tracker.Finished(12));
+        Assert.Equal(13, tracker.NextOffsetToCommit);
+    }
 }

@@ -50,8 +50,8 @@ public sealed class HostileInputTests
         yield return ("rating NaN as a string", Topics.Reviews, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":"NaN"}"""), "WrongType");
         yield return ("rating out of range", Topics.Reviews, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":1e308}"""), "InvalidValue");
         yield return ("1 MB review text", Topics.Reviews, "h7", Json($$"""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h7","item_id":"space-1","text":"{{new string('a', 1_000_000)}}"}"""), "TextTooLong");
-        // Not in this corpus: messages over MaxMessageBytes but under the broker limit (PendingFixes/OversizedDeadLetterTests:
-        // the dead-letter producer refuses to copy them and the consumer stops), and 10 MB ones (librdkafka's mock broker
+        // Not in this corpus: messages over MaxMessageBytes but under the broker limit (their own test,
+        // OversizedDeadLetterTests: the dead letter keeps the first 64 KiB), and 10 MB ones (librdkafka's mock broker
         // keeps about 5 MB per partition, so one evicts the whole partition; a default producer refuses it, see below).
         yield return ("deeply nested", Topics.Reviews, "h9", Json("""{"schema":"streamrec.review/v1","x":""" + new string('[', 5000) + new string(']', 5000) + "}"), "MalformedJson");
         yield return ("item with empty item_id", Topics.Items, "", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","item_id":"","title":"t"}"""), "InvalidValue");

@@ -6,14 +6,12 @@ using StreamRec.Kafka.Consuming;
 using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Reliability.Tests.InProcess;
 
-namespace StreamRec.Reliability.Tests.PendingFixes;
+namespace StreamRec.Reliability.Tests.BadInput;
 
 /// <summary>
-/// KNOWN BUG (StreamRec.Kafka), kept out of the suite until fixed: a message larger than MaxMessageBytes (1 MiB) but
-/// accepted by the broker is dead-lettered with its full original bytes; the dead-letter producer's message.max.bytes
-/// (MaxMessageBytes + 64 KiB) refuses it, the non-transient ProduceException escapes the consumer loop, and the
-/// BackgroundService failure stops the whole host. Fix idea: dead-letter oversized messages with a truncated value
-/// (or headers only), or size the DLQ producer for the broker's limit.
+/// A message larger than MaxMessageBytes (1 MiB) but accepted by the broker is also larger than the dead-letter
+/// producer's message.max.bytes (MaxMessageBytes + 64 KiB): it is dead-lettered with its first 64 KiB and the
+/// truncated / original-size headers, and the host keeps running (it used to stop on the ProduceException).
 /// </summary>
 public sealed class OversizedDeadLetterTests
 {
@@ -30,6 +28,10 @@ public sealed class OversizedDeadLetterTests
         kafka.Produce(workload.UserEvents);
         await InProcessHost.WaitAllCommittedAsync(kafka);
         Assert.All(app.Services.GetServices<IHostedService>().OfType<KafkaConsumerService>(), c => Assert.False(c.ExecuteTask?.IsCompleted ?? false));
-        Assert.Contains(kafka.ReadAll(Topics.DeadLetter), r => PipelineHarness.Header(r, "source-offset") == big.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var letter = Assert.Single(kafka.ReadAll(Topics.DeadLetter), r => PipelineHarness.Header(r, "source-offset") == big.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("true", PipelineHarness.Header(letter, "truncated"));
+        Assert.Equal(big.Message.Value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), PipelineHarness.Header(letter, "original-size"));
+        Assert.Equal(64 * 1024, letter.Message.Value.Length);
+        Assert.Equal(big.Message.Value[..100], letter.Message.Value[..100]);
     }
 }
