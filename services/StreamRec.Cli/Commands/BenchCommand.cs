@@ -157,14 +157,7 @@ internal static class BenchCommand
 
             var result = await PipelineBench.RunAsync(options, TimeProvider.System, new Progress(), ct);
             var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick)), Pipeline = result, Targets = Targets.Evaluate(null, result) };
-            Console.WriteLine();
-            Console.WriteLine(MarkdownReport.Render(report));
-            if (parse.GetValue(json) is { } file)
-            {
-                await File.WriteAllTextAsync(file, report.ToJson(), ct);
-                Console.WriteLine($"wrote {file}");
-            }
-
+            await PrintAsync(report, parse.GetValue(json), ct);
             return 0;
         });
         return command;
@@ -179,17 +172,22 @@ internal static class BenchCommand
         {
             var result = await ScalingBench.RunAsync(parse.GetValue(quick) ? ScalingOptions.Quick : new ScalingOptions(), TimeProvider.System, new Progress(), ct);
             var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick)), Scaling = result };
-            Console.WriteLine();
-            Console.WriteLine(MarkdownReport.Render(report));
-            if (parse.GetValue(json) is { } file)
-            {
-                await File.WriteAllTextAsync(file, report.ToJson(), ct);
-                Console.WriteLine($"wrote {file}");
-            }
-
+            await PrintAsync(report, parse.GetValue(json), ct);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Prints the markdown report and, when asked, writes its JSON.</summary>
+    private static async Task PrintAsync(PerformanceReport report, string? jsonFile, CancellationToken ct)
+    {
+        Console.WriteLine();
+        Console.WriteLine(MarkdownReport.Render(report));
+        if (jsonFile is not null)
+        {
+            await File.WriteAllTextAsync(jsonFile, report.ToJson(), ct);
+            Console.WriteLine($"wrote {jsonFile}");
+        }
     }
 
     private static MachineInfo Machine(bool quick) => new(

@@ -47,7 +47,15 @@ public sealed record DeliveryAudit(
 /// </summary>
 public static class ChaosAudit
 {
+    /// <summary>The audit over the embedded store file a run left behind.</summary>
     public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
+        return await RunAsync(kafka, store, itemIds, profileOptions, cancellationToken);
+    }
+
+    /// <summary>The audit over any vector store (e.g. Qdrant through its adapter).</summary>
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
     {
         var input = new List<PositionedEvent>();
         long rejected = 0;
@@ -72,7 +80,6 @@ public static class ChaosAudit
         }
 
         var problems = new List<string>();
-        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
         var items = await store.GetAsync(Collections.Items, itemIds.ToArray(), withVectors: true, withPayload: false, cancellationToken);
         var itemVectors = items.Where(p => p.Vectors.ContainsKey(Collections.ItemVector)).ToDictionary(p => p.Id, p => p.Vectors[Collections.ItemVector], StringComparer.Ordinal);
         var dimension = itemVectors.Values.FirstOrDefault()?.Length ?? 0;

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Logging;
 using StreamRec.Cli.Commands;
 using StreamRec.Contracts;
 using StreamRec.Pipeline.Tests.Support;
+using StreamRec.Observability;
+using StreamRec.Pipeline.Engines;
 using StreamRec.Ports;
 using StreamRec.Reliability.Tests.Support;
 using StreamRec.VectorStore.Embedded;
+using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.Reliability.Tests.InProcess;
 
@@ -44,6 +47,53 @@ public sealed class InProcessFaultTests
         await harness.StopHostAsync(app);
 
         var audit = await ChaosAudit.RunAsync(kafka, harness.StorePath, workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: InProcessHost.Ct);
+        Assert.True(audit.Holds, audit.ToString());
+        Assert.Equal(0, audit.DeadLettered);
+        Assert.Equal(workload.UserEvents.Count, audit.Applied);
+    }
+
+    [Fact]
+    public async Task QdrantOutage_ThroughTheRealAdapter_RetriesBounded_BreakerOpens_NoOffsetMoves_ThenFullRecovery()
+    {
+        await using var qdrant = await FakeQdrantServer.StartAsync();
+        await using var harness = new PipelineHarness(partitions: 2);
+        var app = await harness.StartHostAsync(settings: new Dictionary<string, string?>
+        {
+            ["StreamRec:VectorStore:Qdrant:Url"] = qdrant.BaseAddress.ToString(),
+            ["StreamRec:VectorStore:Qdrant:MaxRetries"] = "2",
+            ["StreamRec:VectorStore:Qdrant:RetryBaseDelay"] = "00:00:00.010",
+            ["StreamRec:VectorStore:Qdrant:BreakerMinimumThroughput"] = "4",
+            ["StreamRec:VectorStore:Qdrant:BreakerSamplingDuration"] = "00:00:05",
+            ["StreamRec:VectorStore:Qdrant:BreakerBreakDuration"] = "00:00:01",
+        });
+        using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 2);
+        var workload = new ChaosWorkload(seed: 23, events: 80);
+        await InProcessHost.IndexItemsAsync(kafka, workload);
+
+        // Users' reads and writes fail with 503 (items stay readable): the profile-updater cannot save anything.
+        qdrant.OutageFor = $"/collections/{Collections.Users}/";
+        kafka.Produce(workload.UserEvents);
+        var consumer = InProcessHost.Consumer(app, "streamrec.profile-updater");
+        var breaker = StreamRecMetrics.CircuitBreakerState.WithLabels("qdrant");
+        await InProcessHost.WaitAsync(() => consumer.PausedPartitionCount > 0, TimeSpan.FromSeconds(30), "the profile-updater to pause its partitions");
+        await InProcessHost.WaitAsync(() => breaker.Value == 2, TimeSpan.FromSeconds(30), "the circuit breaker to open");
+        var failedRequests = qdrant.CountRequests($"/collections/{Collections.Users}/");
+        await Task.Delay(TimeSpan.FromSeconds(2), InProcessHost.Ct);
+
+        Assert.All(kafka.Committed("streamrec.profile-updater", UserTopics).Values, offset => Assert.Equal(0, offset));
+        Assert.Empty(kafka.ReadAll(Topics.DeadLetter));
+        // Bounded: with the breaker open, attempts fail fast without a request; only the half-open trials (one per 1 s
+        // break) get through (measured: 2). Without a breaker, a batch retried every 200 ms with 3 HTTP attempts would
+        // send about 30 in these 2 s.
+        var during = qdrant.CountRequests($"/collections/{Collections.Users}/") - failedRequests;
+        Assert.True(during <= 8, $"{during} requests to the failing collection in 2 s: retries are not bounded by the breaker");
+
+        qdrant.OutageFor = null;
+        await InProcessHost.WaitAllCommittedAsync(kafka);
+        await InProcessHost.WaitAsync(() => breaker.Value == 0, TimeSpan.FromSeconds(30), "the circuit breaker to close");
+        var audit = await ChaosAudit.RunAsync(kafka, app.Services.GetRequiredService<IVectorStore>(), workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: InProcessHost.Ct);
+        await harness.StopHostAsync(app);
+
         Assert.True(audit.Holds, audit.ToString());
         Assert.Equal(0, audit.DeadLettered);
         Assert.Equal(workload.UserEvents.Count, audit.Applied);

@@ -53,6 +53,9 @@ public sealed class FakeQdrantServer : IAsyncDisposable
     public void Fail(string pathContains, int status, string body, string contentType = "application/json") =>
         _faults.Enqueue(new ScriptedFault(pathContains, status, body, contentType));
 
+    /// <summary>While set, every request whose path contains this answers 503 (an outage, not one scripted fault).</summary>
+    public string? OutageFor { get; set; }
+
     public int CountRequests(string pathContains) => Requests.Count(r => r.Path.Contains(pathContains, StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
@@ -71,6 +74,12 @@ public sealed class FakeQdrantServer : IAsyncDisposable
         {
             Requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, context.Request.Headers["api-key"].ToString()));
             var path = context.Request.Path.Value ?? "";
+            if (OutageFor is { } down && path.Contains(down, StringComparison.Ordinal))
+            {
+                await Error(503, "Service Unavailable: outage injected by the test").ExecuteAsync(context);
+                return;
+            }
+
             if (_faults.TryPeek(out var fault) && path.Contains(fault.PathContains, StringComparison.Ordinal) && _faults.TryDequeue(out var dequeued))
             {
                 context.Response.StatusCode = dequeued.Status;
