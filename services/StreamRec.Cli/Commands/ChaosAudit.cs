@@ -48,15 +48,26 @@ public sealed record DeliveryAudit(
 public static class ChaosAudit
 {
     /// <summary>The audit over the embedded store file a run left behind.</summary>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
+    /// <param name="listedUsers">Users seen in a list by a <see cref="ListTail"/> during the run, for runs long enough that the
+    /// dev broker's retention drops early lists; null reads the recommendations topic only.</param>
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, CancellationToken cancellationToken = default)
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
-        return await RunAsync(kafka, store, itemIds, profileOptions, cancellationToken);
+        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, cancellationToken);
     }
 
     /// <summary>The audit over any vector store (e.g. Qdrant through its adapter).</summary>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, CancellationToken cancellationToken = default)
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, CancellationToken cancellationToken = default)
     {
+        var problems = new List<string>();
+        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        {
+            if (kafka.EvictedMessages(topic) is > 0 and var evicted)
+            {
+                problems.Add($"{evicted} messages of {topic} were dropped by the broker's retention before the audit: it cannot see them");
+            }
+        }
+
         var input = new List<PositionedEvent>();
         long rejected = 0;
         foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
@@ -79,7 +90,6 @@ public static class ChaosAudit
             }
         }
 
-        var problems = new List<string>();
         var items = await store.GetAsync(Collections.Items, itemIds.ToArray(), withVectors: true, withPayload: false, cancellationToken);
         var itemVectors = items.Where(p => p.Vectors.ContainsKey(Collections.ItemVector)).ToDictionary(p => p.Id, p => p.Vectors[Collections.ItemVector], StringComparer.Ordinal);
         var dimension = itemVectors.Values.FirstOrDefault()?.Length ?? 0;
@@ -134,6 +144,7 @@ public static class ChaosAudit
             .OfType<RecommendationList>()
             .Select(l => l.UserId)
             .ToHashSet(StringComparer.Ordinal);
+        listed.UnionWith(listedUsers ?? []);
         var withoutList = reference.Where(kv => kv.Value.Version > 0 && !listed.Contains(kv.Key)).Select(kv => kv.Key).ToList();
         if (withoutList.Count > 0)
         {

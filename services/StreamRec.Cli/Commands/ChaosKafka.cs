@@ -104,6 +104,18 @@ public sealed class ChaosKafka : IDisposable
         return result;
     }
 
+    /// <summary>Partitions of <paramref name="topic"/> whose oldest messages are gone (low watermark above 0): the dev
+    /// broker keeps about 5 MB per partition and drops the oldest beyond that, so a whole-topic read misses them.</summary>
+    public long EvictedMessages(string topic)
+    {
+        using var consumer = NewConsumer(null);
+        return Enumerable.Range(0, Partitions).Sum(p => Math.Max(0, consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), RequestTimeout).Low.Value));
+    }
+
+    /// <summary>Reads <see cref="Topics.Recommendations"/> from the beginning for as long as it lives, remembering which
+    /// users got a list: lists the broker's retention drops later are still counted.</summary>
+    public ListTail TailLists() => new(NewConsumer(null), Partitions);
+
     /// <summary>High watermark per partition of each topic.</summary>
     public Dictionary<TopicPartition, long> HighWatermarks(IEnumerable<string> topics)
     {
@@ -210,4 +222,52 @@ public sealed class ChaosKafka : IDisposable
     }).Build();
 
     public void Dispose() => _producer.Dispose();
+}
+
+/// <summary>A background reader of <see cref="Topics.Recommendations"/> collecting the users that got a list.</summary>
+public sealed class ListTail : IDisposable
+{
+    private readonly IConsumer<string, byte[]> _consumer;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+
+    internal ListTail(IConsumer<string, byte[]> consumer, int partitions)
+    {
+        _consumer = consumer;
+        _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(Topics.Recommendations, p, Offset.Beginning)));
+        _thread = new Thread(Run) { IsBackground = true, Name = "chaos-list-tail" };
+        _thread.Start();
+    }
+
+    /// <summary>Users seen in a list so far.</summary>
+    public IReadOnlyCollection<string> Users => [.. _users.Keys];
+
+    private void Run()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message.Value: { } value }
+                    && EventParser.Parse(value).Event is RecommendationList list)
+                {
+                    _users.TryAdd(list.UserId, 0);
+                }
+            }
+            catch (ConsumeException)
+            {
+                // A broker fault of the chaos run: keep reading.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        _consumer.Close();
+        _consumer.Dispose();
+        _stop.Dispose();
+    }
 }

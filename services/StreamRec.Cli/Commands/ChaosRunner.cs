@@ -88,6 +88,8 @@ public static class ChaosRunner
         }
 
         using var kafka = new ChaosKafka(cluster.BootstrapServers, settings.Partitions);
+        // A long run outgrows the dev broker's ~5 MB per partition and early lists are dropped: count them as they come.
+        using var lists = kafka.TailLists();
         var baseSettings = ChildSettings(cluster.BootstrapServers, storePath, settings.ModelPath, settings.SessionTimeout);
         var workload = new ChaosWorkload(settings.Seed, settings.Events);
         kafka.Produce(workload.Items);
@@ -188,7 +190,8 @@ public static class ChaosRunner
 
         // A kill whose recovery was cut short by the next crash is survived when the final state covers it.
         var survived = settings.Kills - pending.Count + pending.Count(p => kafka.Covers("streamrec.profile-updater", Only(p, Topics.Clicks, Topics.Reviews)) && kafka.Covers("streamrec.recommender", Only(p, Topics.UserVectors)));
-        var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.Items.Select(i => i.ItemId).ToArray(), cancellationToken: cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the tail reads the last lists
+        var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.Items.Select(i => i.ItemId).ToArray(), listedUsers: lists.Users, cancellationToken: cancellationToken);
         return new ChaosReport(audit, settings.Kills, survived, recoveries.Count > 0 ? recoveries.Max() : TimeSpan.Zero, recoveries.Count, faults, started.Elapsed, rounds);
     }
 
