@@ -155,8 +155,9 @@ internal static class BenchCommand
                 options = options with { ScalingInstances = [] };
             }
 
+            var started = TimeProvider.System.GetTimestamp();
             var result = await PipelineBench.RunAsync(options, TimeProvider.System, new Progress(), ct);
-            var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick)), Pipeline = result, Targets = Targets.Evaluate(null, result) };
+            var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick), started), Pipeline = result, Targets = Targets.Evaluate(null, result) };
             await PrintAsync(report, parse.GetValue(json), ct);
             return 0;
         });
@@ -170,8 +171,9 @@ internal static class BenchCommand
         var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M).") { quick, json };
         command.SetAction(async (parse, ct) =>
         {
+            var started = TimeProvider.System.GetTimestamp();
             var result = await ScalingBench.RunAsync(parse.GetValue(quick) ? ScalingOptions.Quick : new ScalingOptions(), TimeProvider.System, new Progress(), ct);
-            var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick)), Scaling = result };
+            var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick), started), Scaling = result };
             await PrintAsync(report, parse.GetValue(json), ct);
             return 0;
         });
@@ -190,7 +192,7 @@ internal static class BenchCommand
         }
     }
 
-    private static MachineInfo Machine(bool quick) => new(
+    private static MachineInfo Machine(bool quick, long started) => new(
         TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
         Environment.ProcessorCount,
         RuntimeInformation.OSDescription,
@@ -198,7 +200,7 @@ internal static class BenchCommand
         Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 1),
         LoadAverage(),
         quick,
-        0);
+        Math.Round(TimeProvider.System.GetElapsedTime(started).TotalSeconds, 1));
 
     /// <summary>A failed part becomes its error line in the report; the other parts still run.</summary>
     private static async Task<(T? Result, string? Error)> Guard<T>(Func<Task<T>> run)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -126,7 +127,7 @@ internal static class RunCommand
             () =>
             {
                 var p = Progress();
-                return $"  [{time.GetElapsedTime(streamStarted).TotalSeconds,5:N0}s] {ProgressBar.Render(p.Processed, interactions.Length)} processed {p.Processed:N0} | lists out {reader.Lists:N0} | lag {TotalLag():N0} | event→list p50 {reader.LatencyPercentile(50):N0} ms, p99 {reader.LatencyPercentile(99):N0} ms";
+                return $"  [{time.GetElapsedTime(streamStarted).TotalSeconds,5:N0}s] {ProgressBar.Render(p.Processed, interactions.Length)} processed {p.Processed:N0} | lists out {reader.Lists:N0} | lag {TotalLag():N0} | event→list p50 {Ms(reader.LatencyPercentile(50))}, p99 {Ms(reader.LatencyPercentile(99))}";
             },
             TimeSpan.FromHours(2),
             ct);
@@ -140,7 +141,7 @@ internal static class RunCommand
         Console.WriteLine($"  events processed       {produced,12:N0}  in {streamSeconds:N1} s = {produced / Math.Max(streamSeconds, 1e-3):N0} events/s");
         Console.WriteLine($"  lists published        {reader.Lists,12:N0}  (bursts per user are coalesced into one list)");
         Console.WriteLine($"  dead-lettered          {DeadLettered(),12:N0}");
-        Console.WriteLine($"  event→list latency     p50 {reader.LatencyPercentile(50):N0} ms, p95 {reader.LatencyPercentile(95):N0} ms, p99 {reader.LatencyPercentile(99):N0} ms (Kafka arrival → list generated)");
+        Console.WriteLine($"  event→list latency     p50 {Ms(reader.LatencyPercentile(50))}, p95 {Ms(reader.LatencyPercentile(95))}, p99 {Ms(reader.LatencyPercentile(99))} (Kafka arrival → list generated)");
         await PrintExamplesAsync(app, reader, settings.Examples, ct);
 
         if (settings.KeepRunning)
@@ -233,6 +234,9 @@ internal static class RunCommand
 
         Console.WriteLine(status());
     }
+
+    /// <summary>A latency for the console: "–" before the first list.</summary>
+    private static string Ms(double value) => double.IsNaN(value) ? "–" : value.ToString("N0", CultureInfo.InvariantCulture) + " ms";
 
     private static (long Items, long Processed) Progress()
     {

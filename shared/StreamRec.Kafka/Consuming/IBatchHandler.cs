@@ -25,10 +25,12 @@ public interface IBatchHandler
     /// <summary>Called on the poll thread when partitions were assigned, before any of their messages is handled.</summary>
     void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions);
 
-    /// <summary>Whether messages over <c>MaxMessageBytes</c> are dead-lettered by this consumer group (the default).
-    /// False for a group that reads a topic whose bad input another group owns and dead-letters already: the
-    /// loop then skips them, so each bad message makes one dead letter.</summary>
-    bool DeadLettersOversized => true;
+    /// <summary>Whether this group owns the events of its topics (the default): it dead-letters messages over
+    /// <c>MaxMessageBytes</c> and counts its messages in <c>streamrec_events_consumed_total</c> and
+    /// <c>streamrec_events_processed_total</c>. False for a side reader of a topic another group owns (the
+    /// recommender's trending counter on the clicks topic): it skips oversized messages and is not counted, so one
+    /// bad message makes one dead letter and a click counts once in the event metrics.</summary>
+    bool OwnsTopicEvents => true;
 }
 
 /// <summary>One Kafka message as a handler sees it.</summary>

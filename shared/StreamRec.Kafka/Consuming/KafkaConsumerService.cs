@@ -621,7 +621,7 @@ public sealed class KafkaConsumerService : BackgroundService
                 var delay = Backoff.Compute(attempt, _options.TransientRetryMinBackoff, _options.TransientRetryMaxBackoff, Random.Shared);
                 foreach (var envelope in pending)
                 {
-                    StreamRecMetrics.EventsProcessed.WithLabels(envelope.Message.Topic, StreamRecMetrics.Outcomes.Retried).Inc();
+                    CountProcessed(envelope.Message.Topic, StreamRecMetrics.Outcomes.Retried);
                 }
 
                 _transientPaused = true;
@@ -657,7 +657,7 @@ public sealed class KafkaConsumerService : BackgroundService
         {
             foreach (var tooLarge in items.Where(e => e.TooLarge))
             {
-                if (!_registration.Handler.DeadLettersOversized)
+                if (!_registration.Handler.OwnsTopicEvents)
                 {
                     Finish(tooLarge, unfinished);
                     continue;
@@ -683,7 +683,11 @@ public sealed class KafkaConsumerService : BackgroundService
                 foreach (var group in normal.GroupBy(e => e.Message.Topic))
                 {
                     var count = group.Count();
-                    StreamRecMetrics.EventsConsumed.WithLabels(group.Key).Inc(count);
+                    if (_registration.Handler.OwnsTopicEvents)
+                    {
+                        StreamRecMetrics.EventsConsumed.WithLabels(group.Key).Inc(count);
+                    }
+
                     StreamRecMetrics.BatchSize.WithLabels(group.Key).Observe(count);
                 }
             }
@@ -733,7 +737,7 @@ public sealed class KafkaConsumerService : BackgroundService
                 }
                 else
                 {
-                    StreamRecMetrics.EventsProcessed.WithLabels(normal[i].Message.Topic, StreamRecMetrics.Outcomes.Ok).Inc();
+                    CountProcessed(normal[i].Message.Topic, StreamRecMetrics.Outcomes.Ok);
                 }
 
                 Finish(normal[i], unfinished);
@@ -758,7 +762,7 @@ public sealed class KafkaConsumerService : BackgroundService
             }
             else
             {
-                StreamRecMetrics.EventsProcessed.WithLabels(envelope.Message.Topic, StreamRecMetrics.Outcomes.Ok).Inc();
+                CountProcessed(envelope.Message.Topic, StreamRecMetrics.Outcomes.Ok);
             }
         }
         catch (Exception e) when (IsPoison(e, cancellationToken))
@@ -803,6 +807,14 @@ public sealed class KafkaConsumerService : BackgroundService
                 // Typically the partition was just revoked; its new owner restarts from the last commit.
                 Log.StoreFailed(_logger, _group, offset.ToString(), e.Error.Reason);
             }
+        }
+    }
+
+    private void CountProcessed(string topic, string outcome)
+    {
+        if (_registration.Handler.OwnsTopicEvents)
+        {
+            StreamRecMetrics.EventsProcessed.WithLabels(topic, outcome).Inc();
         }
     }
 

@@ -113,7 +113,7 @@ public sealed class TrendingHandler : IBatchHandler
         _limits = limits;
     }
 
-    public bool DeadLettersOversized => false;
+    public bool OwnsTopicEvents => false;
 
     public Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
     {
