@@ -70,12 +70,14 @@ public static class MarkdownReport
                 p.Phases.Select(PhaseRow));
             md.AppendLine("### Memory");
             md.AppendLine();
+            md.AppendLine("Working set: growth of the process's resident memory per unit over the step, \"–\" where the OS took pages back meanwhile (noise).");
+            md.AppendLine();
             Table(md, ["what", "units", "GC heap B/unit", "working set B/unit"],
             [
-                ["per item (pipeline, after indexing, full GC)", I(p.MemoryPerItem?.Units), D(p.MemoryPerItem?.HeapBytesPerUnit, 0), D(p.MemoryPerItem?.WorkingSetBytesPerUnit, 0)],
-                ["per user (pipeline, after all phases, full GC)", I(p.MemoryPerUser?.Units), D(p.MemoryPerUser?.HeapBytesPerUnit, 0), D(p.MemoryPerUser?.WorkingSetBytesPerUnit, 0)],
-                .. (report.Scaling?.Users ?? []).Select(u => new[] { $"per user (store only, {u.Users:N0} synthetic users)", I(u.Users), D(u.Memory?.HeapBytesPerUnit, 0), D(u.Memory?.WorkingSetBytesPerUnit, 0) }),
-                .. (report.Scaling?.Catalog ?? []).Select(c => new[] { $"per item (store only, {c.Items:N0} synthetic items)", I(c.Items), D(c.Memory?.HeapBytesPerUnit, 0), D(c.Memory?.WorkingSetBytesPerUnit, 0) }),
+                ["per item (pipeline, after indexing, full GC)", I(p.MemoryPerItem?.Units), D(p.MemoryPerItem?.HeapBytesPerUnit, 0), WorkingSet(p.MemoryPerItem?.WorkingSetBytesPerUnit)],
+                ["per user (pipeline, after all phases, full GC)", I(p.MemoryPerUser?.Units), D(p.MemoryPerUser?.HeapBytesPerUnit, 0), WorkingSet(p.MemoryPerUser?.WorkingSetBytesPerUnit)],
+                .. (report.Scaling?.Users ?? []).Select(u => new[] { $"per user (store only, {u.Users:N0} synthetic users)", I(u.Users), D(u.Memory?.HeapBytesPerUnit, 0), WorkingSet(u.Memory?.WorkingSetBytesPerUnit) }),
+                .. (report.Scaling?.Catalog ?? []).Select(c => new[] { $"per item (store only, {c.Items:N0} synthetic items)", I(c.Items), D(c.Memory?.HeapBytesPerUnit, 0), WorkingSet(c.Memory?.WorkingSetBytesPerUnit) }),
             ]);
             if (p.Scaling.Count > 0)
             {
@@ -162,6 +164,10 @@ public static class MarkdownReport
 
     private static string D(double? value, int decimals) =>
         value is { } v && !double.IsNaN(v) ? v.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>The working-set difference per unit; a negative one (the OS took pages back during the run) means
+    /// nothing and shows as "–".</summary>
+    private static string WorkingSet(double? value) => value is >= 0 ? D(value, 0) : "–";
 
     private static string I(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "–";
 }

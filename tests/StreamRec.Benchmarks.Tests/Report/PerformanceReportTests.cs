@@ -56,4 +56,17 @@ public class PerformanceReportTests
         Assert.Contains("| 2 | 2 | 3,000 | 3,000 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| 10,000 | 200 | 1.00 | 3.00 | 0.70 | 1.43 |", markdown, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_NegativeWorkingSetGrowth_ShowsAsNoise_NotAsANumber()
+    {
+        var sample = Sample();
+        var report = sample with { Pipeline = sample.Pipeline! with { MemoryPerItem = new PerUnitMemory(9724, 3000, -52577) } };
+
+        var markdown = MarkdownReport.Render(report);
+
+        Assert.Contains("| per item (pipeline, after indexing, full GC) | 9,724 | 3,000 | – |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("-52,577", markdown, StringComparison.Ordinal);
+        Assert.Contains("| per item (pipeline, after indexing, full GC) | 9,724 | 3,000 | 4,000 |", MarkdownReport.Render(sample), StringComparison.Ordinal);
+    }
 }
