@@ -71,7 +71,9 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, consumer.PartitionAssignmentStrategy);
         Assert.Equal(45_000, consumer.SessionTimeoutMs);
         Assert.Equal(300_000, consumer.MaxPollIntervalMs);
+        Assert.Equal(25, consumer.FetchWaitMaxMs);
         Assert.Equal("SCRAM-SHA-512", consumer.Get("sasl.mechanism"));
+        Assert.Equal(5, KafkaConfigFactory.Consumer(new KafkaOptions { FetchWaitMax = TimeSpan.FromMilliseconds(5) }, "g").FetchWaitMaxMs);
 
         Assert.Equal("u", KafkaConfigFactory.Admin(options).SaslUsername);
     }
@@ -101,6 +103,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(30), o.ShutdownTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(200), o.TransientRetryMinBackoff);
         Assert.Equal(TimeSpan.FromSeconds(10), o.TransientRetryMaxBackoff);
+        Assert.Equal(TimeSpan.FromMilliseconds(25), o.FetchWaitMax);
         Assert.Empty(o.Client);
     }
 

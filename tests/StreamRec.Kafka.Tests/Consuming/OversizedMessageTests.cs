@@ -2,6 +2,7 @@ using System.Text;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Producing;
 using StreamRec.Kafka.Tests.Fixtures;
+using StreamRec.Observability;
 
 namespace StreamRec.Kafka.Tests.Consuming;
 
@@ -31,6 +32,30 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
         Assert.Equal(500, letter.Message.Value.Length);
         Assert.Equal("big", System.Text.Encoding.UTF8.GetString(letter.Message.Key!));
         Assert.Equal(["small"], handler.Handled.Select(m => m.Key!));
+    }
+
+    [Fact]
+    public async Task SideReader_SkipsTheOversizedMessage_WithoutADeadLetter_AndIsNotCountedInTheEventMetrics()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = fixture.NewTopic("oversized-side", 1);
+        var options = _kit.Options(o => o.MaxMessageBytes = 100);
+        var producer = _kit.Producer(options);
+        await producer.ProduceAsync(topic, "big", new byte[500], null, ct);
+        await producer.ProduceAsync(topic, "small", "ok"u8.ToArray(), null, ct);
+
+        var handler = new RecordingHandler { OwnsTopicEvents = false };
+        var consumer = _kit.Consumer(handler, "oversized-side-" + Guid.NewGuid().ToString("N"), topic, options);
+        await consumer.StartAsync(ct);
+        Assert.True(await Eventually.TrueAsync(() => !handler.Handled.IsEmpty, TimeSpan.FromSeconds(20), ct));
+        // The big message comes first in the partition, so a dead letter for it would already be out by now.
+        var dead = await _kit.ReadAsync(Topics.DeadLetter, _ => false, TimeSpan.FromSeconds(2), ct);
+        await consumer.StopAsync(ct);
+
+        Assert.DoesNotContain(dead, x => KafkaTestKit.Header(x, "source-topic") == topic);
+        Assert.Equal(["small"], handler.Handled.Select(m => m.Key!));
+        Assert.Equal(0, StreamRecMetrics.EventsConsumed.WithLabels(topic).Value);
+        Assert.Equal(0, StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.Ok).Value);
     }
 
     public void Dispose() => _kit.Dispose();

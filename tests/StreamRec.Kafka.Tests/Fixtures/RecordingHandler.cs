@@ -27,6 +27,9 @@ public sealed class RecordingHandler : IBatchHandler
 
     public int Calls => _calls;
 
+    /// <summary>False makes this a side reader of its topics (see <see cref="IBatchHandler.OwnsTopicEvents"/>).</summary>
+    public bool OwnsTopicEvents { get; init; } = true;
+
     private int _calls;
 
     public async Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
