@@ -146,8 +146,8 @@ public sealed class PipelineEndToEndTests
     public async Task ClickOnAnItemNotIndexedYet_WaitsForTheItem_AndIsNeitherDroppedNorDeadLettered()
     {
         await using var h = new PipelineHarness(partitions: 1);
-        // Enough attempts (20-200 ms apart) to outlast the second the item arrives late by.
-        await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "60" });
+        // Attempts 20-200 ms apart: 300 outlast the second the item arrives late by, and its indexing on a loaded machine.
+        await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "300" });
         await h.ProduceAsync([.. Catalog.Items()]);
         var late = Catalog.FreshItem("space-late", "space", Catalog.T0);
         await h.ProduceAsync(Catalog.Click("erin", "space-late", Catalog.T0.AddMinutes(1)));
