@@ -14,11 +14,7 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
     public async Task MessageLargerThanMaxMessageBytes_GoesToTheDlq_WithoutReachingTheHandler()
     {
         var ct = TestContext.Current.CancellationToken;
-        var topic = fixture.NewTopic("oversized", 1);
-        var options = _kit.Options(o => o.MaxMessageBytes = 100);
-        var producer = _kit.Producer(options);
-        await producer.ProduceAsync(topic, "big", new byte[500], null, ct);
-        await producer.ProduceAsync(topic, "small", "ok"u8.ToArray(), null, ct);
+        var (topic, options) = await BigThenSmallAsync("oversized", ct);
 
         var handler = new RecordingHandler();
         var consumer = _kit.Consumer(handler, "oversized-" + Guid.NewGuid().ToString("N"), topic, options);
@@ -38,11 +34,7 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
     public async Task SideReader_SkipsTheOversizedMessage_WithoutADeadLetter_AndIsNotCountedInTheEventMetrics()
     {
         var ct = TestContext.Current.CancellationToken;
-        var topic = fixture.NewTopic("oversized-side", 1);
-        var options = _kit.Options(o => o.MaxMessageBytes = 100);
-        var producer = _kit.Producer(options);
-        await producer.ProduceAsync(topic, "big", new byte[500], null, ct);
-        await producer.ProduceAsync(topic, "small", "ok"u8.ToArray(), null, ct);
+        var (topic, options) = await BigThenSmallAsync("oversized-side", ct);
 
         var handler = new RecordingHandler { OwnsTopicEvents = false };
         var consumer = _kit.Consumer(handler, "oversized-side-" + Guid.NewGuid().ToString("N"), topic, options);
@@ -59,4 +51,15 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
     }
 
     public void Dispose() => _kit.Dispose();
+
+    /// <summary>A new topic holding a 500-byte message "big" then "small", and options whose MaxMessageBytes is 100.</summary>
+    private async Task<(string Topic, StreamRec.Kafka.Configuration.KafkaOptions Options)> BigThenSmallAsync(string name, CancellationToken ct)
+    {
+        var topic = fixture.NewTopic(name, 1);
+        var options = _kit.Options(o => o.MaxMessageBytes = 100);
+        var producer = _kit.Producer(options);
+        await producer.ProduceAsync(topic, "big", new byte[500], null, ct);
+        await producer.ProduceAsync(topic, "small", "ok"u8.ToArray(), null, ct);
+        return (topic, options);
+    }
 }
