@@ -115,6 +115,15 @@ public sealed class KafkaConsumerService : BackgroundService
             .SetPartitionsLostHandler(new Action<IConsumer<byte[]?, byte[]>, List<TopicPartitionOffset>>(OnLost))
             .Build();
         Log.ConsumerStarting(_logger, _group, _registration.ServiceName, string.Join(",", _registration.Topics), _options.BootstrapServers, Redact.ToLogString(_options.Client));
+        if (_registration.Handler.OwnsTopicEvents)
+        {
+            // Exported at 0 before the first dead letter, so "dead letters (1h)" reads 0, not "no data".
+            foreach (var topic in _registration.Topics)
+            {
+                StreamRecMetrics.DeadLetters.WithLabels(topic);
+            }
+        }
+
         return base.StartAsync(cancellationToken);
     }
 

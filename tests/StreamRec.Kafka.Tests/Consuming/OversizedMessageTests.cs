@@ -50,6 +50,26 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
         Assert.Equal(0, StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.Ok).Value);
     }
 
+    [Fact]
+    public async Task OwningConsumer_ExportsItsDeadLetterSeriesAtZero_BeforeTheFirstDeadLetter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = fixture.NewTopic("dlq-series", 1);
+        var consumer = _kit.Consumer(new RecordingHandler(), "dlq-series-" + Guid.NewGuid().ToString("N"), topic);
+        var sideTopic = fixture.NewTopic("dlq-series-side", 1);
+        var side = _kit.Consumer(new RecordingHandler { OwnsTopicEvents = false }, "dlq-series-side-" + Guid.NewGuid().ToString("N"), sideTopic);
+        await consumer.StartAsync(ct);
+        await side.StartAsync(ct);
+        using var text = new MemoryStream();
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(text, ct);
+        await consumer.StopAsync(ct);
+        await side.StopAsync(ct);
+
+        var exported = System.Text.Encoding.UTF8.GetString(text.ToArray());
+        Assert.Contains($"streamrec_dead_letters_total{{topic=\"{topic}\"}} 0", exported, StringComparison.Ordinal);
+        Assert.DoesNotContain($"streamrec_dead_letters_total{{topic=\"{sideTopic}\"}}", exported, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _kit.Dispose();
 
     /// <summary>A new topic holding a 500-byte message "big" then "small", and options whose MaxMessageBytes is 100.</summary>
