@@ -126,8 +126,7 @@ def main():
                 if sum(counts) > 0:
                     ax.set_yscale("log")
             ax.tick_params(labelsize=8)
-            handles, labels = ax.get_legend_handles_labels()
-            if handles:
+            if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6, loc="upper left")
         for ax in list(axes.flat)[len(panels):]:
             ax.axis("off")

@@ -231,6 +231,7 @@ public sealed class ListTail : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _next = new();
 
     internal ListTail(IConsumer<string, byte[]> consumer, int partitions)
     {
@@ -243,17 +244,40 @@ public sealed class ListTail : IDisposable
     /// <summary>Users seen in a list so far.</summary>
     public IReadOnlyCollection<string> Users => [.. _users.Keys];
 
+    /// <summary>Waits until the tail has read up to <paramref name="highWatermarks"/> (of the recommendations topic); false on timeout.</summary>
+    public async Task<bool> CaughtUpAsync(IReadOnlyDictionary<TopicPartition, long> highWatermarks, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (highWatermarks.Any(kv => kv.Value > 0 && _next.GetValueOrDefault(kv.Key.Partition.Value) < kv.Value))
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return true;
+    }
+
     private void Run()
     {
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message.Value: { } value }
-                    && EventParser.Parse(value).Event is RecommendationList list)
+                if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { Message.Value: { } value } result)
+                {
+                    continue;
+                }
+
+                if (EventParser.Parse(value).Event is RecommendationList list)
                 {
                     _users.TryAdd(list.UserId, 0);
                 }
+
+                _next[result.Partition.Value] = result.Offset.Value + 1;
             }
             catch (ConsumeException)
             {

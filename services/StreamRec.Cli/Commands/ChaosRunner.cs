@@ -190,7 +190,11 @@ public static class ChaosRunner
 
         // A kill whose recovery was cut short by the next crash is survived when the final state covers it.
         var survived = settings.Kills - pending.Count + pending.Count(p => kafka.Covers("streamrec.profile-updater", Only(p, Topics.Clicks, Topics.Reviews)) && kafka.Covers("streamrec.recommender", Only(p, Topics.UserVectors)));
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the tail reads the last lists
+        if (!await lists.CaughtUpAsync(kafka.HighWatermarks([Topics.Recommendations]), TimeSpan.FromSeconds(60), cancellationToken))
+        {
+            throw new TimeoutException("the list tail did not reach the end of streamrec.recommendations within 60 s");
+        }
+
         var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.Items.Select(i => i.ItemId).ToArray(), listedUsers: lists.Users, cancellationToken: cancellationToken);
         return new ChaosReport(audit, settings.Kills, survived, recoveries.Count > 0 ? recoveries.Max() : TimeSpan.Zero, recoveries.Count, faults, started.Elapsed, rounds);
     }
