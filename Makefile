@@ -4,12 +4,13 @@
 DOTNET ?= dotnet
 CLI := $(DOTNET) run -c Release --project services/StreamRec.Cli --
 
-.PHONY: run test bench up down build evaluate chaos broker watch clean help
+.PHONY: run test bench up down build build-gpu evaluate chaos broker watch clean help
 
 help:
 	@echo "make run       dev broker + embedded store + all three services, MovieLens replayed through them, summary at the end"
 	@echo "make test      build and run every test (kcat and promtool tests skip when those tools are absent)"
 	@echo "make bench     encoder, vector-store and pipeline benchmarks: one report under artifacts/bench"
+	@echo "make build-gpu the CUDA build (ONNX Runtime's Linux CUDA package) and its encoder test; falls back to the CPU without a GPU"
 	@echo "make evaluate  offline replay evaluation on MovieLens against the baselines (artifacts/eval)"
 	@echo "make chaos     seeded chaos run: kills, broker faults; prints lost / applied-twice counts"
 	@echo "make up        docker compose: Kafka, Qdrant, Prometheus, Grafana and the services (needs Docker)"
@@ -22,6 +23,11 @@ test:
 
 build:
 	$(DOTNET) build StreamRec.sln -c Release -nologo
+
+# Restores about 550 MB once. It shares obj/ with the CPU build: the next plain build restores the CPU package again.
+build-gpu:
+	$(DOTNET) build services/StreamRec.Cli -c Release -nologo -p:StreamRecGpu=true
+	$(DOTNET) test tests/StreamRec.Encoding.Tests -c Release -nologo -p:StreamRecGpu=true --filter "FullyQualifiedName~GpuBuildTests|FullyQualifiedName~RealModelVectorTests"
 
 bench:
 	$(CLI) bench all --out artifacts/bench $(ARGS)

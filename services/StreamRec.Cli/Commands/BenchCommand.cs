@@ -131,7 +131,7 @@ internal static class BenchCommand
         var quick = QuickOption();
         var tiny = TinyModelOption();
         var data = DataOption();
-        var model = new Option<string?>("--model") { Description = "ONNX model file or folder. Default: the synthesized MiniLM-shaped model." };
+        var model = new Option<string?>("--model") { Description = "Model name (all-MiniLM-L6-v2, arctic-embed-xs, synthetic, ...) or ONNX file or folder. Default: all-MiniLM-L6-v2." };
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic of the main run.", DefaultValueFactory = _ => new PipelineBenchOptions().Partitions };
         var noScaling = new Option<bool>("--no-scaling") { Description = "Skip the 1/2/4 partitions-and-instances runs." };
         var inMemory = new Option<bool>("--in-memory-store") { Description = "Keep the vector store in memory only (no SQLite, no fsync)." };

@@ -38,10 +38,11 @@ internal static class EvaluateCommand
         var warmup = new Option<double>("--warmup") { Description = "Share of the timeline used only for training.", DefaultValueFactory = _ => 0.2 };
         var windowMonths = new Option<int>("--window-months") { Description = "Length of the time windows in the per-window metrics (3 = quarters).", DefaultValueFactory = _ => 12 };
         var exportJsonl = new Option<string?>("--export-jsonl") { Description = "Write the dataset as JSON-lines events to this path and exit (converts MovieLens to the project's format)." };
+        var model = ModelCommand.ModelOption();
         var replot = new Option<string?>("--replot") { Description = "Redraw the charts and tables of an earlier run from its results.json in this folder, and exit." };
 
         var command = new Command("evaluate", "Replay a dataset in time order and score StreamRec, its ablations and baselines on the list each user had before each click.");
-        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, warmup, windowMonths, exportJsonl, replot })
+        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, model, warmup, windowMonths, exportJsonl, replot })
         {
             command.Options.Add(option);
         }
@@ -78,7 +79,7 @@ internal static class EvaluateCommand
                 WindowMonths = parse.GetValue(windowMonths),
             };
 
-            using var encoderHost = CreateEncoder(parse.GetValue(encoderKind)!);
+            using var encoderHost = CreateEncoder(parse.GetValue(encoderKind)!, parse.GetValue(model));
             var encoder = new CachingTextEncoder(encoderHost.Encoder);
             Console.WriteLine($"encoder: {encoder.Info.ModelName} ({encoder.Info.ExecutionProvider}, {encoder.Dimension} dims{(encoder.Info.SemanticallyTrained ? "" : ", not semantically trained")})");
 
@@ -244,7 +245,7 @@ internal static class EvaluateCommand
         }
     }
 
-    private static EncoderHost CreateEncoder(string kind)
+    private static EncoderHost CreateEncoder(string kind, string? model)
     {
         if (string.Equals(kind, "hashing", StringComparison.OrdinalIgnoreCase))
         {
@@ -256,8 +257,8 @@ internal static class EvaluateCommand
             throw new ArgumentException($"unknown encoder '{kind}': use onnx or hashing");
         }
 
-        // The services' own wiring: StreamRec:Encoder from the environment (StreamRec__Encoder__ModelPath, ...).
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        // The services' own wiring: StreamRec:Encoder from the environment (StreamRec__Encoder__Model, ...), --model over it.
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(ModelCommand.ModelSettings(model)).Build();
         var provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddStreamRecEncoder().BuildServiceProvider();
         return new EncoderHost(provider.GetRequiredService<ITextEncoder>(), provider);
     }

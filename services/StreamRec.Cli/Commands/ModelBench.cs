@@ -32,7 +32,7 @@ internal static class ModelBench
 
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "ONNX file or folder. Default: the synthesized MiniLM-shaped model (synthesized if missing)." };
+        var model = new Option<string?>("--model") { Description = "Model name (all-MiniLM-L6-v2, arctic-embed-xs, synthetic, ...) or ONNX file or folder. Default: all-MiniLM-L6-v2." };
         var seconds = new Option<double>("--seconds") { Description = "Measuring time per row (encoder and bare ORT together).", DefaultValueFactory = _ => 4 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => new EncoderOptions().IntraOpThreads };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
@@ -59,9 +59,8 @@ internal static class ModelBench
     private static async Task<int> RunAsync(string? modelPath, double seconds, int threads, string? jsonPath, string modelsDir, CancellationToken ct)
     {
         var maxBatch = BatchSizes.Max();
-        var options = new EncoderOptions { ModelsDirectory = modelsDir, ModelPath = modelPath ?? "", IntraOpThreads = threads, MaxBatchSize = maxBatch };
-        var provisioner = new ModelProvisioner(options, new ModelConsoleLogger<ModelProvisioner>(LogLevel.Warning));
-        var resolved = modelPath is null ? provisioner.EnsureSynthesizedDefault() : provisioner.Resolve();
+        var options = new EncoderOptions { ModelsDirectory = modelsDir, IntraOpThreads = threads, MaxBatchSize = maxBatch }.SelectModel(modelPath);
+        var resolved = new ModelProvisioner(options, new ModelConsoleLogger<ModelProvisioner>(LogLevel.Warning)).Resolve();
         var rows = new List<BenchRow>();
         using var encoder = new OnnxTextEncoder(resolved, options, new ModelConsoleLogger<OnnxTextEncoder>(LogLevel.Warning));
         Console.WriteLine($"model {encoder.Info.ModelName} ({resolved.ModelPath}), provider {encoder.Info.ExecutionProvider}, dim {encoder.Dimension}, " +

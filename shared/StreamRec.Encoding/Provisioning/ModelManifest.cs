@@ -14,6 +14,10 @@ public sealed record ModelManifest
     public required string Name { get; init; }
     public string? Source { get; init; }
     public string? Revision { get; init; }
+    /// <summary>Licence of the weights, e.g. Apache-2.0.</summary>
+    public string? License { get; init; }
+    /// <summary>Licence of the package the weights were taken from, when they came from one.</summary>
+    public string? SourcePackageLicense { get; init; }
     public PoolingMode Pooling { get; init; } = PoolingMode.Mean;
     public bool Synthetic { get; init; }
     public bool SemanticallyTrained { get; init; } = true;

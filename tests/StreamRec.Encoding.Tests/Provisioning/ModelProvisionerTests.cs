@@ -16,12 +16,12 @@ public sealed class ModelProvisionerTests(TinyModelFixture fixture)
     }
 
     [Fact]
-    public async Task Resolve_NothingConfiguredOrPresent_SynthesizesMiniLmShapedDefaultAndWarns()
+    public async Task Resolve_SyntheticAndNothingPresent_SynthesizesMiniLmShapedModelAndWarns()
     {
         _ = fixture.VocabPath; // skips when the shared vocabulary is missing
         var models = NewDirectory();
         var logger = new FakeLogger<ModelProvisioner>();
-        var options = new EncoderOptions { ModelsDirectory = models, SharedModelsPath = fixture.SharedModelsPath, IntraOpThreads = 1 };
+        var options = new EncoderOptions { ModelsDirectory = models, Model = EncoderOptions.SyntheticModelName, SharedModelsPath = fixture.SharedModelsPath, IntraOpThreads = 1 };
 
         var resolved = new ModelProvisioner(options, logger).Resolve();
 
@@ -55,9 +55,9 @@ public sealed class ModelProvisionerTests(TinyModelFixture fixture)
     }
 
     [Fact]
-    public void Resolve_NoVocabularyAnywhere_ThrowsErrorNamingTheFix()
+    public void Resolve_SyntheticWithNoVocabularyAnywhere_ThrowsErrorNamingTheFix()
     {
-        var options = new EncoderOptions { ModelsDirectory = NewDirectory(), SharedModelsPath = NewDirectory() };
+        var options = new EncoderOptions { ModelsDirectory = NewDirectory(), Model = EncoderOptions.SyntheticModelName, SharedModelsPath = NewDirectory() };
 
         var ex = Assert.Throws<EncodingException>(() => new ModelProvisioner(options).Resolve());
 
@@ -67,7 +67,7 @@ public sealed class ModelProvisionerTests(TinyModelFixture fixture)
     }
 
     [Fact]
-    public void Resolve_CatalogModelPresent_PrefersItAndReadsItsManifest()
+    public void Resolve_NamedCatalogModelPresent_UsesItAndReadsItsManifest()
     {
         var models = NewDirectory();
         var dir = Path.Combine(models, "bge-small-en-v1.5", "onnx");
@@ -75,11 +75,11 @@ public sealed class ModelProvisionerTests(TinyModelFixture fixture)
         File.Copy(fixture.Model.Path, Path.Combine(dir, "model.onnx"));
         File.Copy(fixture.VocabPath, Path.Combine(models, "bge-small-en-v1.5", "vocab.txt"));
         new ModelManifest { Name = "bge-small-en-v1.5", Pooling = PoolingMode.Cls }.Write(Path.Combine(models, "bge-small-en-v1.5"));
-        // A synthesized model is present too, but a fetched catalog model wins.
+        // A synthesized model is present too, but the named one is used.
         Directory.CreateDirectory(Path.Combine(models, ModelSynthesizer.DefaultModelName));
         File.Copy(fixture.Model.Path, Path.Combine(models, ModelSynthesizer.DefaultModelName, "model.onnx"));
 
-        var resolved = new ModelProvisioner(new EncoderOptions { ModelsDirectory = models, SharedModelsPath = "" }).Resolve();
+        var resolved = new ModelProvisioner(new EncoderOptions { ModelsDirectory = models, Model = "bge-small-en-v1.5", SharedModelsPath = "" }).Resolve();
 
         Assert.Equal(Path.Combine(dir, "model.onnx"), resolved.ModelPath);
         Assert.Equal(Path.Combine(models, "bge-small-en-v1.5", "vocab.txt"), resolved.VocabPath);

@@ -83,7 +83,7 @@ public sealed class ModelSynthCliTests(TinyModelFixture fixture)
     }
 
     [Fact]
-    public async Task ModelFetch_Offline_ExitsNonZeroWithClearMessage()
+    public async Task ModelFetch_FromHubOffline_ExitsNonZeroWithClearMessage()
     {
         var cli = FindCli();
         if (cli is null)
@@ -96,7 +96,7 @@ public sealed class ModelSynthCliTests(TinyModelFixture fixture)
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var (code, output) = await RunCliAsync(cli, "model", "fetch", "all-MiniLM-L6-v2", "--dir", Path.Combine(fixture.Root, "fetch-cli"),
+        var (code, output) = await RunCliAsync(cli, "model", "fetch", "all-MiniLM-L6-v2", "--from", "hub", "--dir", Path.Combine(fixture.Root, "fetch-cli"),
             "--hub", $"http://127.0.0.1:{port}", "--connect-timeout", "3");
 
         Assert.Equal(1, code);
