@@ -44,4 +44,12 @@ public sealed class EvaluationOptions
     /// <summary>Texts per encoder call when the evaluator encodes the catalogue. Default 64.</summary>
     [Range(1, 4096)]
     public int EncodeBatchSize { get; set; } = 64;
+
+    /// <summary>The systems every other one is compared with: the best of them (by overall NDCG) is the reference of
+    /// the ratio intervals. Default most-popular, recent-popular, item-knn.</summary>
+    public IReadOnlyList<string> Baselines { get; set; } = ["most-popular", "recent-popular", "item-knn"];
+
+    /// <summary>Paired bootstrap resamples behind each ratio interval. Default 1,000.</summary>
+    [Range(100, 100_000)]
+    public int BootstrapResamples { get; set; } = 1_000;
 }

@@ -39,10 +39,16 @@ internal static class EvaluateCommand
         var windowMonths = new Option<int>("--window-months") { Description = "Length of the time windows in the per-window metrics (3 = quarters).", DefaultValueFactory = _ => 12 };
         var exportJsonl = new Option<string?>("--export-jsonl") { Description = "Write the dataset as JSON-lines events to this path and exit (converts MovieLens to the project's format)." };
         var model = ModelCommand.ModelOption();
+        var variants = new Option<string[]>("--variant")
+        {
+            Description = "Extra StreamRec system NAME:Section:Key=Value[;...] (sections Ranking, Profile, CoEngagement), e.g. " +
+                          "'w2:Ranking:CoEngagementWeight=2'; repeatable. How settings are compared on the validation period.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var replot = new Option<string?>("--replot") { Description = "Redraw the charts and tables of an earlier run from its results.json in this folder, and exit." };
 
         var command = new Command("evaluate", "Replay a dataset in time order and score StreamRec, its ablations and baselines on the list each user had before each click.");
-        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, model, warmup, windowMonths, exportJsonl, replot })
+        foreach (var option in new Option[] { dataset, zipPath, output, seed, maxTargets, systems, sweep, encoderKind, model, variants, warmup, windowMonths, exportJsonl, replot })
         {
             command.Options.Add(option);
         }
@@ -85,6 +91,10 @@ internal static class EvaluateCommand
 
             using var catalog = new StreamRecCatalog(encoder, new ReplayClock(events.Count == 0 ? default : events.Min(e => e.OccurredAt)));
             var (selected, sweepSystems) = Select(parse.GetValue(systems)!, parse.GetValue(sweep), catalog, options.RecallListSize);
+            foreach (var spec in parse.GetValue(variants) ?? [])
+            {
+                selected.Add(new StreamRecRecommender(catalog, StreamRecVariants.Parse(spec, StreamRecVariants.Create()), options.RecallListSize));
+            }
             var all = selected.Concat(sweepSystems.Select(s => s.System)).GroupBy(s => s.Name).Select(g => g.First()).ToArray();
             Console.WriteLine($"systems: {string.Join(", ", all.Select(s => s.Name))}");
 
@@ -239,6 +249,7 @@ internal static class EvaluateCommand
         }
 
         AnsiConsole.Write(table);
+        Console.WriteLine(ResultWriter.IntervalsMarkdown(report));
         if (report.Systems.Any(s => s.ExclusionViolations > 0))
         {
             AnsiConsole.MarkupLine("[yellow]some systems recommended items the user had already seen (see exclusion_violations in results.json)[/]");

@@ -9,6 +9,8 @@ namespace StreamRec.Domain;
 /// <param name="ShortTermSimilarity">cos(ŝ, v), only to explain the pick; NaN when unknown.</param>
 /// <param name="LongTermSimilarity">cos(l̂, v), only to explain the pick; NaN when unknown.</param>
 /// <param name="Title">Passed through to the list.</param>
+/// <param name="CoEngagement">Raw co-engagement score (normalised over the candidates by the ranker); 0 when none.</param>
+/// <param name="Sources">Which sources retrieved it; <see cref="CandidateSources.Text"/> when not said.</param>
 public sealed record Candidate(
     string ItemId,
     float[] Vector,
@@ -17,18 +19,37 @@ public sealed record Candidate(
     double Trend,
     double ShortTermSimilarity = double.NaN,
     double LongTermSimilarity = double.NaN,
-    string? Title = null);
+    string? Title = null,
+    double CoEngagement = 0,
+    CandidateSources Sources = CandidateSources.Text);
+
+/// <summary>The candidate sources a list blends.</summary>
+[Flags]
+public enum CandidateSources
+{
+    None = 0,
+
+    /// <summary>Nearest to the user's text query (short- and long-term interest).</summary>
+    Text = 1,
+
+    /// <summary>Co-engaged with the user's recent items.</summary>
+    CoEngagement = 2,
+
+    /// <summary>Trending lately.</summary>
+    Trending = 4,
+}
 
 /// <summary>A ranked pick, with its final score and the reasons it is there.</summary>
 public sealed record RankedItem(Candidate Candidate, double Score, int Rank, IReadOnlyList<string> Reasons);
 
 /// <summary>
-/// Re-ranks candidates: <c>score = cos(q, v) + w_f·2^(-age/h_f) + w_p·trend/max(trend)</c>, then picks the top N
+/// Re-ranks candidates: <c>score = w_t·cos(q, v) + w_c·co/max(co) + w_f·2^(-age/h_f) + w_p·trend/max(trend)</c>, then picks the top N
 /// greedily by MMR, <c>λ·score − (1−λ)·max cos(v, picked)</c>. With λ = 1 this is exactly top-N by score.
 /// Pure and deterministic: ties go to the earlier candidate.
 /// </summary>
 public static class Ranker
 {
+    public const string ReasonCoEngaged = "co-engaged";
     public const string ReasonSimilarRecent = "similar-recent";
     public const string ReasonSimilarLongTerm = "similar-long-term";
     public const string ReasonFresh = "fresh";
@@ -36,8 +57,11 @@ public static class Ranker
     public const string ReasonDiversified = "diversified";
 
     /// <summary>The relevance score before diversification.</summary>
-    public static double Score(Candidate c, double maxTrend, DateTimeOffset now, RankingOptions options) =>
-        c.Similarity + options.FreshnessWeight * Freshness(c.PublishedAt, now, options) + options.TrendWeight * NormalizedTrend(c.Trend, maxTrend);
+    public static double Score(Candidate c, double maxTrend, double maxCoEngagement, DateTimeOffset now, RankingOptions options) =>
+        options.TextWeight * c.Similarity
+        + options.CoEngagementWeight * Normalized(c.CoEngagement, maxCoEngagement)
+        + options.FreshnessWeight * Freshness(c.PublishedAt, now, options)
+        + options.TrendWeight * Normalized(c.Trend, maxTrend);
 
     /// <summary><c>2^(-age/h_f)</c>; 1 for items published at or after <paramref name="now"/>, 0 without a date.</summary>
     public static double Freshness(DateTimeOffset? publishedAt, DateTimeOffset now, RankingOptions options) =>
@@ -54,16 +78,17 @@ public static class Ranker
             return [];
         }
 
-        var maxTrend = 0.0;
+        double maxTrend = 0, maxCo = 0;
         foreach (var c in candidates)
         {
             maxTrend = Math.Max(maxTrend, c.Trend);
+            maxCo = Math.Max(maxCo, c.CoEngagement);
         }
 
         var scores = new double[candidates.Count];
         for (var i = 0; i < scores.Length; i++)
         {
-            scores[i] = Score(candidates[i], maxTrend, now, options);
+            scores[i] = Score(candidates[i], maxTrend, maxCo, now, options);
         }
 
         // Relevance order, to tell which picks MMR moved up for diversity.
@@ -118,7 +143,7 @@ public static class Ranker
         return result;
     }
 
-    private static double NormalizedTrend(double trend, double maxTrend) => maxTrend > 0 ? trend / maxTrend : 0;
+    private static double Normalized(double value, double max) => max > 0 ? value / max : 0;
 
     private static int[] RelevanceRanks(double[] scores)
     {
@@ -141,14 +166,17 @@ public static class Ranker
 
     private static List<string> Reasons(Candidate c, double maxTrend, DateTimeOffset now, RankingOptions options, bool diversified)
     {
-        var reasons = new List<string>(3);
-        if (!double.IsNaN(c.ShortTermSimilarity) && !double.IsNaN(c.LongTermSimilarity))
+        var reasons = new List<string>(4);
+        if (c.CoEngagement > 0)
         {
-            reasons.Add(c.ShortTermSimilarity >= c.LongTermSimilarity ? ReasonSimilarRecent : ReasonSimilarLongTerm);
+            reasons.Add(ReasonCoEngaged);
         }
-        else
+
+        if ((c.Sources & CandidateSources.Text) != 0)
         {
-            reasons.Add(ReasonSimilarRecent);
+            reasons.Add(!double.IsNaN(c.ShortTermSimilarity) && !double.IsNaN(c.LongTermSimilarity) && c.ShortTermSimilarity < c.LongTermSimilarity
+                ? ReasonSimilarLongTerm
+                : ReasonSimilarRecent);
         }
 
         if (c.PublishedAt is { } p && now - p <= options.FreshHorizon)
@@ -156,7 +184,7 @@ public static class Ranker
             reasons.Add(ReasonFresh);
         }
 
-        if (NormalizedTrend(c.Trend, maxTrend) >= 0.5)
+        if (Normalized(c.Trend, maxTrend) >= 0.5 || (reasons.Count == 0 && (c.Sources & CandidateSources.Trending) != 0))
         {
             reasons.Add(ReasonTrending);
         }

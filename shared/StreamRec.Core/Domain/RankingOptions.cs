@@ -19,6 +19,23 @@ public sealed class RankingOptions
     [Range(0.0, 1.0)]
     public double MmrLambda { get; set; } = 0.7;
 
+    /// <summary>w_t: weight of the text similarity <c>cos(q, v)</c> in the score. Default 1.</summary>
+    [Range(0.0, 10.0)]
+    public double TextWeight { get; set; } = 1.0;
+
+    /// <summary>w_c: weight of the co-engagement score (normalised to [0, 1] over the candidates) in the score. Default 1;
+    /// 0 leaves the co-engagement source out.</summary>
+    [Range(0.0, 100.0)]
+    public double CoEngagementWeight { get; set; } = 1.0;
+
+    /// <summary>Candidates taken from the co-engagement source per list (besides the K text-nearest). Default 200.</summary>
+    [Range(0, 10_000)]
+    public int CoEngagementCandidates { get; set; } = 200;
+
+    /// <summary>Candidates taken from the trending items per list. Default 20.</summary>
+    [Range(0, 10_000)]
+    public int TrendingCandidates { get; set; } = 20;
+
     /// <summary>w_f: weight of freshness <c>2^(-age/FreshnessHalfLife)</c> in the score. Default 0.1.</summary>
     [Range(0.0, 10.0)]
     public double FreshnessWeight { get; set; } = 0.1;

@@ -67,6 +67,31 @@ public static class ResultWriter
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Validation and test NDCG, and each system's NDCG and HitRate over the best baseline's with paired-bootstrap 95 %
+    /// intervals: settings are chosen on the validation period, results read on the test period.
+    /// </summary>
+    public static string IntervalsMarkdown(EvaluationReport report)
+    {
+        var k = report.Settings.ListSize;
+        var reference = report.Systems.Select(s => s.NdcgVsBest?.Reference).FirstOrDefault(r => r is not null) ?? "?";
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture,
+            $"Validation = targets before {report.Summary.TestStart:yyyy-MM-dd}, test = from then on; ratios are over **{reference}** (the best baseline), [95 % paired-bootstrap interval].\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} |\n");
+        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        foreach (var s in report.Systems)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} |\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Ratio(RatioInterval? r) =>
+        r is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.00} [{r.Low:0.00}, {r.High:0.00}]");
+
     /// <summary>The summary table as markdown (for docs/results and the README).</summary>
     public static string ToMarkdown(EvaluationReport report)
     {
@@ -83,6 +108,8 @@ public static class ResultWriter
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {s.Name} | {s.Overall.HitRate:0.0000} | {s.Overall.Ndcg:0.0000} | {s.Overall.Recall:0.0000} | {s.Overall.Mrr:0.0000} | {s.ColdUsers.Ndcg:0.0000} ({s.ColdUsers.Targets}) | {s.ColdItems.Ndcg:0.0000} ({s.ColdItems.Targets}) | {s.Coverage:0.000} | {s.Diversity:0.000} | {s.Novelty:0.00} | {s.MeanAgeDays:0} |\n");
         }
+
+        sb.Append('\n').Append(IntervalsMarkdown(report));
 
         if (report.LambdaSweep is { Count: > 0 } sweep)
         {

@@ -36,7 +36,27 @@ public sealed record SystemResult(
     int ShortLists,
     double ObserveSeconds,
     double RecommendSeconds,
-    IReadOnlyList<WindowResult> Windows);
+    IReadOnlyList<WindowResult> Windows)
+{
+    /// <summary>Targets in the first half of the scored period: where settings are chosen.</summary>
+    public MetricSet? Validation { get; init; }
+
+    /// <summary>Targets in the second half: where results are reported.</summary>
+    public MetricSet? Test { get; init; }
+
+    /// <summary>NDCG over the best baseline's, all targets, with its paired-bootstrap 95 % interval.</summary>
+    public RatioInterval? NdcgVsBest { get; init; }
+
+    /// <summary>The same on the test period only.</summary>
+    public RatioInterval? TestNdcgVsBest { get; init; }
+
+    /// <summary>HitRate over the best baseline's, all targets.</summary>
+    public RatioInterval? HitRateVsBest { get; init; }
+}
+
+/// <summary>A ratio of two systems' mean metric over the same targets, with the 2.5 and 97.5 percentiles of the ratio
+/// over paired bootstrap resamples of the targets (both systems resampled together).</summary>
+public sealed record RatioInterval(string Reference, double Ratio, double Low, double High);
 
 /// <summary>What was replayed.</summary>
 public sealed record DatasetSummary(
@@ -49,7 +69,11 @@ public sealed record DatasetSummary(
     DateTimeOffset Last,
     DateTimeOffset WarmupEnd,
     int EligibleTargets,
-    int ScoredTargets);
+    int ScoredTargets)
+{
+    /// <summary>Where the validation period ends and the test period begins (the middle of the scored period).</summary>
+    public DateTimeOffset? TestStart { get; init; }
+}
 
 /// <summary>One point of the MMR λ sweep.</summary>
 public sealed record SweepPoint(double Lambda, string System, double Ndcg, double Diversity);

@@ -51,7 +51,8 @@ public sealed class ReplayEvaluator
 
         var evalAt = plan.Targets.GroupBy(t => t.EvalIndex).ToDictionary(g => g.Key, g => g.ToArray());
         var state = new HarnessState();
-        var scores = systems.Select(s => new SystemScore(s.Name, _options)).ToArray();
+        var testStart = TestStart(plan);
+        var scores = systems.Select(s => new SystemScore(s.Name, _options, testStart)).ToArray();
         var lists = new IReadOnlyList<string>[systems.Count];
 
         for (var j = 0; j < sorted.Count; j++)
@@ -97,13 +98,41 @@ public sealed class ReplayEvaluator
             plan.Last,
             plan.WarmupEnd,
             plan.Eligible,
-            plan.Targets.Count);
+            plan.Targets.Count) { TestStart = testStart };
         return new EvaluationReport(
             datasetName,
             _itemEncoder.Info.ModelName,
             EvaluationSettings.From(_options),
             summary,
-            scores.Select(s => s.ToResult(state.CatalogueSize)).ToArray());
+            WithIntervals(scores, state.CatalogueSize));
+    }
+
+    /// <summary>The middle of the scored period: targets before it are the validation set, from it on the test set.</summary>
+    public static DateTimeOffset TestStart(TargetPlan plan) => plan.WarmupEnd + ((plan.Last - plan.WarmupEnd) / 2);
+
+    /// <summary>Each system's result with its ratio intervals against the best baseline (by overall NDCG).</summary>
+    private SystemResult[] WithIntervals(SystemScore[] scores, int catalogueSize)
+    {
+        var reference = scores
+            .Where(s => _options.Baselines.Contains(s.Name, StringComparer.Ordinal))
+            .MaxBy(s => s.Ndcgs.Count == 0 ? 0 : s.Ndcgs.Average());
+        return scores.Select(s =>
+        {
+            var result = s.ToResult(catalogueSize);
+            if (reference is null || s.Ndcgs.Count == 0)
+            {
+                return result;
+            }
+
+            var all = Enumerable.Range(0, s.Ndcgs.Count).ToArray();
+            var test = all.Where(i => s.IsTest[i]).ToArray();
+            return result with
+            {
+                NdcgVsBest = PairedBootstrap.Ratio(reference.Name, s.Ndcgs, reference.Ndcgs, all, _options.BootstrapResamples, _options.Seed),
+                TestNdcgVsBest = PairedBootstrap.Ratio(reference.Name, s.Ndcgs, reference.Ndcgs, test, _options.BootstrapResamples, _options.Seed),
+                HitRateVsBest = PairedBootstrap.Ratio(reference.Name, s.Hits, reference.Hits, all, _options.BootstrapResamples, _options.Seed),
+            };
+        }).ToArray();
     }
 
     /// <summary>The label of the window that holds <paramref name="at"/>: <c>2005</c> for yearly windows, <c>2005-Q3</c> for quarters, else <c>2005-07</c>.</summary>
@@ -214,6 +243,9 @@ public sealed class ReplayEvaluator
         private readonly string _name;
         private readonly EvaluationOptions _options;
         private readonly MetricAccumulator _overall = new();
+        private readonly MetricAccumulator _validation = new();
+        private readonly MetricAccumulator _test = new();
+        private readonly DateTimeOffset _testStart;
         private readonly MetricAccumulator _coldUsers = new();
         private readonly MetricAccumulator _coldItems = new();
         private readonly SortedDictionary<DateTimeOffset, (string Label, MetricAccumulator Metrics)> _windows = [];
@@ -228,11 +260,21 @@ public sealed class ReplayEvaluator
         private int _violations;
         private int _shortLists;
 
-        public SystemScore(string name, EvaluationOptions options)
+        public SystemScore(string name, EvaluationOptions options, DateTimeOffset testStart)
         {
             _name = name;
             _options = options;
+            _testStart = testStart;
         }
+
+        public string Name => _name;
+
+        /// <summary>Per-target NDCG, HitRate and period, in target order (the same order for every system).</summary>
+        public List<double> Ndcgs { get; } = [];
+
+        public List<double> Hits { get; } = [];
+
+        public List<bool> IsTest { get; } = [];
 
         public double ObserveSeconds { get; set; }
 
@@ -248,6 +290,11 @@ public sealed class ReplayEvaluator
             var recall = RankingMetrics.Recall(list, _options.RecallListSize, target.Relevant);
 
             _overall.Add(hit, ndcg, recall, rr);
+            var isTest = target.At >= _testStart;
+            (isTest ? _test : _validation).Add(hit, ndcg, recall, rr);
+            Ndcgs.Add(ndcg);
+            Hits.Add(hit);
+            IsTest.Add(isTest);
             if (target.ColdUser)
             {
                 _coldUsers.Add(hit, ndcg, recall, rr);
@@ -319,7 +366,11 @@ public sealed class ReplayEvaluator
             _shortLists,
             ObserveSeconds,
             RecommendSeconds,
-            _windows.Select(w => new WindowResult(w.Value.Label, w.Key, w.Value.Metrics.ToMetricSet())).ToArray());
+            _windows.Select(w => new WindowResult(w.Value.Label, w.Key, w.Value.Metrics.ToMetricSet())).ToArray())
+        {
+            Validation = _validation.ToMetricSet(),
+            Test = _test.ToMetricSet(),
+        };
     }
 
     private sealed class MetricAccumulator

@@ -6,9 +6,10 @@ namespace StreamRec.Evaluation.StreamRecSystems;
 
 /// <summary>
 /// StreamRec as the services run it, minus Kafka: items go through <see cref="ItemIndexEngine"/> (shared
-/// <see cref="StreamRecCatalog"/>), clicks and reviews through <see cref="ProfileEngine.Apply"/>, clicks also into the
-/// trending counts, and lists come from <see cref="RecommendationEngine.RecommendAsync"/> (retrieve K, freshness and
-/// trend, MMR). Profiles live in memory rather than in the users collection: the engines take and return them, and
+/// <see cref="StreamRecCatalog"/>), clicks and reviews through <see cref="ProfileEngine.Apply"/> and, per engagement,
+/// into the item side's co-engagement rows (<see cref="CoEngagementTable"/>), clicks also into the trending counts,
+/// and lists come from <see cref="RecommendationEngine.RecommendAsync"/> (text, co-engagement and trending candidates,
+/// freshness and trend, MMR). Profiles live in memory rather than in the users collection: the engines take and return them, and
 /// the round trip through the store would only cost time.
 /// </summary>
 public sealed class StreamRecRecommender : IRecommenderSystem
@@ -17,6 +18,7 @@ public sealed class StreamRecRecommender : IRecommenderSystem
     private readonly ProfileEngine _profiles;
     private readonly RecommendationEngine _recommender;
     private readonly TrendingCounter _trending;
+    private readonly CoEngagementTable _coEngagement;
     private readonly Dictionary<string, UserProfile> _users = new(StringComparer.Ordinal);
     private long _offset;
 
@@ -30,7 +32,8 @@ public sealed class StreamRecRecommender : IRecommenderSystem
         ranking.ListSize = listSize;
         _trending = new TrendingCounter(ranking.TrendingHalfLife);
         _profiles = new ProfileEngine(catalog.Store, catalog.Encoder, variant.Profile, catalog.Clock);
-        _recommender = new RecommendationEngine(catalog.Store, _trending, ranking, variant.Profile, catalog.Clock);
+        _coEngagement = new CoEngagementTable(variant.CoEngagement);
+        _recommender = new RecommendationEngine(catalog.Store, _trending, ranking, variant.Profile, catalog.Clock, _coEngagement);
     }
 
     public string Name { get; }
@@ -47,6 +50,11 @@ public sealed class StreamRecRecommender : IRecommenderSystem
         {
             case ItemUpserted or ItemRetired:
                 await _catalog.IndexAsync(e, cancellationToken);
+                if (e is ItemRetired retired)
+                {
+                    _coEngagement.Remove(retired.ItemId);
+                }
+
                 return;
             case Click click:
                 _trending.Add(click.ItemId, click.OccurredAt);
@@ -90,10 +98,18 @@ public sealed class StreamRecRecommender : IRecommenderSystem
             textVector = (await _profiles.ReviewTextVectorsAsync([positioned], cancellationToken))[0];
         }
 
+        // The item side learns from the sequence as it was before this engagement.
+        var recent = profile.RecentItems;
+        var window = Math.Min(recent.Count, Variant.CoEngagement.HistorySize);
+        var history = itemVector is not null ? recent.GetRange(recent.Count - window, window) : null;
         var result = _profiles.Apply(profile, positioned, itemVector, textVector);
         if (result.Outcome == ApplyOutcome.ItemNotReady)
         {
             ItemsNotReady++;
+        }
+        else if (result.Outcome == ApplyOutcome.Applied && history is not null)
+        {
+            _coEngagement.Observe(history, ProfileEngine.ItemIdOf(e)!);
         }
     }
 }

@@ -19,9 +19,11 @@ public sealed record RecommendationResult(string Strategy, IReadOnlyList<RankedI
 }
 
 /// <summary>
-/// Turns a user profile into a ranked list: retrieve K nearest items to the user's query vector (excluding
-/// seen and retired items), re-rank with freshness and trend, select N by MMR. Users with no direction yet get
-/// the trending list. Kafka-free: the recommender's handler and the offline evaluation share it.
+/// Turns a user profile into a ranked list: candidates from three sources — the K nearest items to the user's text
+/// query, the items co-engaged with the user's recent items (when an <see cref="ICoEngagementSource"/> is given), and
+/// the trending items — none seen or retired; re-ranked with text similarity, co-engagement, freshness and trend;
+/// N selected by MMR. Users with no direction yet get the trending list. Kafka-free: the recommender's handler and
+/// the offline evaluation share it.
 /// </summary>
 public sealed class RecommendationEngine
 {
@@ -32,14 +34,17 @@ public sealed class RecommendationEngine
     private readonly RankingOptions _ranking;
     private readonly ProfileOptions _profile;
     private readonly TimeProvider _time;
+    private readonly ICoEngagementSource? _coEngagement;
 
-    public RecommendationEngine(IVectorStore store, TrendingCounter trending, RankingOptions ranking, ProfileOptions profile, TimeProvider time)
+    public RecommendationEngine(
+        IVectorStore store, TrendingCounter trending, RankingOptions ranking, ProfileOptions profile, TimeProvider time, ICoEngagementSource? coEngagement = null)
     {
         _store = store;
         _trending = trending;
         _ranking = ranking;
         _profile = profile;
         _time = time;
+        _coEngagement = coEngagement;
     }
 
     public RankingOptions Ranking => _ranking;
@@ -83,12 +88,32 @@ public sealed class RecommendationEngine
         {
             var started = _time.GetTimestamp();
             var answers = await _store.QueryBatchAsync(Collections.Items, queries, cancellationToken);
+            var extra = await OtherSourcesAsync(profiles, queryOwners, answers, now, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("retrieve").Observe(_time.GetElapsedTime(started).TotalSeconds);
             started = _time.GetTimestamp();
             for (var j = 0; j < answers.Count; j++)
             {
                 var (shortTerm, longTerm) = queryVectors[j];
-                var candidates = answers[j].Select(point => ToCandidate(point, now, shortTerm, longTerm)).Where(c => c is not null).Select(c => c!).ToArray();
+                var query = queries[j].Vector;
+                var (coScores, additional) = extra[j];
+                var candidates = new List<Candidate>(answers[j].Count + additional.Count);
+                foreach (var point in answers[j])
+                {
+                    if (ToCandidate(point, point.Score, now, shortTerm, longTerm, coScores, CandidateSources.Text) is { } c)
+                    {
+                        candidates.Add(c);
+                    }
+                }
+
+                foreach (var (point, sources) in additional)
+                {
+                    var similarity = point.Vectors is { } v && v.TryGetValue(Collections.ItemVector, out var vector) ? VectorMath.Dot(query, vector) : 0;
+                    if (ToCandidate(point, similarity, now, shortTerm, longTerm, coScores, sources) is { } c)
+                    {
+                        candidates.Add(c);
+                    }
+                }
+
                 results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, Ranker.Rank(candidates, now, _ranking));
             }
 
@@ -136,22 +161,91 @@ public sealed class RecommendationEngine
         return new RecommendationResult(RecommendationResult.Trending, items);
     }
 
-    private Candidate? ToCandidate(ScoredPoint point, DateTimeOffset now, float[] shortTerm, float[] longTerm)
+    /// <summary>
+    /// For each text query j: the co-engagement scores of its user, and the candidates the co-engagement and trending
+    /// sources add beyond the text-nearest ones (read from the store in one batch for all users; retired ones dropped).
+    /// </summary>
+    private async Task<List<(Dictionary<string, double> CoScores, List<(ScoredPoint Point, CandidateSources Sources)> Additional)>> OtherSourcesAsync(
+        IReadOnlyList<UserProfile?> profiles, List<int> queryOwners, IReadOnlyList<IReadOnlyList<ScoredPoint>> answers, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var perQuery = new List<(Dictionary<string, double>, Dictionary<string, CandidateSources>)>(answers.Count);
+        var toFetch = new HashSet<string>(StringComparer.Ordinal);
+        var trending = _ranking.TrendingCandidates > 0 ? _trending.Top(_ranking.TrendingCandidates + 50, now) : [];
+        for (var j = 0; j < answers.Count; j++)
+        {
+            var profile = profiles[queryOwners[j]]!;
+            var seen = profile.RecentItems.ToHashSet(StringComparer.Ordinal);
+            var fromText = answers[j].Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            var coScores = new Dictionary<string, double>(StringComparer.Ordinal);
+            var additional = new Dictionary<string, CandidateSources>(StringComparer.Ordinal);
+            if (_coEngagement is not null && _ranking.CoEngagementWeight > 0 && _ranking.CoEngagementCandidates > 0 && profile.RecentItems.Count > 0)
+            {
+                foreach (var (item, score) in await _coEngagement.ScoreAsync(profile.RecentItems, seen, _ranking.CoEngagementCandidates, cancellationToken))
+                {
+                    coScores[item] = score;
+                    if (!fromText.Contains(item))
+                    {
+                        additional[item] = CandidateSources.CoEngagement;
+                    }
+                }
+            }
+
+            var taken = 0;
+            foreach (var (item, _) in trending)
+            {
+                if (taken == _ranking.TrendingCandidates)
+                {
+                    break;
+                }
+
+                if (seen.Contains(item))
+                {
+                    continue;
+                }
+
+                taken++;
+                if (!fromText.Contains(item))
+                {
+                    additional[item] = additional.GetValueOrDefault(item) | CandidateSources.Trending;
+                }
+            }
+
+            toFetch.UnionWith(additional.Keys);
+            perQuery.Add((coScores, additional));
+        }
+
+        var points = toFetch.Count == 0
+            ? new Dictionary<string, VectorPoint>(StringComparer.Ordinal)
+            : (await _store.GetAsync(Collections.Items, toFetch.ToArray(), withVectors: true, withPayload: true, cancellationToken))
+                .Where(p => !IsRetired(p.Payload))
+                .ToDictionary(p => p.Id, StringComparer.Ordinal);
+        return perQuery.Select(q => (q.Item1, q.Item2
+                .Where(kv => points.ContainsKey(kv.Key))
+                .Select(kv => (new ScoredPoint(kv.Key, 0, points[kv.Key].Vectors, points[kv.Key].Payload), kv.Value))
+                .ToList()))
+            .ToList();
+    }
+
+    private Candidate? ToCandidate(
+        ScoredPoint point, double similarity, DateTimeOffset now, float[] shortTerm, float[] longTerm, Dictionary<string, double> coScores, CandidateSources sources)
     {
         if (point.Vectors is null || !point.Vectors.TryGetValue(Collections.ItemVector, out var vector))
         {
             return null;
         }
 
+        var co = coScores.GetValueOrDefault(point.Id);
         return new Candidate(
             point.Id,
             vector,
-            point.Score,
+            similarity,
             PublishedAt(point.Payload),
             _trending.Score(point.Id, now),
             VectorMath.Dot(shortTerm, vector),
             VectorMath.Dot(longTerm, vector),
-            Title(point.Payload));
+            Title(point.Payload),
+            co,
+            co > 0 ? sources | CandidateSources.CoEngagement : sources);
     }
 
     private static bool IsRetired(JsonObject? payload) =>

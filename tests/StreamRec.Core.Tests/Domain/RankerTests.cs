@@ -102,8 +102,8 @@ public sealed class RankerTests
         var options = new RankingOptions { FreshnessWeight = 0.1, FreshnessHalfLife = TimeSpan.FromDays(30), TrendWeight = 0.2 };
         var c = new Candidate("i", X, 0.5, Now.AddDays(-30), 3);
 
-        Assert.Equal(0.5 + 0.1 * 0.5 + 0.2 * 0.75, Ranker.Score(c, maxTrend: 4, Now, options), 12);
-        Assert.Equal(0.5 + 0.1 * 0.5, Ranker.Score(c, maxTrend: 0, Now, options), 12);
+        Assert.Equal(0.5 + 0.1 * 0.5 + 0.2 * 0.75, Ranker.Score(c, maxTrend: 4, maxCoEngagement: 0, Now, options), 12);
+        Assert.Equal(0.5 + 0.1 * 0.5, Ranker.Score(c, maxTrend: 0, maxCoEngagement: 0, Now, options), 12);
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class RankerTests
             var (candidates, listSize) = t;
             var maxTrend = candidates.Select(c => c.Trend).DefaultIfEmpty(0).Max();
             var expected = candidates
-                .Select((c, i) => (c.ItemId, Score: Ranker.Score(c, maxTrend, Now, options), Index: i))
+                .Select((c, i) => (c.ItemId, Score: Ranker.Score(c, maxTrend, 0, Now, options), Index: i))
                 .OrderByDescending(x => x.Score).ThenBy(x => x.Index)
                 .Take(listSize)
                 .ToArray();
@@ -200,7 +200,7 @@ public sealed class RankerTests
             {
                 // The first pick is the most relevant: nothing is picked yet to be diverse from. (At λ = 0 every
                 // value is 0 and the first candidate wins, whatever its score.)
-                Assert.Equal(ranked[0].Score, t.Candidates.Max(c => Ranker.Score(c, t.Candidates.Max(x => x.Trend), Now, options)));
+                Assert.Equal(ranked[0].Score, t.Candidates.Max(c => Ranker.Score(c, t.Candidates.Max(x => x.Trend), 0, Now, options)));
             }
         }));
     }

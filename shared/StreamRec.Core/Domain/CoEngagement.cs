@@ -1,0 +1,163 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamRec.Domain;
+
+/// <summary>
+/// Settings of the co-engagement source (sequence-aware item-to-item co-occurrence, after V-SKNN / STAN's
+/// position decays), bound from <see cref="SectionName"/>. The defaults are the ones chosen on the MovieLens validation
+/// window (docs/evaluation.md); none was tuned on its test period.
+/// </summary>
+public sealed class CoEngagementOptions
+{
+    public const string SectionName = "StreamRec:CoEngagement";
+
+    /// <summary>How many of a user's most recent engaged items a new engagement pairs with. Default 50.</summary>
+    [Range(1, 1_000)]
+    public int HistorySize { get; set; } = 50;
+
+    /// <summary>A pair's weight halves every this many positions between the two items in the user's sequence
+    /// (<c>w = 2^(-(d-1)/h)</c>, d = 1 for neighbours). Default 20; 0 turns the weighting off (every pair counts 1).</summary>
+    [Range(0.0, 10_000.0)]
+    public double PairHalfLifePositions { get; set; } = 20;
+
+    /// <summary>How many of the user's most recent items a list is built from. Default 20.</summary>
+    [Range(1, 1_000)]
+    public int QueryItems { get; set; } = 20;
+
+    /// <summary>A recent item's say in the list halves every this many positions back from the newest
+    /// (<c>q = 2^(-p/h)</c>, p = 0 for the newest). Default 5; 0 turns the weighting off.</summary>
+    [Range(0.0, 10_000.0)]
+    public double QueryHalfLifePositions { get; set; } = 5;
+
+    /// <summary>Neighbours kept per item: past twice this many, a row keeps its strongest this many. Default 200.</summary>
+    [Range(1, 100_000)]
+    public int NeighbourLimit { get; set; } = 200;
+
+    public CoEngagementOptions Clone() => (CoEngagementOptions)MemberwiseClone();
+}
+
+/// <summary>
+/// What engagement taught about one item: its engagement mass (<see cref="Count"/>: the distinct users who engaged
+/// with it) and the position-weighted co-engagement with other items (<see cref="Neighbours"/>).
+/// </summary>
+public sealed class CoEngagementRow
+{
+    public double Count { get; set; }
+
+    public Dictionary<string, double> Neighbours { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Adds <paramref name="weight"/> to the pair with <paramref name="other"/>, keeping the strongest
+    /// <paramref name="limit"/> once the row holds twice that many (ties by id, so replays prune alike).</summary>
+    public void Add(string other, double weight, int limit)
+    {
+        Neighbours[other] = Neighbours.GetValueOrDefault(other) + weight;
+        if (Neighbours.Count > 2 * limit)
+        {
+            var keep = Neighbours.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(limit).ToArray();
+            Neighbours.Clear();
+            foreach (var (id, w) in keep)
+            {
+                Neighbours[id] = w;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The pure math of the co-engagement source. When a user engages with an item for the first time, it pairs with each
+/// of the user's last <see cref="CoEngagementOptions.HistorySize"/> items, weighted by their distance in the sequence;
+/// a list scores item j as <c>Σ_h q(h)·W(h, j) / sqrt(n(h)·n(j))</c> over the user's recent items h, q decaying by
+/// position. Both directions of a pair carry the same weight, so the similarity is symmetric.
+/// </summary>
+public static class CoEngagement
+{
+    /// <summary>The pairs a new engagement with <paramref name="item"/> adds, given the user's sequence before it
+    /// (oldest first). Empty when the item is already in the sequence: a repeat is not new evidence.</summary>
+    public static IReadOnlyList<(string Other, double Weight)> Pairs(IReadOnlyList<string> history, string item, CoEngagementOptions options)
+    {
+        var first = Math.Max(0, history.Count - options.HistorySize);
+        for (var i = first; i < history.Count; i++)
+        {
+            if (string.Equals(history[i], item, StringComparison.Ordinal))
+            {
+                return [];
+            }
+        }
+
+        var pairs = new List<(string, double)>(history.Count - first);
+        for (var i = history.Count - 1; i >= first; i--)
+        {
+            var distance = history.Count - i;
+            pairs.Add((history[i], Decay(distance - 1, options.PairHalfLifePositions)));
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Applies <paramref name="pairs"/> of a new engagement with <paramref name="item"/> to the rows (both directions).</summary>
+    public static void Apply(IDictionary<string, CoEngagementRow> rows, string item, IReadOnlyList<(string Other, double Weight)> pairs, CoEngagementOptions options)
+    {
+        var row = RowOf(rows, item);
+        row.Count++;
+        foreach (var (other, weight) in pairs)
+        {
+            row.Add(other, weight, options.NeighbourLimit);
+            RowOf(rows, other).Add(item, weight, options.NeighbourLimit);
+        }
+    }
+
+    /// <summary>
+    /// Co-engagement scores of every item reachable from the user's recent items (oldest first), best first, without
+    /// <paramref name="exclude"/>. <paramref name="rowOf"/> gives an item's row (null when it has none).
+    /// </summary>
+    public static IReadOnlyList<(string ItemId, double Score)> Score(
+        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
+    {
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        var first = Math.Max(0, recent.Count - options.QueryItems);
+        for (var i = recent.Count - 1; i >= first; i--)
+        {
+            if (rowOf(recent[i]) is not { Count: > 0 } source)
+            {
+                continue;
+            }
+
+            var q = Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Sqrt(source.Count);
+            foreach (var (item, weight) in source.Neighbours)
+            {
+                if (exclude?.Contains(item) == true)
+                {
+                    continue;
+                }
+
+                scores[item] = scores.GetValueOrDefault(item) + q * weight;
+            }
+        }
+
+        var result = new List<(string, double)>(scores.Count);
+        foreach (var (item, partial) in scores)
+        {
+            var n = rowOf(item)?.Count ?? 0;
+            if (n > 0)
+            {
+                result.Add((item, partial / Math.Sqrt(n)));
+            }
+        }
+
+        result.Sort(static (a, b) => b.Item2.CompareTo(a.Item2) is var c && c != 0 ? c : string.CompareOrdinal(a.Item1, b.Item1));
+        return result.Count > limit ? result.GetRange(0, limit) : result;
+    }
+
+    private static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)
+    {
+        if (!rows.TryGetValue(item, out var row))
+        {
+            rows[item] = row = new CoEngagementRow();
+        }
+
+        return row;
+    }
+
+    /// <summary><c>2^(-steps/halfLife)</c>; 1 when the half-life is 0 (weighting off).</summary>
+    private static double Decay(int steps, double halfLife) => halfLife <= 0 ? 1 : Math.Pow(2, -steps / halfLife);
+}

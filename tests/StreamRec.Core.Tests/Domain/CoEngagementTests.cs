@@ -1,0 +1,163 @@
+using StreamRec.Domain;
+
+namespace StreamRec.Core.Tests.Domain;
+
+public sealed class CoEngagementTests
+{
+    private static CoEngagementOptions Options(double pairHalfLife = 1, double queryHalfLife = 1, int history = 50, int limit = 200) => new()
+    {
+        PairHalfLifePositions = pairHalfLife,
+        QueryHalfLifePositions = queryHalfLife,
+        HistorySize = history,
+        NeighbourLimit = limit,
+    };
+
+    [Fact]
+    public void Pairs_NewItem_WeightHalvesPerHalfLifeOfSequenceDistance()
+    {
+        var pairs = CoEngagement.Pairs(["a", "b", "c"], "d", Options(pairHalfLife: 1));
+
+        Assert.Equal([("c", 1.0), ("b", 0.5), ("a", 0.25)], pairs);
+    }
+
+    [Fact]
+    public void Pairs_WeightingOff_EveryPairCountsOne()
+    {
+        var pairs = CoEngagement.Pairs(["a", "b", "c"], "d", Options(pairHalfLife: 0));
+
+        Assert.All(pairs, p => Assert.Equal(1.0, p.Weight));
+    }
+
+    [Fact]
+    public void Pairs_ItemAlreadyInWindow_IsNotNewEvidence()
+    {
+        Assert.Empty(CoEngagement.Pairs(["a", "b", "c"], "b", Options()));
+    }
+
+    [Fact]
+    public void Pairs_OnlyTheLastHistorySizeItemsPair()
+    {
+        var pairs = CoEngagement.Pairs(["a", "b", "c"], "d", Options(history: 2));
+
+        Assert.Equal(["c", "b"], pairs.Select(p => p.Other));
+    }
+
+    [Fact]
+    public void Apply_AddsBothDirectionsAndCountsTheEngagement()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>();
+        CoEngagement.Apply(rows, "d", CoEngagement.Pairs(["a", "b"], "d", Options()), Options());
+
+        Assert.Equal(1, rows["d"].Count);
+        Assert.Equal(0, rows["a"].Count);
+        Assert.Equal(0.5, rows["d"].Neighbours["a"]);
+        Assert.Equal(0.5, rows["a"].Neighbours["d"]);
+        Assert.Equal(1.0, rows["b"].Neighbours["d"]);
+    }
+
+    [Fact]
+    public void Score_NeighboursOfTheNewestItemOutweighOlderOnes()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["old"] = Row(1, ("x", 1.0)),
+            ["new"] = Row(1, ("y", 1.0)),
+            ["x"] = Row(1),
+            ["y"] = Row(1),
+        };
+
+        var scores = CoEngagement.Score(["old", "new"], rows.GetValueOrDefault, Options(queryHalfLife: 1), exclude: null, limit: 10);
+
+        Assert.Equal(["y", "x"], scores.Select(s => s.ItemId));
+        Assert.Equal(1.0, scores[0].Score, 12);
+        Assert.Equal(0.5, scores[1].Score, 12);
+    }
+
+    [Fact]
+    public void Score_IsCosineNormalisedByBothItemsEngagement()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["q"] = Row(4, ("popular", 2.0), ("niche", 1.0)),
+            ["popular"] = Row(100),
+            ["niche"] = Row(1),
+        };
+
+        var scores = CoEngagement.Score(["q"], rows.GetValueOrDefault, Options(), exclude: null, limit: 10).ToDictionary(s => s.ItemId, s => s.Score);
+
+        Assert.Equal(2.0 / Math.Sqrt(4 * 100), scores["popular"], 12);
+        Assert.Equal(1.0 / Math.Sqrt(4 * 1), scores["niche"], 12);
+    }
+
+    [Fact]
+    public void Score_ExcludedItemsAndLimit_AreRespected()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["q"] = Row(1, ("a", 3.0), ("b", 2.0), ("c", 1.0)),
+            ["a"] = Row(1),
+            ["b"] = Row(1),
+            ["c"] = Row(1),
+        };
+
+        var scores = CoEngagement.Score(["q"], rows.GetValueOrDefault, Options(), exclude: new HashSet<string> { "a" }, limit: 1);
+
+        Assert.Equal(["b"], scores.Select(s => s.ItemId));
+    }
+
+    [Fact]
+    public void RowAdd_PastTwiceTheLimit_KeepsTheStrongestDeterministically()
+    {
+        var row = new CoEngagementRow();
+        for (var i = 0; i < 5; i++)
+        {
+            row.Add("n" + i, i, limit: 2);
+        }
+
+        Assert.Equal(["n3", "n4"], row.Neighbours.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Apply_SameSequencesTwice_GivesIdenticalRows()
+    {
+        static Dictionary<string, CoEngagementRow> Replay()
+        {
+            var rows = new Dictionary<string, CoEngagementRow>();
+            var random = new Random(5);
+            var histories = new Dictionary<int, List<string>>();
+            for (var e = 0; e < 2_000; e++)
+            {
+                var user = random.Next(20);
+                var item = "i" + random.Next(60);
+                var history = histories.TryGetValue(user, out var h) ? h : histories[user] = [];
+                var options = new CoEngagementOptions { NeighbourLimit = 5 };
+                CoEngagement.Apply(rows, item, CoEngagement.Pairs(history, item, options), options);
+                history.Remove(item);
+                history.Add(item);
+            }
+
+            return rows;
+        }
+
+        var first = Replay();
+        var second = Replay();
+
+        Assert.Equal(first.Keys.Order(StringComparer.Ordinal), second.Keys.Order(StringComparer.Ordinal));
+        foreach (var (item, row) in first)
+        {
+            Assert.Equal(row.Count, second[item].Count);
+            Assert.Equal(row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal), second[item].Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        }
+    }
+
+    private static CoEngagementRow Row(double count, params (string Id, double Weight)[] neighbours)
+    {
+        var row = new CoEngagementRow { Count = count };
+        foreach (var (id, weight) in neighbours)
+        {
+            row.Neighbours[id] = weight;
+        }
+
+        return row;
+    }
+}
