@@ -389,7 +389,20 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         try
         {
             return await _pipeline.ExecuteAsync(
-                static async (state, ct) => await state.call(state.client, ct).ConfigureAwait(false),
+                static async (state, ct) =>
+                {
+                    try
+                    {
+                        return await state.call(state.client, ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+                    {
+                        // The channel turns a DeadlineExceeded or Cancelled status into OperationCanceledException
+                        // even when the server sent it (Qdrant's own timeout). Nobody here cancelled: it is the
+                        // server's answer, and the retry must see it as one.
+                        throw ex.InnerException as RpcException ?? new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message), ex.Message);
+                    }
+                },
                 (call, client: _client),
                 cancellationToken).ConfigureAwait(false);
         }
