@@ -7,6 +7,7 @@ using Qdrant.Client.Grpc;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 using StreamRec.VectorStore.Qdrant;
+using StreamRec.VectorStore.Qdrant.Internal;
 using StreamRec.VectorStore.Tests.Support;
 using Distance = StreamRec.Ports.Distance;
 using PortsScoredPoint = StreamRec.Ports.ScoredPoint;
@@ -41,8 +42,10 @@ public class VectorStoreBenchmarks
     private PointStruct[] _rawBatch = [];
     private VectorQuery _query = null!;
     private Filter _rawFilter = null!;
+    private Layout _layout = null!;
+    private List<Qdrant.Client.Grpc.ScoredPoint> _answer = [];
 
-    [GlobalSetup]
+    [GlobalSetup(Targets = [nameof(EmbeddedUpsert), nameof(AdapterUpsert), nameof(RawUpsert), nameof(EmbeddedQuery), nameof(AdapterQuery), nameof(RawQuery)])]
     public async Task SetupAsync()
     {
         var spec = new CollectionSpec(Collection, new Dictionary<string, int> { ["text"] = Dimension }, Distance.Cosine,
@@ -77,7 +80,48 @@ public class VectorStoreBenchmarks
         _rawFilter.MustNot.Add(new Condition { HasId = excluded });
     }
 
-    [GlobalCleanup]
+    [GlobalSetup(Targets = [nameof(MapUpsertBatch), nameof(MapQueryAndAnswer)])]
+    public void SetupMapping()
+    {
+        _batch = [.. Enumerable.Range(0, BatchSize).Select(i => Point($"item-{i}"))];
+        var vectors = new VectorParamsMap();
+        vectors.Map.Add("text", new VectorParams { Size = Dimension, Distance = Qdrant.Client.Grpc.Distance.Cosine });
+        _layout = Layout.Parse(Collection, new CollectionInfo { Config = new CollectionConfig { Params = new CollectionParams { VectorsConfig = new VectorsConfig { ParamsMap = vectors } } } });
+        _query = new VectorQuery(
+            Vectors.RandomUnit(_random, Dimension),
+            "text",
+            10,
+            new VectorFilter { ExcludeIds = [.. Enumerable.Range(0, 20).Select(i => $"item-{i * 3}")], Must = [MatchCondition.Of("retired", false)] });
+
+        // Ten hits as Qdrant sends them: UUID id, score, the payload with the caller's id.
+        _answer = [.. _batch.Take(10).Select((p, i) =>
+        {
+            var wire = QdrantVectorStore.ToPointStruct(_layout, p);
+            var hit = new Qdrant.Client.Grpc.ScoredPoint { Id = wire.Id, Score = 1f - (i * 0.01f) };
+            hit.Payload.Add(wire.Payload);
+            return hit;
+        })];
+    }
+
+    [BenchmarkCategory("adapter mapping only (no I/O)"), Benchmark(Description = "32 points -> Qdrant PointStructs")]
+    public int MapUpsertBatch()
+    {
+        var size = 0;
+        foreach (var point in _batch)
+        {
+            size += QdrantVectorStore.ToPointStruct(_layout, point).Payload.Count;
+        }
+
+        return size;
+    }
+
+    [BenchmarkCategory("adapter mapping only (no I/O)"), Benchmark(Description = "query -> QueryPoints, 10 hits -> ScoredPoints")]
+    public int MapQueryAndAnswer() =>
+        QdrantVectorStore.ToQueryPoints(_layout, Collection, _query).Limit > 0
+            ? QdrantVectorStore.ToScored(_answer, _query).Count
+            : 0;
+
+    [GlobalCleanup(Targets = [nameof(EmbeddedUpsert), nameof(AdapterUpsert), nameof(RawUpsert), nameof(EmbeddedQuery), nameof(AdapterQuery), nameof(RawQuery)])]
     public async Task CleanupAsync()
     {
         _raw.Dispose();

@@ -135,28 +135,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         var wire = new List<Q.PointStruct>(points.Count);
         foreach (var point in points)
         {
-            layout.Validate(point);
-            if (point.Payload is not null && point.Payload.ContainsKey(IdPayloadKey))
-            {
-                throw new VectorStoreException($"payload key '{IdPayloadKey}' is reserved (point '{point.Id}')");
-            }
-
-            var named = new Q.NamedVectors();
-            foreach (var (name, values) in point.Vectors)
-            {
-                var dense = new Q.DenseVector();
-                dense.Data.AddRange(values);
-                named.Vectors.Add(name, new Q.Vector { Dense = dense });
-            }
-
-            var wirePoint = new Q.PointStruct { Id = ToPointId(point.Id), Vectors = new Q.Vectors { Vectors_ = named } };
-            if (point.Payload is not null)
-            {
-                PayloadConverter.Write(point.Payload, wirePoint.Payload);
-            }
-
-            wirePoint.Payload[IdPayloadKey] = new Q.Value { StringValue = point.Id };
-            wire.Add(wirePoint);
+            wire.Add(ToPointStruct(layout, point));
         }
 
         var result = await CallAsync("upsert", collection, (client, ct) => client.UpsertAsync(collection, wire, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
@@ -258,7 +237,34 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         return settings.ValidationError() is { } error ? throw new InvalidOperationException(error) : settings;
     }
 
-    private static Q.QueryPoints ToQueryPoints(Layout layout, string collection, VectorQuery query)
+    /// <summary>A point as Qdrant's message: validated, UUID id, named dense vectors, payload plus <see cref="IdPayloadKey"/>.</summary>
+    internal static Q.PointStruct ToPointStruct(Layout layout, VectorPoint point)
+    {
+        layout.Validate(point);
+        if (point.Payload is not null && point.Payload.ContainsKey(IdPayloadKey))
+        {
+            throw new VectorStoreException($"payload key '{IdPayloadKey}' is reserved (point '{point.Id}')");
+        }
+
+        var named = new Q.NamedVectors();
+        foreach (var (name, values) in point.Vectors)
+        {
+            var dense = new Q.DenseVector();
+            dense.Data.AddRange(values);
+            named.Vectors.Add(name, new Q.Vector { Dense = dense });
+        }
+
+        var wirePoint = new Q.PointStruct { Id = ToPointId(point.Id), Vectors = new Q.Vectors { Vectors_ = named } };
+        if (point.Payload is not null)
+        {
+            PayloadConverter.Write(point.Payload, wirePoint.Payload);
+        }
+
+        wirePoint.Payload[IdPayloadKey] = new Q.Value { StringValue = point.Id };
+        return wirePoint;
+    }
+
+    internal static Q.QueryPoints ToQueryPoints(Layout layout, string collection, VectorQuery query)
     {
         layout.Validate(query);
         var dense = new Q.DenseVector();
@@ -285,7 +291,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         return request;
     }
 
-    private static List<ScoredPoint> ToScored(IReadOnlyList<Q.ScoredPoint> hits, VectorQuery query)
+    internal static List<ScoredPoint> ToScored(IReadOnlyList<Q.ScoredPoint> hits, VectorQuery query)
     {
         var scored = new List<ScoredPoint>(hits.Count);
         foreach (var hit in hits)
