@@ -7,18 +7,23 @@ public sealed class QdrantOptions : IValidatableObject
 {
     public const string SectionName = "StreamRec:VectorStore:Qdrant";
 
-    /// <summary>Qdrant's REST endpoint, e.g. <c>https://qdrant.internal:6333</c>. Default empty: Qdrant is
-    /// not used and the embedded store serves instead.</summary>
+    /// <summary>Qdrant's gRPC endpoint, e.g. <c>https://qdrant.internal:6334</c> (6334 is Qdrant's gRPC port, 6333
+    /// its REST port). Default empty: Qdrant is not used and the embedded store serves instead.</summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Sent as the <c>api-key</c> header when set. Default empty (no key). Never logged.</summary>
+    /// <summary>Sent as the <c>api-key</c> metadata of every call when set. Default empty (no key). Never logged.</summary>
     public string ApiKey { get; set; } = "";
 
     /// <summary>Allow sending <see cref="ApiKey"/> over plain http, where anyone on the path can read it.
     /// Default <c>false</c>: a key with an http URL is refused at start. Set only for a local test server.</summary>
     public bool AllowApiKeyOverHttp { get; set; }
 
-    /// <summary>Timeout of one HTTP attempt. Default 5 s.</summary>
+    /// <summary>PEM file with the certificate authority that signed Qdrant's TLS certificate (a private CA). When
+    /// set, the server's certificate must chain to it; the system's roots are not consulted. Needs an https
+    /// <see cref="Url"/>. Default empty: the system trust store decides.</summary>
+    public string CaCertificatePath { get; set; } = "";
+
+    /// <summary>Timeout of one gRPC attempt. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -26,8 +31,9 @@ public sealed class QdrantOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries after the first attempt on 408, 429, 5xx, connection errors and attempt timeouts,
-    /// with exponential backoff and jitter. Default 4; 0 disables retries.</summary>
+    /// <summary>Retries after the first attempt on the gRPC status codes Unavailable, DeadlineExceeded,
+    /// ResourceExhausted and Aborted, and on attempt timeouts, with exponential backoff and jitter. Default 4;
+    /// 0 disables retries.</summary>
     [Range(0, 20)]
     public int MaxRetries { get; set; } = 4;
 
@@ -55,7 +61,7 @@ public sealed class QdrantOptions : IValidatableObject
     {
         if (ValidationError() is { } error)
         {
-            yield return new ValidationResult(error, [nameof(Url), nameof(ApiKey)]);
+            yield return new ValidationResult(error, [nameof(Url), nameof(ApiKey), nameof(CaCertificatePath)]);
         }
     }
 
@@ -70,13 +76,26 @@ public sealed class QdrantOptions : IValidatableObject
 
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            return $"{SectionName}:Url must be an absolute http or https URL, got '{Url}'";
+            return $"{SectionName}:Url must be an absolute http or https URL of Qdrant's gRPC port (e.g. http://qdrant:6334), got '{Url}'";
         }
 
         if (!string.IsNullOrEmpty(ApiKey) && uri.Scheme == Uri.UriSchemeHttp && !AllowApiKeyOverHttp)
         {
             return $"{SectionName}: refusing to send the API key over plain http to {uri.GetLeftPart(UriPartial.Authority)}; "
                 + $"use https, or set {nameof(AllowApiKeyOverHttp)}=true for a trusted local server";
+        }
+
+        if (!string.IsNullOrEmpty(CaCertificatePath))
+        {
+            if (uri.Scheme != Uri.UriSchemeHttps)
+            {
+                return $"{SectionName}:{nameof(CaCertificatePath)} is set but the Url is not https: a CA only matters for TLS";
+            }
+
+            if (!File.Exists(CaCertificatePath))
+            {
+                return $"{SectionName}:{nameof(CaCertificatePath)} '{CaCertificatePath}' does not exist";
+            }
         }
 
         if (TotalTimeout < AttemptTimeout)

@@ -1,67 +1,72 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Qdrant.Client;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Qdrant.Internal;
+using Q = Qdrant.Client.Grpc;
 
 namespace StreamRec.VectorStore.Qdrant;
 
 /// <summary>
-/// <see cref="IVectorStore"/> over Qdrant's REST API. String ids become name-based UUIDs (see
-/// <c>PointIds</c>) and travel in the payload as <see cref="IdPayloadKey"/>, which is how results map
-/// back to the caller's ids. Bad vectors are rejected before any request; every request runs through
-/// a Polly pipeline (timeouts, retry, circuit breaker); every failure surfaces as one
-/// <see cref="VectorStoreException"/> carrying the HTTP status and whether a retry may succeed.
+/// <see cref="IVectorStore"/> over Qdrant's gRPC API, through the official <see cref="QdrantClient"/>. String ids
+/// become name-based UUIDs (see <c>PointIds</c>) and travel in the payload as <see cref="IdPayloadKey"/>, which is
+/// how results map back to the caller's ids. Bad vectors are rejected before any call; every call runs through a
+/// Polly pipeline (timeouts, retry, circuit breaker); every failure surfaces as one
+/// <see cref="VectorStoreException"/> carrying the HTTP equivalent of the gRPC status and whether a later retry
+/// may succeed.
 /// </summary>
-public sealed partial class QdrantVectorStore : IVectorStore
+public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
 {
     /// <summary>Payload key holding the caller's id; reserved, stripped from returned payloads.</summary>
     public const string IdPayloadKey = "_sr_id";
 
-    private const int MaxErrorBodyChars = 500;
-    private static readonly JsonArray IdOnlyPayload = [IdPayloadKey];
-    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+    private static readonly Q.WithPayloadSelector AllPayload = new() { Enable = true };
+    private static readonly Q.WithPayloadSelector IdOnlyPayload = new() { Include = new Q.PayloadIncludeSelector { Fields = { IdPayloadKey } } };
+    private static readonly Q.WithVectorsSelector AllVectors = new() { Enable = true };
+    private static readonly Q.WithVectorsSelector NoVectors = new() { Enable = false };
 
-    private readonly HttpClient _http;
-    private readonly string? _apiKey;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly GrpcChannel? _channel;
+    private readonly QdrantClient _client;
+    private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Layout> _layouts = new(StringComparer.Ordinal);
 
-    public QdrantVectorStore(HttpClient httpClient, IOptions<QdrantOptions> options, TimeProvider timeProvider, ILogger<QdrantVectorStore>? logger = null)
+    /// <summary>A store that owns one gRPC channel to <see cref="QdrantOptions.Url"/> until disposed.</summary>
+    public QdrantVectorStore(IOptions<QdrantOptions> options, TimeProvider timeProvider, ILogger<QdrantVectorStore>? logger = null)
+        : this(Validated(options.Value), timeProvider, logger)
     {
-        var settings = options.Value;
-        if (string.IsNullOrWhiteSpace(settings.Url))
-        {
-            throw new InvalidOperationException($"{QdrantOptions.SectionName}:Url is empty; configure it or use the embedded vector store");
-        }
+    }
 
-        if (settings.ValidationError() is { } error)
-        {
-            throw new InvalidOperationException(error);
-        }
+    /// <summary>A store over a given gRPC client (tests script the calls); the caller owns the client.</summary>
+    internal QdrantVectorStore(Q.QdrantGrpcClient grpcClient, QdrantOptions options, TimeProvider timeProvider, ILogger? logger = null)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        _client = new QdrantClient(grpcClient);
+        _pipeline = QdrantResilience.Build(Validated(options), timeProvider, _logger);
+    }
 
-        _logger = logger ?? (ILogger)NullLogger.Instance;
-        _http = httpClient;
-        if (_http.BaseAddress is null)
-        {
-            // A bare client (tests, hand wiring); the DI registration configures its client itself.
-            // Polly owns every timeout: HttpClient's own 100 s default would cut across it.
-            _http.BaseAddress = new Uri(settings.Url.TrimEnd('/') + "/");
-            _http.Timeout = Timeout.InfiniteTimeSpan;
-        }
-        _apiKey = string.IsNullOrEmpty(settings.ApiKey) ? null : settings.ApiKey;
+    private QdrantVectorStore(QdrantOptions settings, TimeProvider timeProvider, ILogger? logger)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        _channel = QdrantChannelFactory.CreateChannel(settings);
+
+        // No grpcTimeout and no logger factory for the client: Polly owns every timeout (on the injected clock),
+        // and failures are logged here once, by status, rather than by the client at every attempt.
+        _client = new QdrantClient(new Q.QdrantGrpcClient(QdrantChannelFactory.CreateInvoker(_channel, settings.ApiKey)));
         _pipeline = QdrantResilience.Build(settings, timeProvider, _logger);
+        var uri = new Uri(settings.Url);
+        if (uri.Port == 6333)
+        {
+            LogRestPort(uri.GetLeftPart(UriPartial.Authority));
+        }
     }
 
     public async Task EnsureCollectionAsync(CollectionSpec spec, CancellationToken cancellationToken)
@@ -71,21 +76,32 @@ public sealed partial class QdrantVectorStore : IVectorStore
             throw new VectorStoreException($"collection '{spec.Name}' needs named vectors with positive dimensions");
         }
 
-        var path = CollectionPath(spec.Name);
-        var existing = await TryGetLayoutAsync(spec.Name, cancellationToken);
+        var existing = await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            var body = new CreateCollectionRequest(spec.Vectors.ToDictionary(v => v.Key, v => new VectorParams(v.Value, DistanceName(spec.Distance))));
-            using var created = await SendAsync(HttpMethod.Put, path, Serialize(body, QdrantJsonContext.Default.CreateCollectionRequest), cancellationToken);
-
-            // 409: another process created it between our GET and PUT; verify what it created below.
-            if (created.Status != HttpStatusCode.Conflict)
+            // Named vectors even for one vector, so another (e.g. a learned one beside "text") can join later.
+            var vectors = new Q.VectorParamsMap();
+            foreach (var (name, size) in spec.Vectors)
             {
-                created.ThrowIfFailed("create collection", spec.Name);
-                LogCollectionCreated(spec.Name);
+                vectors.Map.Add(name, new Q.VectorParams { Size = (ulong)size, Distance = ToQdrant(spec.Distance) });
             }
 
-            existing = await TryGetLayoutAsync(spec.Name, cancellationToken)
+            try
+            {
+                await CallAsync("create collection", spec.Name, (client, ct) => client.CreateCollectionAsync(spec.Name, vectors, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+                LogCollectionCreated(spec.Name);
+            }
+            catch (VectorStoreException ex) when (!ex.IsTransient)
+            {
+                // Another process may have created it between our look and our create; what it created is checked
+                // below. If it still does not exist, the create failed for its own reason.
+                if (await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw;
+                }
+            }
+
+            existing = await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false)
                 ?? throw new VectorStoreException($"Qdrant collection '{spec.Name}' is missing right after creation", 404, isTransient: true);
         }
 
@@ -96,10 +112,13 @@ public sealed partial class QdrantVectorStore : IVectorStore
 
         foreach (var (field, type) in spec.IndexedFields ?? new Dictionary<string, PayloadFieldType>())
         {
-            // Creating an index that exists is a no-op in Qdrant, so this stays idempotent.
-            var body = new CreateIndexRequest(field, FieldSchemaName(type));
-            using var indexed = await SendAsync(HttpMethod.Put, $"{path}/index?wait=true", Serialize(body, QdrantJsonContext.Default.CreateIndexRequest), cancellationToken);
-            indexed.ThrowIfFailed($"create payload index '{field}'", spec.Name);
+            // Creating an index that exists with the same type is a no-op in Qdrant, so this stays idempotent.
+            var result = await CallAsync(
+                $"create payload index '{field}'",
+                spec.Name,
+                (client, ct) => client.CreatePayloadIndexAsync(spec.Name, field, ToQdrant(type), wait: true, cancellationToken: ct),
+                cancellationToken).ConfigureAwait(false);
+            CheckCompleted(result, $"create payload index '{field}'", spec.Name);
         }
 
         _layouts[spec.Name] = existing;
@@ -112,24 +131,15 @@ public sealed partial class QdrantVectorStore : IVectorStore
             return;
         }
 
-        var layout = await LayoutAsync(collection, cancellationToken);
-        var wire = new List<PointStruct>(points.Count);
+        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var wire = new List<Q.PointStruct>(points.Count);
         foreach (var point in points)
         {
-            layout.Validate(point);
-            var payload = point.Payload is null ? [] : (JsonObject)point.Payload.DeepClone();
-            if (payload.ContainsKey(IdPayloadKey))
-            {
-                throw new VectorStoreException($"payload key '{IdPayloadKey}' is reserved (point '{point.Id}')");
-            }
-
-            payload[IdPayloadKey] = point.Id;
-            wire.Add(new PointStruct(PointIds.ToPointId(point.Id), point.Vectors.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal), payload));
+            wire.Add(ToPointStruct(layout, point));
         }
 
-        var body = Serialize(new UpsertRequest(wire), QdrantJsonContext.Default.UpsertRequest);
-        using var response = await SendAsync(HttpMethod.Put, $"{CollectionPath(collection)}/points?wait=true", body, cancellationToken);
-        CheckCompleted(response.Read(QdrantJsonContext.Default.QdrantResponseUpdateResult, "upsert", collection), "upsert", collection);
+        var result = await CallAsync("upsert", collection, (client, ct) => client.UpsertAsync(collection, wire, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        CheckCompleted(result, "upsert", collection);
     }
 
     public async Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken)
@@ -139,10 +149,13 @@ public sealed partial class QdrantVectorStore : IVectorStore
             return [];
         }
 
-        var body = new GetPointsRequest(ToPointIds(ids), withPayload ? JsonValue.Create(true) : IdOnlyPayload.DeepClone(), withVectors);
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath(collection)}/points", Serialize(body, QdrantJsonContext.Default.GetPointsRequest), cancellationToken);
-        var records = response.Read(QdrantJsonContext.Default.QdrantResponseListRecordDto, "get", collection);
-        return [.. records.Select(r => new VectorPoint(CallerId(r), r.Vector ?? [], withPayload ? StripId(r.Payload) : null))];
+        var pointIds = ids.Select(ToPointId).ToList();
+        var records = await CallAsync(
+            "get",
+            collection,
+            (client, ct) => client.RetrieveAsync(collection, pointIds, withPayload ? AllPayload : IdOnlyPayload, withVectors ? AllVectors : NoVectors, cancellationToken: ct),
+            cancellationToken).ConfigureAwait(false);
+        return [.. records.Select(r => new VectorPoint(CallerId(r.Id, r.Payload), ReadVectors(r.Vectors), withPayload ? PayloadConverter.Read(r.Payload, IdPayloadKey) : null))];
     }
 
     public async Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -152,17 +165,30 @@ public sealed partial class QdrantVectorStore : IVectorStore
             return;
         }
 
-        var body = Serialize(new DeleteRequest(ToPointIds(ids)), QdrantJsonContext.Default.DeleteRequest);
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath(collection)}/points/delete?wait=true", body, cancellationToken);
-        CheckCompleted(response.Read(QdrantJsonContext.Default.QdrantResponseUpdateResult, "delete", collection), "delete", collection);
+        var pointIds = ids.Select(ToPointId).ToList();
+        var result = await CallAsync("delete", collection, (client, ct) => client.DeleteAsync(collection, pointIds, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        CheckCompleted(result, "delete", collection);
     }
 
     public async Task<IReadOnlyList<ScoredPoint>> QueryAsync(string collection, VectorQuery query, CancellationToken cancellationToken)
     {
-        var layout = await LayoutAsync(collection, cancellationToken);
-        var body = Serialize(ToWire(layout, query), QdrantJsonContext.Default.QueryRequest);
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath(collection)}/points/query", body, cancellationToken);
-        return ToScored(response.Read(QdrantJsonContext.Default.QdrantResponseQueryResult, "query", collection), query);
+        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var request = ToQueryPoints(layout, collection, query);
+        var hits = await CallAsync(
+            "query",
+            collection,
+            (client, ct) => client.QueryAsync(
+                collection,
+                request.Query,
+                usingVector: request.Using,
+                filter: request.Filter,
+                scoreThreshold: request.HasScoreThreshold ? request.ScoreThreshold : null,
+                limit: request.Limit,
+                payloadSelector: request.WithPayload,
+                vectorsSelector: request.WithVectors,
+                cancellationToken: ct),
+            cancellationToken).ConfigureAwait(false);
+        return ToScored(hits, query);
     }
 
     public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryBatchAsync(string collection, IReadOnlyList<VectorQuery> queries, CancellationToken cancellationToken)
@@ -172,144 +198,169 @@ public sealed partial class QdrantVectorStore : IVectorStore
             return [];
         }
 
-        var layout = await LayoutAsync(collection, cancellationToken);
-        var body = Serialize(new QueryBatchRequest([.. queries.Select(q => ToWire(layout, q))]), QdrantJsonContext.Default.QueryBatchRequest);
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath(collection)}/points/query/batch", body, cancellationToken);
-        var results = response.Read(QdrantJsonContext.Default.QdrantResponseListQueryResult, "query batch", collection);
+        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var requests = queries.Select(q => ToQueryPoints(layout, collection, q)).ToList();
+        var results = await CallAsync("query batch", collection, (client, ct) => client.QueryBatchAsync(collection, requests, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         if (results.Count != queries.Count)
         {
-            throw new VectorStoreException($"Qdrant answered {results.Count} results to a batch of {queries.Count} queries on '{collection}'", (int)response.Status);
+            throw new VectorStoreException($"Qdrant answered {results.Count} results to a batch of {queries.Count} queries on '{collection}'", 500);
         }
 
-        return [.. results.Select((r, i) => ToScored(r, queries[i]))];
+        var answers = new IReadOnlyList<ScoredPoint>[queries.Count];
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i] = ToScored(results[i].Result, queries[i]);
+        }
+
+        return answers;
     }
 
     public async Task<long> CountAsync(string collection, CancellationToken cancellationToken)
     {
-        var body = Serialize(new CountRequest(Exact: true), QdrantJsonContext.Default.CountRequest);
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath(collection)}/points/count", body, cancellationToken);
-        return response.Read(QdrantJsonContext.Default.QdrantResponseCountResult, "count", collection).Count;
+        var count = await CallAsync("count", collection, (client, ct) => client.CountAsync(collection, exact: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        return (long)count;
     }
 
-    private static QueryRequest ToWire(Layout layout, VectorQuery query)
+    public void Dispose()
+    {
+        _client.Dispose();
+        _channel?.Dispose();
+    }
+
+    private static QdrantOptions Validated(QdrantOptions settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Url))
+        {
+            throw new InvalidOperationException($"{QdrantOptions.SectionName}:Url is empty; configure it or use the embedded vector store");
+        }
+
+        return settings.ValidationError() is { } error ? throw new InvalidOperationException(error) : settings;
+    }
+
+    /// <summary>A point as Qdrant's message: validated, UUID id, named dense vectors, payload plus <see cref="IdPayloadKey"/>.</summary>
+    internal static Q.PointStruct ToPointStruct(Layout layout, VectorPoint point)
+    {
+        layout.Validate(point);
+        if (point.Payload is not null && point.Payload.ContainsKey(IdPayloadKey))
+        {
+            throw new VectorStoreException($"payload key '{IdPayloadKey}' is reserved (point '{point.Id}')");
+        }
+
+        var named = new Q.NamedVectors();
+        foreach (var (name, values) in point.Vectors)
+        {
+            var dense = new Q.DenseVector();
+            dense.Data.AddRange(values);
+            named.Vectors.Add(name, new Q.Vector { Dense = dense });
+        }
+
+        var wirePoint = new Q.PointStruct { Id = ToPointId(point.Id), Vectors = new Q.Vectors { Vectors_ = named } };
+        if (point.Payload is not null)
+        {
+            PayloadConverter.Write(point.Payload, wirePoint.Payload);
+        }
+
+        wirePoint.Payload[IdPayloadKey] = new Q.Value { StringValue = point.Id };
+        return wirePoint;
+    }
+
+    internal static Q.QueryPoints ToQueryPoints(Layout layout, string collection, VectorQuery query)
     {
         layout.Validate(query);
-        return new QueryRequest(
-            query.Vector,
-            query.VectorName,
-            ToWire(query.Filter),
-            query.Limit,
-            query.ScoreThreshold,
-            query.WithPayload ? JsonValue.Create(true) : IdOnlyPayload.DeepClone(),
-            query.WithVectors);
+        var dense = new Q.DenseVector();
+        dense.Data.AddRange(query.Vector);
+        var request = new Q.QueryPoints
+        {
+            CollectionName = collection,
+            Query = new Q.Query { Nearest = new Q.VectorInput { Dense = dense } },
+            Using = query.VectorName,
+            Limit = (ulong)query.Limit,
+            WithPayload = query.WithPayload ? AllPayload : IdOnlyPayload,
+            WithVectors = query.WithVectors ? AllVectors : NoVectors,
+        };
+        if (QdrantFilters.ToQdrant(query.Filter) is { } filter)
+        {
+            request.Filter = filter;
+        }
+
+        if (query.ScoreThreshold is { } threshold)
+        {
+            request.ScoreThreshold = threshold;
+        }
+
+        return request;
     }
 
-    /// <summary>Our filter in Qdrant's syntax: must / must_not of field conditions; excluded ids become a
-    /// must_not has_id over their UUIDs.</summary>
-    private static JsonObject? ToWire(VectorFilter? filter)
+    internal static List<ScoredPoint> ToScored(IReadOnlyList<Q.ScoredPoint> hits, VectorQuery query)
     {
-        if (filter is null || (filter.Must.Count == 0 && filter.MustNot.Count == 0 && filter.ExcludeIds.Count == 0))
+        var scored = new List<ScoredPoint>(hits.Count);
+        foreach (var hit in hits)
         {
-            return null;
+            scored.Add(new ScoredPoint(
+                CallerId(hit.Id, hit.Payload),
+                hit.Score,
+                query.WithVectors ? ReadVectors(hit.Vectors) : null,
+                query.WithPayload ? PayloadConverter.Read(hit.Payload, IdPayloadKey) : null));
         }
 
-        var wire = new JsonObject();
-        if (filter.Must.Count > 0)
-        {
-            wire["must"] = new JsonArray([.. filter.Must.Select(ToWire)]);
-        }
-
-        var mustNot = new JsonArray([.. filter.MustNot.Select(ToWire)]);
-        if (filter.ExcludeIds.Count > 0)
-        {
-            mustNot.Add(new JsonObject { ["has_id"] = new JsonArray([.. filter.ExcludeIds.Select(id => (JsonNode)PointIds.ToPointId(id))]) });
-        }
-
-        if (mustNot.Count > 0)
-        {
-            wire["must_not"] = mustNot;
-        }
-
-        return wire;
+        return scored;
     }
 
-    private static JsonNode ToWire(FieldCondition condition) => condition switch
+    private static Dictionary<string, float[]> ReadVectors(Q.VectorsOutput? vectors)
     {
-        MatchCondition match => new JsonObject { ["key"] = match.Key, ["match"] = new JsonObject { ["value"] = match.Value.DeepClone() } },
-        RangeCondition range => new JsonObject { ["key"] = range.Key, ["range"] = RangeBody(range) },
-        _ => throw new VectorStoreException($"unsupported filter condition {condition.GetType().Name}"),
-    };
-
-    private static JsonObject RangeBody(RangeCondition range)
-    {
-        var body = new JsonObject();
-        if (range.Gte is { } gte)
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        if (vectors?.VectorsOptionsCase == Q.VectorsOutput.VectorsOptionsOneofCase.Vectors)
         {
-            body["gte"] = gte;
-        }
-
-        if (range.Lte is { } lte)
-        {
-            body["lte"] = lte;
-        }
-
-        return body;
-    }
-
-    private static List<ScoredPoint> ToScored(QueryResult result, VectorQuery query) =>
-        [.. result.Points.Select(p => new ScoredPoint(CallerId(p), p.Score, query.WithVectors ? p.Vector ?? [] : null, query.WithPayload ? StripId(p.Payload) : null))];
-
-    private static string CallerId(RecordDto record) =>
-        record.Payload?[IdPayloadKey] is JsonValue value && value.TryGetValue(out string? id) ? id : record.Id.ToString();
-
-    private static JsonObject? StripId(JsonObject? payload)
-    {
-        payload?.Remove(IdPayloadKey);
-        return payload;
-    }
-
-    private static List<string> ToPointIds(IReadOnlyList<string> ids)
-    {
-        var result = new List<string>(ids.Count);
-        foreach (var id in ids)
-        {
-            Layout.ValidateId(id);
-            result.Add(PointIds.ToPointId(id));
+            foreach (var (name, vector) in vectors.Vectors.Vectors)
+            {
+                // GetDenseVector reads the dense variant, or the deprecated flat field older servers still send.
+                if (vector.GetDenseVector() is { } dense)
+                {
+                    result[name] = [.. dense.Data];
+                }
+            }
         }
 
         return result;
     }
 
-    private static void CheckCompleted(UpdateResult result, string operation, string collection)
+    private static string CallerId(Q.PointId id, Google.Protobuf.Collections.MapField<string, Q.Value> payload) =>
+        payload.TryGetValue(IdPayloadKey, out var value) && value.KindCase == Q.Value.KindOneofCase.StringValue
+            ? value.StringValue
+            : id.PointIdOptionsCase == Q.PointId.PointIdOptionsOneofCase.Uuid ? id.Uuid : id.Num.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static Q.PointId ToPointId(string id)
     {
-        // With wait=true Qdrant answers once the write is applied; anything but "completed" means we
-        // cannot claim durability. Transient: the write is idempotent, so the caller may simply retry.
-        if (!string.Equals(result.Status, "completed", StringComparison.Ordinal))
+        Layout.ValidateId(id);
+        return new Q.PointId { Uuid = PointIds.ToPointId(id) };
+    }
+
+    private static void CheckCompleted(Q.UpdateResult result, string operation, string collection)
+    {
+        // With wait=true Qdrant answers once the write is applied; anything but Completed means we cannot claim
+        // durability. Transient: the write is idempotent, so the caller may simply retry.
+        if (result.Status != Q.UpdateStatus.Completed)
         {
-            throw new VectorStoreException($"Qdrant {operation} on '{collection}' returned status '{result.Status}', not 'completed'", 200, isTransient: true);
+            throw new VectorStoreException($"Qdrant {operation} on '{collection}' returned status {result.Status}, not Completed", 200, isTransient: true);
         }
     }
 
-    private static string CollectionPath(string collection) => $"collections/{Uri.EscapeDataString(collection)}";
-
-    private static string DistanceName(Distance distance) => distance switch
+    private static Q.Distance ToQdrant(Distance distance) => distance switch
     {
-        Distance.Cosine => "Cosine",
-        Distance.Dot => "Dot",
+        Distance.Cosine => Q.Distance.Cosine,
+        Distance.Dot => Q.Distance.Dot,
         _ => throw new VectorStoreException($"unsupported distance {distance}"),
     };
 
-    private static string FieldSchemaName(PayloadFieldType type) => type switch
+    private static Q.PayloadSchemaType ToQdrant(PayloadFieldType type) => type switch
     {
-        PayloadFieldType.Keyword => "keyword",
-        PayloadFieldType.Integer => "integer",
-        PayloadFieldType.Float => "float",
-        PayloadFieldType.Bool => "bool",
-        PayloadFieldType.Datetime => "datetime",
+        PayloadFieldType.Keyword => Q.PayloadSchemaType.Keyword,
+        PayloadFieldType.Integer => Q.PayloadSchemaType.Integer,
+        PayloadFieldType.Float => Q.PayloadSchemaType.Float,
+        PayloadFieldType.Bool => Q.PayloadSchemaType.Bool,
+        PayloadFieldType.Datetime => Q.PayloadSchemaType.Datetime,
         _ => throw new VectorStoreException($"unsupported payload field type {type}"),
     };
-
-    private static byte[] Serialize<T>(T body, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(body, typeInfo);
 
     private async Task<Layout> LayoutAsync(string collection, CancellationToken cancellationToken)
     {
@@ -318,7 +369,7 @@ public sealed partial class QdrantVectorStore : IVectorStore
             return layout;
         }
 
-        layout = await TryGetLayoutAsync(collection, cancellationToken)
+        layout = await TryGetLayoutAsync(collection, cancellationToken).ConfigureAwait(false)
             ?? throw new VectorStoreException($"Qdrant collection '{collection}' does not exist; call EnsureCollectionAsync first", 404);
         _layouts[collection] = layout;
         return layout;
@@ -326,125 +377,78 @@ public sealed partial class QdrantVectorStore : IVectorStore
 
     private async Task<Layout?> TryGetLayoutAsync(string collection, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, CollectionPath(collection), null, cancellationToken);
-        if (response.Status == HttpStatusCode.NotFound)
+        try
+        {
+            var info = await CallAsync("get collection", collection, (client, ct) => client.GetCollectionInfoAsync(collection, ct), cancellationToken).ConfigureAwait(false);
+            return Layout.Parse(collection, info);
+        }
+        catch (VectorStoreException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.NotFound })
         {
             return null;
         }
-
-        var info = response.Read(QdrantJsonContext.Default.QdrantResponseJsonObject, "get collection", collection);
-        return Layout.Parse(collection, info);
     }
 
-    /// <summary>One call through the resilience pipeline; the body is buffered so each attempt sends a fresh request.</summary>
-    private async Task<RawResponse> SendAsync(HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken)
+    /// <summary>One call through the resilience pipeline, its failures turned into <see cref="VectorStoreException"/>.
+    /// A cancellation by the caller stays an <see cref="OperationCanceledException"/>.</summary>
+    private async Task<T> CallAsync<T>(string operation, string collection, Func<QdrantClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
         try
         {
-            response = await _pipeline.ExecuteAsync(
-                async ct =>
+            return await _pipeline.ExecuteAsync(
+                static async (state, ct) =>
                 {
-                    using var request = new HttpRequestMessage(method, path);
-                    if (body is not null)
+                    try
                     {
-                        request.Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } };
+                        return await state.call(state.client, ct).ConfigureAwait(false);
                     }
-
-                    if (_apiKey is not null)
+                    catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                     {
-                        request.Headers.TryAddWithoutValidation("api-key", _apiKey);
+                        // The channel turns a DeadlineExceeded or Cancelled status into OperationCanceledException
+                        // even when the server sent it (Qdrant's own timeout). Nobody here cancelled: it is the
+                        // server's answer, and the retry must see it as one.
+                        throw ex.InnerException as RpcException ?? new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message), ex.Message);
                     }
-
-                    return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
                 },
-                cancellationToken);
+                (call, client: _client),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            if (GrpcFailures.IsCredentialFailure(ex.StatusCode))
+            {
+                LogCredentialsRefused(operation, collection, ex.StatusCode);
+            }
+
+            throw GrpcFailures.ToException(ex, operation, collection);
         }
         catch (BrokenCircuitException ex)
         {
-            throw new VectorStoreException($"Qdrant circuit is open: {method} {path} not sent; retry after {ex.RetryAfter?.TotalSeconds ?? 0:F0} s", 0, isTransient: true, ex);
+            throw new VectorStoreException($"Qdrant circuit is open: {operation} on '{collection}' not sent; retry after {ex.RetryAfter?.TotalSeconds ?? 0:F0} s", 503, isTransient: true, ex);
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new VectorStoreException($"Qdrant {method} {path} timed out", 0, isTransient: true, ex);
+            throw new VectorStoreException($"Qdrant {operation} on '{collection}' timed out", 504, isTransient: true, ex);
         }
-        catch (HttpRequestException ex)
+        catch (QdrantException ex)
         {
-            throw new VectorStoreException($"Qdrant {method} {path} failed: {ex.Message}", 0, isTransient: true, ex);
-        }
-
-        using (response)
-        {
-            var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return new RawResponse(response.StatusCode, content, response.Content.Headers.ContentType?.MediaType);
+            // The client's own checks (e.g. a create answered with result=false).
+            throw new VectorStoreException($"Qdrant {operation} on '{collection}' failed: {ex.Message}", 500, isTransient: false, ex);
         }
     }
+
+    private Task CallAsync(string operation, string collection, Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        CallAsync(operation, collection, async (client, ct) =>
+        {
+            await call(client, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     [LoggerMessage(EventId = 3210, Level = LogLevel.Information, Message = "Created Qdrant collection {Collection}")]
     private partial void LogCollectionCreated(string collection);
 
-    /// <summary>A response read whole, so the connection goes back to the pool before we parse.</summary>
-    private sealed record RawResponse(HttpStatusCode Status, byte[] Content, string? MediaType) : IDisposable
-    {
-        public void ThrowIfFailed(string operation, string collection)
-        {
-            if ((int)Status is < 200 or > 299)
-            {
-                var transient = QdrantResilience.IsTransientStatus(Status);
-                throw new VectorStoreException($"Qdrant {operation} on '{collection}' failed with {(int)Status} {Status}: {ErrorText()}", (int)Status, transient);
-            }
-        }
+    [LoggerMessage(EventId = 3211, Level = LogLevel.Error, Message = "Qdrant refused the credentials on {Operation} of '{Collection}' ({Status}): check StreamRec:VectorStore:Qdrant:ApiKey; the consumer pauses rather than dead-lettering")]
+    private partial void LogCredentialsRefused(string operation, string collection, StatusCode status);
 
-        public T Read<T>(JsonTypeInfo<QdrantResponse<T>> typeInfo, string operation, string collection)
-        {
-            ThrowIfFailed(operation, collection);
-            QdrantResponse<T>? parsed;
-            try
-            {
-                parsed = JsonSerializer.Deserialize(Content, typeInfo);
-            }
-            catch (JsonException ex)
-            {
-                throw new VectorStoreException($"Qdrant {operation} on '{collection}' returned unreadable JSON: {ex.Message}", (int)Status, false, ex);
-            }
-
-            return parsed is { Result: { } result }
-                ? result
-                : throw new VectorStoreException($"Qdrant {operation} on '{collection}' returned no result: {ErrorText()}", (int)Status);
-        }
-
-        public void Dispose()
-        {
-            // Nothing to release: the content is already buffered. IDisposable keeps call sites uniform.
-        }
-
-        /// <summary>Qdrant's <c>{"status":{"error":"..."}}</c> when the body has it, else the body as text
-        /// (a proxy's HTML, a plain-text 401), truncated.</summary>
-        private string ErrorText()
-        {
-            if (Content.Length == 0)
-            {
-                return "(empty body)";
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(Content);
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("status", out var status)
-                    && status.ValueKind == JsonValueKind.Object
-                    && status.TryGetProperty("error", out var error))
-                {
-                    return error.ToString();
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON: fall through to the raw text.
-            }
-
-            var text = Encoding.UTF8.GetString(Content).Trim();
-            return text.Length <= MaxErrorBodyChars ? text : text[..MaxErrorBodyChars] + "…";
-        }
-    }
+    [LoggerMessage(EventId = 3212, Level = LogLevel.Warning, Message = "StreamRec:VectorStore:Qdrant:Url points at port 6333 of {Authority}, Qdrant's REST port; this adapter speaks gRPC (Qdrant's port 6334)")]
+    private partial void LogRestPort(string authority);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Qdrant.Client.Grpc;
 using StreamRec.Ports;
 
 namespace StreamRec.VectorStore.Qdrant.Internal;
@@ -23,26 +23,26 @@ internal sealed class Layout
     /// <summary>Set when the collection has one unnamed vector (created outside StreamRec).</summary>
     public string? Unnamed { get; }
 
-    /// <summary>Reads <c>result.config.params.vectors</c> of GET /collections/{name}.</summary>
-    public static Layout Parse(string collection, JsonObject info)
+    /// <summary>Reads <c>config.params.vectors_config</c> of a collection's info.</summary>
+    public static Layout Parse(string collection, CollectionInfo info)
     {
-        var vectors = info["config"]?["params"]?["vectors"] as JsonObject
-            ?? throw new VectorStoreException($"Qdrant collection '{collection}' info has no config.params.vectors");
-        if (vectors["size"] is JsonValue size)
+        var config = info.Config?.Params?.VectorsConfig
+            ?? throw new VectorStoreException($"Qdrant collection '{collection}' info has no config.params.vectors_config");
+        switch (config.ConfigCase)
         {
-            return new Layout(collection, [], $"size {size}, {vectors["distance"]}");
-        }
+            case VectorsConfig.ConfigOneofCase.Params:
+                return new Layout(collection, [], $"size {config.Params.Size}, {config.Params.Distance}");
+            case VectorsConfig.ConfigOneofCase.ParamsMap:
+                var named = new Dictionary<string, (int, string)>(StringComparer.Ordinal);
+                foreach (var (name, value) in config.ParamsMap.Map)
+                {
+                    named[name] = ((int)value.Size, value.Distance.ToString());
+                }
 
-        var named = new Dictionary<string, (int, string)>(StringComparer.Ordinal);
-        foreach (var (name, value) in vectors)
-        {
-            if (value?["size"] is JsonValue s && value["distance"] is JsonValue d)
-            {
-                named[name] = (s.GetValue<int>(), d.GetValue<string>());
-            }
+                return new Layout(collection, named, null);
+            default:
+                return new Layout(collection, [], null);
         }
-
-        return new Layout(collection, named, null);
     }
 
     public string? Incompatibility(CollectionSpec spec)

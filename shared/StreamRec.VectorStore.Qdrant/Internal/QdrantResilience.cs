@@ -1,4 +1,4 @@
-using System.Net;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -9,7 +9,7 @@ using StreamRec.Observability;
 namespace StreamRec.VectorStore.Qdrant.Internal;
 
 /// <summary>
-/// The pipeline every Qdrant request runs through, outermost first: total timeout, retry with jittered
+/// The pipeline every Qdrant call runs through, outermost first: total timeout, retry with jittered
 /// exponential backoff, circuit breaker, attempt timeout (the order Microsoft.Extensions.Http.Resilience
 /// uses). The breaker sits inside the retry so each attempt counts towards its failure ratio, and an
 /// open circuit is not retried: the caller is told at once and pauses.
@@ -21,43 +21,41 @@ internal static partial class QdrantResilience
     // Caps the exponential backoff so late retries still fit in the total timeout.
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
-    public static bool IsTransientStatus(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    public static ResiliencePipeline<HttpResponseMessage> Build(QdrantOptions options, TimeProvider timeProvider, ILogger logger)
+    /// <summary>What the retry and the breaker count as a failure of the dependency: a retryable gRPC status
+    /// (<see cref="GrpcFailures.IsRetryable"/>) or an attempt that timed out. A caller's cancellation is not.</summary>
+    public static bool IsDependencyFailure(Exception? exception) => exception switch
     {
-        var shouldHandle = new PredicateBuilder<HttpResponseMessage>()
-            .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
-            .HandleResult(response => IsTransientStatus(response.StatusCode));
+        RpcException rpc => GrpcFailures.IsRetryable(rpc.StatusCode),
+        TimeoutRejectedException => true,
+        _ => false,
+    };
 
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider };
+    public static ResiliencePipeline Build(QdrantOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        var shouldHandle = static (Outcome<object> outcome) => ValueTask.FromResult(IsDependencyFailure(outcome.Exception));
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
         builder.AddTimeout(options.TotalTimeout);
         if (options.MaxRetries > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = shouldHandle,
+                ShouldHandle = args => shouldHandle(args.Outcome),
                 MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = MaxRetryDelay,
-                DelayGenerator = static args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
-                    LogRetry(logger, args.AttemptNumber + 1, (int?)args.Outcome.Result?.StatusCode ?? 0, args.Outcome.Exception?.GetType().Name ?? "-", args.RetryDelay.TotalMilliseconds);
-
-                    // The failed response is dropped here, so release its connection now.
-                    args.Outcome.Result?.Dispose();
+                    LogRetry(logger, args.AttemptNumber + 1, Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
                     return default;
                 },
             });
         }
 
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
-            ShouldHandle = shouldHandle,
+            ShouldHandle = args => shouldHandle(args.Outcome),
             FailureRatio = options.BreakerFailureRatio,
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
@@ -85,12 +83,17 @@ internal static partial class QdrantResilience
         return builder.Build();
     }
 
-    /// <summary>Honour a server's Retry-After (429/503) when it gives seconds; null falls back to backoff.</summary>
-    private static TimeSpan? RetryAfter(HttpResponseMessage? response) =>
-        response?.Headers.RetryAfter?.Delta is { } delta && delta > TimeSpan.Zero && delta <= TimeSpan.FromMinutes(1) ? delta : null;
+    /// <summary>The status code or exception type; never the message (it could echo request metadata).</summary>
+    private static string Describe(Exception? exception) => exception switch
+    {
+        RpcException rpc => $"gRPC {rpc.StatusCode}",
+        TimeoutRejectedException => "attempt timeout",
+        null => "-",
+        _ => exception.GetType().Name,
+    };
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning, Message = "Qdrant request failed (status {Status}, exception {Exception}); retry {Attempt} in {DelayMs:F0} ms")]
-    private static partial void LogRetry(ILogger logger, int attempt, int status, string exception, double delayMs);
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning, Message = "Qdrant call failed ({Failure}); retry {Attempt} in {DelayMs:F0} ms")]
+    private static partial void LogRetry(ILogger logger, int attempt, string failure, double delayMs);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Error, Message = "Qdrant circuit opened for {BreakSeconds:F0} s: calls fail fast as transient until a trial call succeeds")]
     private static partial void LogBreakerOpened(ILogger logger, double breakSeconds);

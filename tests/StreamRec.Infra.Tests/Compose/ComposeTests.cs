@@ -34,6 +34,14 @@ public class ComposeTests
         Assert.Empty(offending);
     }
 
+    [Fact]
+    public void Qdrant_ExposesItsGrpcPort_WhichTheServicesUse_AndIsHealthChecked()
+    {
+        var qdrant = Services(ComposeFile)["qdrant"].Map();
+        Assert.Contains("6334:6334", qdrant.ListOrEmpty("ports"));
+        Assert.NotNull(qdrant.MapOrNull("healthcheck"));
+    }
+
     [Theory]
     [MemberData(nameof(ComposeFiles))]
     public void EveryImage_IsPinnedToAVersion(string file)
@@ -73,7 +81,7 @@ public class ComposeTests
             var env = svc.MapOrNull("environment")!;
             Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), env.Str("StreamRec__Http__Port"));
             Assert.Equal("kafka:9092", env.Str("StreamRec__Kafka__BootstrapServers"));
-            Assert.Equal("http://qdrant:6333", env.Str("StreamRec__VectorStore__Qdrant__Url"));
+            Assert.Equal("http://qdrant:6334", env.Str("StreamRec__VectorStore__Qdrant__Url"));
             Assert.Contains($"{port}:{port}", svc.ListOrEmpty("ports"));
 
             var test = string.Join(' ', svc.At("healthcheck", "test") as List<object?> ?? []);

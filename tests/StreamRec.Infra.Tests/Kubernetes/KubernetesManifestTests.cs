@@ -269,7 +269,9 @@ public class KubernetesManifestTests
             .SelectMany(e => e.Map().ListOrEmpty("ports")).Select(p => p.Map().Str("port")).ToHashSet();
         Assert.Contains("53", egressPorts);
         Assert.Contains("9092", egressPorts);
-        Assert.Contains("6333", egressPorts);
+        // Qdrant over gRPC only: the REST port is not opened.
+        Assert.Contains("6334", egressPorts);
+        Assert.DoesNotContain("6333", egressPorts);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class InProcessFaultTests
     [Fact]
     public async Task QdrantOutage_ThroughTheRealAdapter_RetriesBounded_BreakerOpens_NoOffsetMoves_ThenFullRecovery()
     {
-        await using var qdrant = await FakeQdrantServer.StartAsync();
+        await using var qdrant = await FakeQdrantGrpcServer.StartAsync();
         await using var harness = new PipelineHarness(partitions: 2);
         var app = await harness.StartHostAsync(settings: new Dictionary<string, string?>
         {
@@ -70,23 +70,23 @@ public sealed class InProcessFaultTests
         var workload = new ChaosWorkload(seed: 23, events: 80);
         await InProcessHost.IndexItemsAsync(kafka, workload);
 
-        // Users' reads and writes fail with 503 (items stay readable): the profile-updater cannot save anything.
-        qdrant.OutageFor = $"/collections/{Collections.Users}/";
+        // Users' reads and writes fail with Unavailable (items stay readable): the profile-updater cannot save anything.
+        qdrant.OutageFor = Collections.Users;
         kafka.Produce(workload.UserEvents);
         var consumer = InProcessHost.Consumer(app, "streamrec.profile-updater");
         var breaker = StreamRecMetrics.CircuitBreakerState.WithLabels("qdrant");
         await InProcessHost.WaitAsync(() => consumer.PausedPartitionCount > 0, TimeSpan.FromSeconds(30), "the profile-updater to pause its partitions");
         await InProcessHost.WaitAsync(() => breaker.Value == 2, TimeSpan.FromSeconds(30), "the circuit breaker to open");
-        var failedRequests = qdrant.CountRequests($"/collections/{Collections.Users}/");
+        var failedRequests = qdrant.CountCallsFor(Collections.Users);
         await Task.Delay(TimeSpan.FromSeconds(2), InProcessHost.Ct);
 
         Assert.All(kafka.Committed("streamrec.profile-updater", UserTopics).Values, offset => Assert.Equal(0, offset));
         Assert.Empty(kafka.ReadAll(Topics.DeadLetter));
-        // Bounded: with the breaker open, attempts fail fast without a request; only the half-open trials (one per 1 s
-        // break) get through (measured: 2). Without a breaker, a batch retried every 200 ms with 3 HTTP attempts would
-        // send about 30 in these 2 s.
-        var during = qdrant.CountRequests($"/collections/{Collections.Users}/") - failedRequests;
-        Assert.True(during <= 8, $"{during} requests to the failing collection in 2 s: retries are not bounded by the breaker");
+        // Bounded: with the breaker open, attempts fail fast without a call; only the half-open trials (one per 1 s
+        // break) get through. Without a breaker, a batch retried every 200 ms with 3 gRPC attempts would send about
+        // 30 in these 2 s.
+        var during = qdrant.CountCallsFor(Collections.Users) - failedRequests;
+        Assert.True(during <= 8, $"{during} calls to the failing collection in 2 s: retries are not bounded by the breaker");
 
         qdrant.OutageFor = null;
         await InProcessHost.WaitAllCommittedAsync(kafka);

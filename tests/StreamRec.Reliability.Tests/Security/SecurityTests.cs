@@ -15,8 +15,8 @@ namespace StreamRec.Reliability.Tests.Security;
 
 /// <summary>
 /// SASL/TLS settings reach every Kafka client, secrets never reach a log line, and the size limits are configurable.
-/// The Qdrant API key header and the refusal of an API key over plain http are covered by
-/// StreamRec.VectorStore.Tests (QdrantVectorStoreTests.ApiKey_IsSentAsHeader, ApiKeyOverPlainHttp_IsRefused*).
+/// The Qdrant API key metadata, the refusal of an API key over plain http and TLS with a private CA are covered by
+/// StreamRec.VectorStore.Tests (QdrantVectorStoreTests.ApiKey_IsSentAsMetadata, ApiKeyOverPlainHttp_IsRefused*, QdrantTlsTests).
 /// </summary>
 public sealed class SecurityTests
 {

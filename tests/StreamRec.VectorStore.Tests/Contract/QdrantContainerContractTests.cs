@@ -7,11 +7,13 @@ using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.VectorStore.Tests.Contract;
 
-/// <summary>A real Qdrant in Docker, started once for the class; nothing is started without Docker.</summary>
+/// <summary>A real Qdrant in Docker (REST port for readiness, gRPC port for the adapter), started once for the
+/// class; nothing is started without Docker.</summary>
 public sealed class QdrantContainerFixture : IAsyncLifetime
 {
-    public const string Image = "qdrant/qdrant:v1.13.4";
+    public const string Image = "qdrant/qdrant:v1.16.3";
     private const int RestPort = 6333;
+    private const int GrpcPort = 6334;
 
     private IContainer? _container;
 
@@ -29,10 +31,12 @@ public sealed class QdrantContainerFixture : IAsyncLifetime
 
         _container = new ContainerBuilder(Image)
             .WithPortBinding(RestPort, assignRandomHostPort: true)
+            .WithPortBinding(GrpcPort, assignRandomHostPort: true)
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(RestPort).ForPath("/readyz")))
             .Build();
         await _container.StartAsync(TestContext.Current.CancellationToken);
-        BaseAddress = new UriBuilder("http", _container.Hostname, _container.GetMappedPublicPort(RestPort)).Uri;
+        // Readiness is asked over REST (/readyz); the adapter speaks gRPC.
+        BaseAddress = new UriBuilder("http", _container.Hostname, _container.GetMappedPublicPort(GrpcPort)).Uri;
     }
 
     public async ValueTask DisposeAsync()
@@ -47,7 +51,7 @@ public sealed class QdrantContainerFixture : IAsyncLifetime
 /// <summary>The contract against a real Qdrant (Testcontainers); skips with the reason where Docker is absent.</summary>
 public sealed class QdrantContainerContractTests(QdrantContainerFixture fixture) : VectorStoreContractTests, IClassFixture<QdrantContainerFixture>, IDisposable
 {
-    private readonly HttpClient _http = new();
+    private QdrantVectorStore? _store;
 
     protected override Task<IVectorStore> StoreAsync()
     {
@@ -56,8 +60,9 @@ public sealed class QdrantContainerContractTests(QdrantContainerFixture fixture)
             Assert.Skip(reason);
         }
 
-        return Task.FromResult<IVectorStore>(new QdrantVectorStore(_http, Options.Create(new QdrantOptions { Url = fixture.BaseAddress!.ToString() }), TimeProvider.System));
+        _store ??= new QdrantVectorStore(Options.Create(new QdrantOptions { Url = fixture.BaseAddress!.ToString() }), TimeProvider.System);
+        return Task.FromResult<IVectorStore>(_store);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _store?.Dispose();
 }
