@@ -50,6 +50,9 @@ public sealed class KafkaConsumerService : BackgroundService
     private readonly HashSet<TopicPartition> _paused = [];
     private bool _repause;
 
+    // Worker state.
+    private long _lastParkedRetry;
+
     public KafkaConsumerService(
         ConsumerRegistration registration,
         IOptions<KafkaOptions> options,
@@ -388,8 +391,10 @@ public sealed class KafkaConsumerService : BackgroundService
                 var position = consumer.Position(tp);
                 if (watermarks.High.Value >= 0 && position.Value >= 0)
                 {
+                    // Parked messages were consumed but are not done: they wait, so they count as lag.
+                    var parked = _registration.Handler is IParkingBatchHandler parking ? parking.ParkedCount(tp) : 0;
                     StreamRecMetrics.ConsumerLag.WithLabels(tp.Topic, tp.Partition.Value.ToString(CultureInfo.InvariantCulture))
-                        .Set(Math.Max(0, watermarks.High.Value - position.Value));
+                        .Set(Math.Max(0, watermarks.High.Value - position.Value) + parked);
                 }
             }
             catch (KafkaException)
@@ -542,7 +547,7 @@ public sealed class KafkaConsumerService : BackgroundService
             batch.Clear();
             try
             {
-                if (!await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+                if (!await WaitForMessagesAsync(reader, stoppingToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -574,12 +579,68 @@ public sealed class KafkaConsumerService : BackgroundService
             try
             {
                 await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                await RetryParkedIfDueAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_hardStop.IsCancellationRequested)
             {
                 Log.DrainTimedOut(_logger, _group, _options.ShutdownTimeout);
                 return;
             }
+        }
+    }
+
+    /// <summary>Waits for the next message; a parking handler's retries run meanwhile, every <see cref="IParkingBatchHandler.RetryInterval"/>.</summary>
+    private async Task<bool> WaitForMessagesAsync(ChannelReader<Envelope> reader, CancellationToken stoppingToken)
+    {
+        if (_registration.Handler is not IParkingBatchHandler parking)
+        {
+            return await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            using var tick = new CancellationTokenSource(parking.RetryInterval, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
+            try
+            {
+                return await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (tick.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                await RetryParkedIfDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs the parking handler's retries when they are due, under the in-flight gate: never beside a batch, and a
+    /// revoke waits for it like for a batch.</summary>
+    private async Task RetryParkedIfDueAsync(CancellationToken stoppingToken)
+    {
+        if (_registration.Handler is not IParkingBatchHandler parking
+            || _timeProvider.GetElapsedTime(_lastParkedRetry) < parking.RetryInterval
+            || stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _lastParkedRetry = _timeProvider.GetTimestamp();
+        await _inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var owned = _assignment;
+            if (owned.Length > 0)
+            {
+                await parking.RetryParkedAsync(owned, _hardStop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!_hardStop.IsCancellationRequested)
+        {
+            // Nothing is lost: parked work stays in the state it was parked in, and the next round retries it.
+            ConsumerLog.ParkedRetryFailed(_logger, e, _group);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
