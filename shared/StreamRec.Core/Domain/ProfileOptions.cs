@@ -37,7 +37,7 @@ public sealed class ProfileOptions
     [Range(0, 10_000)]
     public int SeenHistory { get; set; } = 200;
 
-    /// <summary>Events stamped further ahead of the processing clock than this are dead-lettered. Default 1 day.</summary>
+    /// <summary>User and item events stamped further ahead of the processing clock than this are dead-lettered (<c>FutureTimestamp</c>). Default 1 day.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>

@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StreamRec.Contracts;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Producing;
 using StreamRec.Observability;
@@ -735,7 +736,7 @@ public sealed class KafkaConsumerService : BackgroundService
 
                 await _deadLetters.PublishAsync(
                     tooLarge.Message,
-                    $"message value of {tooLarge.Message.Value.Length} bytes exceeds MaxMessageBytes ({_options.MaxMessageBytes})",
+                    $"{DeadLetterCodes.TooLarge}: message is {tooLarge.Message.Value.Length} bytes, the limit is {_options.MaxMessageBytes} (StreamRec:Kafka:MaxMessageBytes)",
                     DeadLetterPublisher.Kinds.TooLarge,
                     _registration.ServiceName,
                     cancellationToken).ConfigureAwait(false);
@@ -780,7 +781,7 @@ public sealed class KafkaConsumerService : BackgroundService
                 }
                 else
                 {
-                    await DeadLetterAsync(normal[0], e.Message, DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
                     Finish(normal[0], unfinished);
                 }
 
@@ -837,9 +838,12 @@ public sealed class KafkaConsumerService : BackgroundService
         }
         catch (Exception e) when (IsPoison(e, cancellationToken))
         {
-            await DeadLetterAsync(envelope, e.Message, DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The service's own failure on one message: the code, then the exception's message (never its type or stack).</summary>
+    private static string HandlerErrorReason(Exception e) => $"{DeadLetterCodes.HandlerError}: {e.Message}";
 
     private Task DeadLetterAsync(Envelope envelope, string reason, string kind, CancellationToken cancellationToken) =>
         _deadLetters.PublishAsync(envelope.Message, reason, kind, _registration.ServiceName, cancellationToken);
