@@ -79,9 +79,10 @@ public interface IParkingBatchHandler : IBatchHandler
     /// <summary>How often the consumer calls <see cref="RetryParkedAsync"/> (also when no message arrives).</summary>
     TimeSpan RetryInterval { get; }
 
-    /// <summary>Retries parked work that is due, for keys of the <paramref name="owned"/> partitions only. A transient
+    /// <summary>Retries parked work that is due, for keys of the <paramref name="owned"/> partitions only and at most
+    /// <paramref name="maxKeys"/> keys (the consumer's batch size, so a round writes no more than a batch). A transient
     /// failure may be thrown: the consumer logs it and calls again after <see cref="RetryInterval"/>.</summary>
-    Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, CancellationToken cancellationToken);
+    Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, int maxKeys, CancellationToken cancellationToken);
 
     /// <summary>Messages of <paramref name="partition"/> parked and not yet finished. Called from the poll thread: must be thread-safe and quick.</summary>
     long ParkedCount(TopicPartition partition);

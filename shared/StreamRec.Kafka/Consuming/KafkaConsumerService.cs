@@ -631,7 +631,7 @@ public sealed class KafkaConsumerService : BackgroundService
             var owned = _assignment;
             if (owned.Length > 0)
             {
-                await parking.RetryParkedAsync(owned, _hardStop.Token).ConfigureAwait(false);
+                await parking.RetryParkedAsync(owned, _options.MaxBatchSize, _hardStop.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (!_hardStop.IsCancellationRequested)

@@ -227,7 +227,7 @@ public sealed class ProfileEngine
     /// <summary>Shared with the item-indexer: the one wording of the future-skew reason.</summary>
     public static string? FutureSkewReason(IStreamRecEvent e, DateTimeOffset now, TimeSpan maxSkew) =>
         e.OccurredAt > now + maxSkew
-            ? $"{DeadLetterCodes.FutureTimestamp}: occurred_at {e.OccurredAt:yyyy-MM-dd'T'HH:mm:ssK} is more than {Describe(maxSkew)} ahead of the processing clock"
+            ? $"{DeadLetterCodes.FutureTimestamp}: occurred_at {e.OccurredAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is more than {Describe(maxSkew)} ahead of the processing clock"
             : null;
 
     private static string Describe(TimeSpan span) =>

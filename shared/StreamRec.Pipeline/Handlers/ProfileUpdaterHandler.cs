@@ -25,8 +25,6 @@ namespace StreamRec.Pipeline.Handlers;
 /// </remarks>
 public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 {
-    /// <summary>Users retried per scheduled round at most; the rest wait for the next round.</summary>
-    private const int MaxUsersPerRetryRound = 512;
 
     private readonly ProfileEngine _engine;
     private readonly KafkaProducer _producer;
@@ -215,7 +213,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// One retry round: users of newly assigned partitions whose state holds parked events are found in the store,
     /// then every user whose retry is due is retried (a scheduled attempt), applied, dead-lettered or left waiting.
     /// </summary>
-    public async Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, CancellationToken cancellationToken)
+    public async Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, int maxKeys, CancellationToken cancellationToken)
     {
         TopicPartition[] recover;
         lock (_gate)
@@ -243,7 +241,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
         var ownedKeys = owned.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value)).ToHashSet(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
-        var due = _schedule.Due(now, ownedKeys.Contains, MaxUsersPerRetryRound);
+        var due = _schedule.Due(now, ownedKeys.Contains, maxKeys);
         if (due.Count == 0)
         {
             return;

@@ -42,7 +42,7 @@ public sealed class HostileInputTests
         yield return ("key of another user", Topics.Clicks, "someone-else", Json(Click("h2", "space-1")), "KeyMismatch: the message key differs from user_id");
         yield return ("byte-order mark", Topics.Clicks, "h12", [0xEF, 0xBB, 0xBF, .. Json(Click("h12", "space-1"))], null);
         yield return ("nine fractional digits", Topics.Clicks, "h13", Json(Click("h13", "space-1").Replace("09:00:00Z", "09:00:00.123456789Z", StringComparison.Ordinal)), null);
-        yield return ("item stamped in 2199", Topics.Items, "i-2199", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2199-01-01T00:00:00Z","item_id":"i-2199","title":"t"}"""), "FutureTimestamp: occurred_at 2199-01-01T00:00:00Z");
+        yield return ("item stamped in 2199", Topics.Items, "i-2199", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2199-01-01T00:00:00Z","item_id":"i-2199","title":"t"}"""), "FutureTimestamp: occurred_at 2199-01-01T00:00:00Z is more than 1 day(s) ahead");
         yield return ("null key", Topics.Clicks, null, Json(Click("h2", "space-1")), null);
         var huge = new string('k', 100_000);
         yield return ("huge key and id", Topics.Clicks, huge, Json(Click(huge, "space-1")), "InvalidValue");
