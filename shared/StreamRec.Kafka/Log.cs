@@ -78,6 +78,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(4036, LogLevel.Error, "Consumer {Group}: handler callback {Callback} failed")]
     public static partial void CallbackFailed(ILogger logger, Exception exception, string group, string callback);
 
+    [LoggerMessage(4038, LogLevel.Warning, "Consumer {Group}: retrying parked messages failed; they stay parked and the next round retries them")]
+    public static partial void ParkedRetryFailed(ILogger logger, Exception exception, string group);
+
     [LoggerMessage(4037, LogLevel.Warning, "Consumer {Group}: handler returned poison index {Index} outside a batch of {Count}; ignored")]
     public static partial void BadPoisonIndex(ILogger logger, string group, int index, int count);
 }

@@ -87,6 +87,12 @@ public static class EventParser
             return ParseResult.Fail(ParseErrorKind.TooLarge, $"message is {utf8.Length} bytes, the limit is {limits.MaxMessageBytes}");
         }
 
+        // RFC 8259 §8.1: a parser may ignore a byte-order mark, and some producers (Windows tools, a few JVM writers) send one.
+        if (utf8.StartsWith(Utf8Bom))
+        {
+            utf8 = utf8[Utf8Bom.Length..];
+        }
+
         if (!Utf8.IsValid(utf8))
         {
             return ParseResult.Fail(ParseErrorKind.InvalidUtf8, "message is not valid UTF-8");
@@ -131,19 +137,15 @@ public static class EventParser
             catch (JsonException ex) when (ex.InnerException is InvalidOperationException inner && inner.Message.Contains("UTF-16", StringComparison.Ordinal))
             {
                 // System.Text.Json refuses strings that are not valid UTF-16 (an escaped lone surrogate) before our checks run.
-                return ParseResult.Fail(ParseErrorKind.InvalidValue, $"{ex.Path ?? "a field"} contains an invalid (lone surrogate) string");
+                return ParseResult.Fail(ParseErrorKind.InvalidValue, $"{FieldOf(ex.Path) ?? "a field"} contains an invalid (lone surrogate) string");
             }
             catch (JsonException ex)
             {
-                var kind = ex.Message.Contains("missing required", StringComparison.OrdinalIgnoreCase)
-                           || ex.Message.Contains("null", StringComparison.OrdinalIgnoreCase)
-                    ? ParseErrorKind.MissingField
-                    : ParseErrorKind.WrongType;
-                return ParseResult.Fail(kind, $"{Short(ex.Message)}");
+                return DescribeDeserializationError(ex, root);
             }
-            catch (InvalidOperationException ex)
+            catch (InvalidOperationException)
             {
-                return ParseResult.Fail(ParseErrorKind.WrongType, Short(ex.Message));
+                return ParseResult.Fail(ParseErrorKind.WrongType, "a field has a value of the wrong type");
             }
 
             if (parsed is null)
@@ -154,6 +156,101 @@ public static class EventParser
             var error = Validate(parsed, limits);
             return error is null ? ParseResult.Ok(parsed) : new ParseResult(null, error);
         }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>
+    /// Turns System.Text.Json's error into a reason a producer can act on: the field's name and what it must be, never
+    /// .NET type names (<c>WrongType: event_id must be a string</c>, <c>MissingField: user_id is required</c>).
+    /// </summary>
+    private static ParseResult DescribeDeserializationError(JsonException ex, JsonElement root)
+    {
+        const string missingMarker = "missing required properties including: ";
+        var missingAt = ex.Message.IndexOf(missingMarker, StringComparison.Ordinal);
+        if (missingAt >= 0)
+        {
+            var names = ex.Message[(missingAt + missingMarker.Length)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => n.Trim('\'', '.', ' ')).Where(n => n.Length > 0).ToArray();
+            return ParseResult.Fail(ParseErrorKind.MissingField, names.Length == 1 ? $"{names[0]} is required" : $"{string.Join(", ", names)} are required");
+        }
+
+        var field = FieldOf(ex.Path);
+        if (field is null)
+        {
+            return ParseResult.Fail(ParseErrorKind.WrongType, "a field has a value of the wrong type");
+        }
+
+        if (IsNull(root, ex.Path!))
+        {
+            return ParseResult.Fail(ParseErrorKind.MissingField, $"{field} is required and must not be null");
+        }
+
+        return ParseResult.Fail(ParseErrorKind.WrongType, $"{field} must be {ExpectedType(field)}");
+    }
+
+    /// <summary>"$.trigger.event_id" → "trigger.event_id"; null for the root or no path.</summary>
+    private static string? FieldOf(string? path) =>
+        path is null || path.Length <= 2 || !path.StartsWith("$.", StringComparison.Ordinal) ? null : path[2..];
+
+    private static bool IsNull(JsonElement root, string path)
+    {
+        var current = root;
+        foreach (var segment in path[2..].Split('.'))
+        {
+            var name = segment;
+            var index = -1;
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            if (bracket >= 0)
+            {
+                name = segment[..bracket];
+                _ = int.TryParse(segment.AsSpan(bracket + 1, segment.Length - bracket - 2), System.Globalization.CultureInfo.InvariantCulture, out index);
+            }
+
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(name, out current))
+            {
+                return false;
+            }
+
+            if (index >= 0)
+            {
+                if (current.ValueKind != JsonValueKind.Array || index >= current.GetArrayLength())
+                {
+                    return false;
+                }
+
+                current = current[index];
+            }
+        }
+
+        return current.ValueKind == JsonValueKind.Null;
+    }
+
+    /// <summary>What a field must be, in the contract's words.</summary>
+    private static string ExpectedType(string field)
+    {
+        var isElement = field.EndsWith(']');
+        var last = field[(field.LastIndexOf('.') + 1)..];
+        var name = last.Contains('[', StringComparison.Ordinal) ? last[..last.IndexOf('[', StringComparison.Ordinal)] : last;
+        if (field.StartsWith("context.", StringComparison.Ordinal))
+        {
+            return "a string";
+        }
+
+        return (name, isElement) switch
+        {
+            ("tags" or "reasons", true) => "a string",
+            ("tags" or "reasons", false) => "an array of strings",
+            ("items", true) => "an object",
+            ("items", false) => "an array of objects",
+            ("context", _) => "an object of string values",
+            ("trigger", _) => "an object",
+            ("occurred_at" or "published_at" or "generated_at" or "received_at", _) => StrictDateTimeOffsetConverter.Expected,
+            ("rating" or "score", _) => "a number",
+            ("version" or "offset" or "partition" or "rank", _) => "a whole number",
+            ("forgotten", _) => "true or false",
+            _ => "a string",
+        };
     }
 
     /// <summary>Serializes any event with the source-generated context.</summary>

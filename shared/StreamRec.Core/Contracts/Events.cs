@@ -58,6 +58,10 @@ public sealed record ItemRetired : IStreamRecEvent
     public required string ItemId { get; init; }
     public long? Version { get; init; }
 
+    /// <summary>Operators only: retire whatever version is stored, and make this event's version the stored one (the way out of
+    /// a poisoned, far-future version). Absent means false.</summary>
+    public bool? Force { get; init; }
+
     [JsonIgnore] public string Topic => Topics.Items;
     [JsonIgnore] public string Key => ItemId;
     [JsonIgnore] public long EffectiveVersion => Version ?? OccurredAt.ToUnixTimeMilliseconds();

@@ -37,8 +37,17 @@ public sealed class ProfileOptions
     [Range(0, 10_000)]
     public int SeenHistory { get; set; } = 200;
 
-    /// <summary>Events stamped further ahead of the processing clock than this are dead-lettered. Default 1 day.</summary>
+    /// <summary>User and item events stamped further ahead of the processing clock than this are dead-lettered (<c>FutureTimestamp</c>). Default 1 day.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// How many recent <c>event_id</c>s each user's state keeps to drop duplicates: an event whose id is among the user's
+    /// last N accepted events (a producer retry without idempotence writes the same event at a second offset) is counted
+    /// in <c>streamrec_duplicate_events_total</c> and not applied. A duplicate sent after more than N newer events of the
+    /// same user is applied again. Default 100; 0 turns the check off.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int DuplicateWindow { get; set; } = 100;
 
     /// <summary>A copy, for variants that change a knob or two.</summary>
     public ProfileOptions Clone() => (ProfileOptions)MemberwiseClone();

@@ -50,6 +50,34 @@ public sealed class UserProfile
     public bool Forgotten { get; set; }
 
     /// <summary>
+    /// Events that wait to be applied, oldest first (see <see cref="ParkedEvent"/>). While any waits, the user's later
+    /// events queue behind it, so the state is always the user's events applied in offset order.
+    /// </summary>
+    public List<ParkedEvent> Parked { get; } = [];
+
+    /// <summary>The ids of the last events accepted (applied or parked), oldest first: a bounded window that turns a
+    /// producer's retried duplicate (same <c>event_id</c>, another offset) into a no-op.</summary>
+    public List<string> RecentEventIds { get; } = [];
+
+    /// <summary>True when <paramref name="eventId"/> is among <see cref="RecentEventIds"/>.</summary>
+    public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(eventId, StringComparer.Ordinal);
+
+    /// <summary>Remembers an accepted event id; evicts the oldest past <paramref name="cap"/> (0 turns duplicate detection off).</summary>
+    public void RememberEvent(string eventId, int cap)
+    {
+        if (cap <= 0)
+        {
+            return;
+        }
+
+        RecentEventIds.Add(eventId);
+        if (RecentEventIds.Count > cap)
+        {
+            RecentEventIds.RemoveRange(0, RecentEventIds.Count - cap);
+        }
+    }
+
+    /// <summary>
     /// Erases everything learned about the user (vectors, recent items, counts) for a privacy request. The applied
     /// offsets stay, and carry no behaviour, so a replay of the user's older events is still skipped instead of
     /// rebuilding what was erased.

@@ -16,6 +16,8 @@ public static class StreamRecMetrics
         public const string SkippedReplay = "skipped_replay";
         public const string DeadLettered = "dead_lettered";
         public const string Retried = "retried";
+        public const string Duplicate = "duplicate";
+        public const string UnknownUser = "unknown_user";
     }
 
     private static readonly double[] LatencyBuckets =
@@ -104,6 +106,34 @@ public static class StreamRecMetrics
     public static readonly Counter ItemsIndexed = Metrics.CreateCounter(
         "streamrec_items_indexed_total", "Item upserts and retirements written to the vector store, by op.",
         new CounterConfiguration { LabelNames = ["op"] });
+
+    /// <summary>Outcome label values of <see cref="ParkedEventsTotal"/>.</summary>
+    public static class ParkedOutcomes
+    {
+        /// <summary>Parked: its item is not indexed yet, or an earlier event of its user waits.</summary>
+        public const string Parked = "parked";
+
+        /// <summary>Applied after waiting.</summary>
+        public const string Unparked = "unparked";
+
+        /// <summary>Dead-lettered after the attempt or age bound (or because its user's parking list was full).</summary>
+        public const string Expired = "expired";
+
+        /// <summary>Discarded by a forget request of its user.</summary>
+        public const string Dropped = "dropped";
+    }
+
+    public static readonly Gauge ParkedEvents = Metrics.CreateGauge(
+        "streamrec_parked_events", "User events parked until their item is indexed, per source topic, in the partitions this process owns.",
+        new GaugeConfiguration { LabelNames = ["topic"] });
+
+    public static readonly Counter ParkedEventsTotal = Metrics.CreateCounter(
+        "streamrec_parked_events_total", "Parking transitions of user events, by outcome: parked, unparked, expired, dropped.",
+        new CounterConfiguration { LabelNames = ["topic", "outcome"] });
+
+    public static readonly Counter DuplicateEvents = Metrics.CreateCounter(
+        "streamrec_duplicate_events_total", "User events not applied because their event_id was among the user's recent event ids.",
+        new CounterConfiguration { LabelNames = ["topic"] });
 
     public static readonly Counter UsersUpdated = Metrics.CreateCounter(
         "streamrec_users_updated_total", "User vectors written to the vector store.");

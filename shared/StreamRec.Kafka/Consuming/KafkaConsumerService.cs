@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StreamRec.Contracts;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Producing;
 using StreamRec.Observability;
@@ -49,6 +50,9 @@ public sealed class KafkaConsumerService : BackgroundService
     private readonly Queue<Envelope> _overflow = new();
     private readonly HashSet<TopicPartition> _paused = [];
     private bool _repause;
+
+    // Worker state.
+    private long _lastParkedRetry;
 
     public KafkaConsumerService(
         ConsumerRegistration registration,
@@ -388,8 +392,10 @@ public sealed class KafkaConsumerService : BackgroundService
                 var position = consumer.Position(tp);
                 if (watermarks.High.Value >= 0 && position.Value >= 0)
                 {
+                    // Parked messages were consumed but are not done: they wait, so they count as lag.
+                    var parked = _registration.Handler is IParkingBatchHandler parking ? parking.ParkedCount(tp) : 0;
                     StreamRecMetrics.ConsumerLag.WithLabels(tp.Topic, tp.Partition.Value.ToString(CultureInfo.InvariantCulture))
-                        .Set(Math.Max(0, watermarks.High.Value - position.Value));
+                        .Set(Math.Max(0, watermarks.High.Value - position.Value) + parked);
                 }
             }
             catch (KafkaException)
@@ -542,7 +548,7 @@ public sealed class KafkaConsumerService : BackgroundService
             batch.Clear();
             try
             {
-                if (!await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+                if (!await WaitForMessagesAsync(reader, stoppingToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -574,12 +580,68 @@ public sealed class KafkaConsumerService : BackgroundService
             try
             {
                 await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                await RetryParkedIfDueAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_hardStop.IsCancellationRequested)
             {
                 Log.DrainTimedOut(_logger, _group, _options.ShutdownTimeout);
                 return;
             }
+        }
+    }
+
+    /// <summary>Waits for the next message; a parking handler's retries run meanwhile, every <see cref="IParkingBatchHandler.RetryInterval"/>.</summary>
+    private async Task<bool> WaitForMessagesAsync(ChannelReader<Envelope> reader, CancellationToken stoppingToken)
+    {
+        if (_registration.Handler is not IParkingBatchHandler parking)
+        {
+            return await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            using var tick = new CancellationTokenSource(parking.RetryInterval, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
+            try
+            {
+                return await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (tick.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                await RetryParkedIfDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs the parking handler's retries when they are due, under the in-flight gate: never beside a batch, and a
+    /// revoke waits for it like for a batch.</summary>
+    private async Task RetryParkedIfDueAsync(CancellationToken stoppingToken)
+    {
+        if (_registration.Handler is not IParkingBatchHandler parking
+            || _timeProvider.GetElapsedTime(_lastParkedRetry) < parking.RetryInterval
+            || stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _lastParkedRetry = _timeProvider.GetTimestamp();
+        await _inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var owned = _assignment;
+            if (owned.Length > 0)
+            {
+                await parking.RetryParkedAsync(owned, _options.MaxBatchSize, _hardStop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!_hardStop.IsCancellationRequested)
+        {
+            // Nothing is lost: parked work stays in the state it was parked in, and the next round retries it.
+            ConsumerLog.ParkedRetryFailed(_logger, e, _group);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
@@ -674,7 +736,7 @@ public sealed class KafkaConsumerService : BackgroundService
 
                 await _deadLetters.PublishAsync(
                     tooLarge.Message,
-                    $"message value of {tooLarge.Message.Value.Length} bytes exceeds MaxMessageBytes ({_options.MaxMessageBytes})",
+                    $"{DeadLetterCodes.TooLarge}: message is {tooLarge.Message.Value.Length} bytes, the limit is {_options.MaxMessageBytes} (StreamRec:Kafka:MaxMessageBytes)",
                     DeadLetterPublisher.Kinds.TooLarge,
                     _registration.ServiceName,
                     cancellationToken).ConfigureAwait(false);
@@ -719,7 +781,7 @@ public sealed class KafkaConsumerService : BackgroundService
                 }
                 else
                 {
-                    await DeadLetterAsync(normal[0], e.Message, DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
                     Finish(normal[0], unfinished);
                 }
 
@@ -776,9 +838,12 @@ public sealed class KafkaConsumerService : BackgroundService
         }
         catch (Exception e) when (IsPoison(e, cancellationToken))
         {
-            await DeadLetterAsync(envelope, e.Message, DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The service's own failure on one message: the code, then the exception's message (never its type or stack).</summary>
+    private static string HandlerErrorReason(Exception e) => $"{DeadLetterCodes.HandlerError}: {e.Message}";
 
     private Task DeadLetterAsync(Envelope envelope, string reason, string kind, CancellationToken cancellationToken) =>
         _deadLetters.PublishAsync(envelope.Message, reason, kind, _registration.ServiceName, cancellationToken);

@@ -66,4 +66,13 @@ public static class UserFields
 
     /// <summary>True after a forget request: the point keeps only the offsets, so replayed older events stay skipped.</summary>
     public const string Forgotten = "forgotten";
+
+    /// <summary>Events waiting for their item, oldest first (see <see cref="StreamRec.Domain.ParkedEvent"/>); absent when none.</summary>
+    public const string Parked = "parked";
+
+    /// <summary>The "topic:partition"s of the parked events: what a new owner of a partition filters on to find users with parked events.</summary>
+    public const string ParkedIn = "parked_in";
+
+    /// <summary>The user's recent event ids, oldest first: the duplicate window.</summary>
+    public const string EventIds = "event_ids";
 }

@@ -20,7 +20,9 @@ public sealed record IndexResult(int Upserted, int Retired, int Stale);
 /// Versions: an event whose version is not newer than the stored one is ignored, so an out-of-order or
 /// replayed update never overwrites a newer item. A retirement keeps the point (with its vector) and
 /// sets <c>retired</c>, which every recommendation query filters out; a retirement for an item not seen
-/// yet stores a tombstone carrying its version, so a late, older upsert cannot bring it back.
+/// yet stores a tombstone carrying its version, so a late, older upsert cannot bring it back. A forced retirement
+/// (<c>force: true</c>, for operators) ignores the stored version and replaces it with its own: the way to remove an item
+/// whose version a bad event pushed far into the future.
 /// </remarks>
 public sealed class ItemIndexEngine
 {
@@ -69,7 +71,7 @@ public sealed class ItemIndexEngine
             }
 
             var id = e.Key;
-            if (!latest.TryGetValue(id, out var current) || VersionOf(e) >= VersionOf(current))
+            if (!latest.TryGetValue(id, out var current) || IsForced(e) || (VersionOf(e) >= VersionOf(current) && !IsForced(current)))
             {
                 latest[id] = e;
             }
@@ -90,7 +92,7 @@ public sealed class ItemIndexEngine
         var retirements = new List<ItemRetired>();
         foreach (var (id, e) in latest)
         {
-            if (existing.TryGetValue(id, out var point) && StoredVersion(point) >= VersionOf(e))
+            if (existing.TryGetValue(id, out var point) && StoredVersion(point) >= VersionOf(e) && !IsForced(e))
             {
                 stale++;
                 continue;
@@ -181,6 +183,8 @@ public sealed class ItemIndexEngine
                 [ItemFields.UpdatedAt] = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             });
     }
+
+    private static bool IsForced(IStreamRecEvent e) => e is ItemRetired { Force: true };
 
     private static long VersionOf(IStreamRecEvent e) => e switch
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Observability;
+using StreamRec.Pipeline.Parking;
 using StreamRec.Ports;
 
 namespace StreamRec.Pipeline.Engines;
@@ -25,10 +26,40 @@ public enum ApplyOutcome
 
     /// <summary>The event cannot be applied, ever (see the reason).</summary>
     Rejected,
+
+    /// <summary>Its event_id is among the user's recent event ids: a duplicate, not applied.</summary>
+    Duplicate,
+
+    /// <summary>It waits in the user's state (its item is not indexed yet, or an earlier event of the user waits).</summary>
+    Parked,
+}
+
+/// <summary>Where a parked event's original bytes come from (kept so an expired one is dead-lettered unchanged).</summary>
+/// <param name="Key">The message key as received.</param>
+/// <param name="Value">The message value as received.</param>
+public readonly record struct ParkingSource(string? Key, byte[] Value);
+
+/// <summary>What parking decisions need: the item vectors known now, the texts of parked reviews about to be applied, the rules and the clock.</summary>
+public sealed record ParkingContext(IReadOnlyDictionary<string, float[]> ItemVectors, IReadOnlyDictionary<ParkedEvent, float[]> ParkedTextVectors, ParkingPolicy Policy, DateTimeOffset Now);
+
+/// <summary>What parking did beyond the profiles: collected over a batch or a retry round.</summary>
+public sealed class ParkingEffects
+{
+    /// <summary>Parked events applied now, with the event to name as a list's trigger.</summary>
+    public List<(ParkedEvent Entry, PositionedEvent Event)> Unparked { get; } = [];
+
+    /// <summary>Parked events to dead-letter, with the reason.</summary>
+    public List<(ParkedEvent Entry, string Reason)> Expired { get; } = [];
+
+    /// <summary>Parked events discarded by a forget request.</summary>
+    public List<ParkedEvent> Dropped { get; } = [];
+
+    /// <summary>True when a scheduled retry counted an attempt (the state changed even if nothing was applied).</summary>
+    public bool AttemptCounted { get; set; }
 }
 
 /// <param name="Outcome">What happened.</param>
-/// <param name="Reason">For <see cref="ApplyOutcome.Rejected"/> and <see cref="ApplyOutcome.ItemNotReady"/>.</param>
+/// <param name="Reason">For <see cref="ApplyOutcome.Rejected"/> the dead-letter reason (<c>Code: message</c>); for <see cref="ApplyOutcome.ItemNotReady"/> what is missing.</param>
 public readonly record struct ApplyResult(ApplyOutcome Outcome, string? Reason = null);
 
 /// <summary>
@@ -70,6 +101,31 @@ public sealed class ProfileEngine
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The stored users with events parked from partition <paramref name="partitionKey"/> ("topic:partition"): what a new
+    /// owner of the partition must keep retrying. A filtered query (the port has no scroll), paged by excluding what was found.
+    /// </summary>
+    public async Task<IReadOnlyList<UserProfile>> UsersWithParkedEventsAsync(string partitionKey, CancellationToken cancellationToken)
+    {
+        const int page = 1_000;
+        var found = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
+        var zero = new float[_encoder.Dimension];
+        while (true)
+        {
+            var filter = new VectorFilter { Must = [MatchCondition.Of(UserFields.ParkedIn, partitionKey)], ExcludeIds = found.Keys.ToHashSet(StringComparer.Ordinal) };
+            var points = await _store.QueryAsync(Collections.Users, new VectorQuery(zero, Collections.LongTermVector, page, filter, WithVectors: true, WithPayload: true), cancellationToken);
+            foreach (var point in points)
+            {
+                found[point.Id] = ProfileCodec.Decode(new VectorPoint(point.Id, point.Vectors ?? new Dictionary<string, float[]>(), point.Payload), _encoder.Dimension);
+            }
+
+            if (points.Count < page)
+            {
+                return [.. found.Values];
+            }
+        }
     }
 
     /// <summary>Writes the profiles (durable on return).</summary>
@@ -132,6 +188,7 @@ public sealed class ProfileEngine
     /// <summary>
     /// Applies one event to its user's profile. Pure apart from reading the clock for the future-skew check:
     /// the caller supplies the item's vector (null when not indexed) and the review text's vector.
+    /// Does not park: <see cref="Accept"/> does, around this.
     /// </summary>
     public ApplyResult Apply(UserProfile profile, PositionedEvent positioned, float[]? itemVector, float[]? textVector)
     {
@@ -141,11 +198,204 @@ public sealed class ProfileEngine
             return new ApplyResult(ApplyOutcome.SkippedReplay);
         }
 
-        if (e.OccurredAt > _time.GetUtcNow() + _options.MaxFutureSkew)
+        if (FutureSkew(e) is { } tooFar)
         {
-            return new ApplyResult(ApplyOutcome.Rejected, $"occurred_at {e.OccurredAt:O} is more than {_options.MaxFutureSkew} in the future");
+            return new ApplyResult(ApplyOutcome.Rejected, tooFar);
         }
 
+        if (profile.HasSeenEvent(e.EventId))
+        {
+            // The offset is recorded so a replay of this offset is a replay, not a second duplicate.
+            profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
+            return new ApplyResult(ApplyOutcome.Duplicate);
+        }
+
+        var result = Mutate(profile, e, positioned.Topic, itemVector, textVector);
+        if (result.Outcome is ApplyOutcome.Applied or ApplyOutcome.Forgotten)
+        {
+            profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
+            profile.RememberEvent(e.EventId, _options.DuplicateWindow);
+        }
+
+        return result;
+    }
+
+    /// <summary>The dead-letter reason when <paramref name="e"/> is stamped further ahead of the processing clock than
+    /// <see cref="ProfileOptions.MaxFutureSkew"/>; null otherwise.</summary>
+    public string? FutureSkew(IStreamRecEvent e) => FutureSkewReason(e, _time.GetUtcNow(), _options.MaxFutureSkew);
+
+    /// <summary>Shared with the item-indexer: the one wording of the future-skew reason.</summary>
+    public static string? FutureSkewReason(IStreamRecEvent e, DateTimeOffset now, TimeSpan maxSkew) =>
+        e.OccurredAt > now + maxSkew
+            ? $"{DeadLetterCodes.FutureTimestamp}: occurred_at {e.OccurredAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is more than {Describe(maxSkew)} ahead of the processing clock"
+            : null;
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 1 && span.Ticks % TimeSpan.TicksPerDay == 0 ? $"{span.TotalDays:0} day(s)"
+        : span.TotalHours >= 1 && span.Ticks % TimeSpan.TicksPerHour == 0 ? $"{span.TotalHours:0} hour(s)"
+        : $"{span.TotalSeconds:0.###} s";
+
+    /// <summary>
+    /// Accepts one consumed user event: like <see cref="Apply"/>, but an event that cannot be applied yet is parked in the
+    /// user's state instead of failing, and while anything is parked the user's later events queue behind it (forget
+    /// requests excepted: they drop what is parked and apply at once). Parked events that became applicable are applied
+    /// first, oldest first. Effects beyond the profile (what to dead-letter, what was applied late) go to <paramref name="effects"/>.
+    /// </summary>
+    public ApplyResult Accept(UserProfile profile, PositionedEvent positioned, ParkingSource source, float[]? textVector, ParkingContext context, ParkingEffects effects)
+    {
+        var e = positioned.Event;
+        if (profile.HasApplied(positioned.Topic, positioned.Partition, positioned.Offset))
+        {
+            return new ApplyResult(ApplyOutcome.SkippedReplay);
+        }
+
+        if (e is UserForget && profile.Parked.Count > 0)
+        {
+            // A forget erases everything learned about the user; what waits is part of that.
+            foreach (var dropped in profile.Parked)
+            {
+                effects.Dropped.Add(dropped);
+            }
+
+            profile.Parked.Clear();
+        }
+
+        if (profile.Parked.Count > 0)
+        {
+            Drain(profile, context, effects, scheduled: false);
+        }
+
+        var itemId = ItemIdOf(e);
+        var itemVector = itemId is null ? null : context.ItemVectors.GetValueOrDefault(itemId);
+        if (profile.Parked.Count == 0 || FutureSkew(e) is not null || profile.HasSeenEvent(e.EventId))
+        {
+            var result = Apply(profile, positioned, itemVector, textVector);
+            if (result.Outcome != ApplyOutcome.ItemNotReady)
+            {
+                return result;
+            }
+        }
+
+        if (profile.Parked.Count >= context.Policy.MaxPerKey)
+        {
+            // Full: the oldest goes to the dead-letter topic now, so one user's backlog stays bounded; what it held up may follow.
+            var head = profile.Parked[0];
+            profile.Parked.RemoveAt(0);
+            effects.Expired.Add((head, $"{DeadLetterCodes.ItemNotIndexed}: item '{head.ItemId}' is not indexed; dead-lettered early because {profile.Parked.Count + 1} events of this user were waiting (limit {context.Policy.MaxPerKey})"));
+            Drain(profile, context, effects, scheduled: false);
+            if (profile.Parked.Count == 0)
+            {
+                var retried = Apply(profile, positioned, itemVector, textVector);
+                if (retried.Outcome != ApplyOutcome.ItemNotReady)
+                {
+                    return retried;
+                }
+            }
+        }
+
+        var waiting = profile.Parked.Count > 0 ? profile.Parked[0] : null;
+        profile.Parked.Add(new ParkedEvent
+        {
+            Topic = positioned.Topic,
+            Partition = positioned.Partition,
+            Offset = positioned.Offset,
+            Key = source.Key,
+            Value = source.Value,
+            ItemId = itemId ?? "",
+            EventId = e.EventId,
+            ReceivedAt = positioned.ReceivedAt,
+            ParkedAt = context.Now,
+            NextAttemptAt = context.Policy.FirstAttemptAt(context.Now),
+            Reason = waiting is null ? $"item '{itemId}' is not indexed yet" : $"waits behind event '{waiting.EventId}'",
+        });
+        profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
+        profile.RememberEvent(e.EventId, _options.DuplicateWindow);
+        return new ApplyResult(ApplyOutcome.Parked);
+    }
+
+    /// <summary>
+    /// Applies the user's parked events that became applicable, oldest first, stopping at the first that still waits.
+    /// A head that exceeded the policy's age or (on a <paramref name="scheduled"/> retry, which counts an attempt when it is
+    /// due) its attempts is dead-lettered and the next one is tried.
+    /// </summary>
+    public void Drain(UserProfile profile, ParkingContext context, ParkingEffects effects, bool scheduled)
+    {
+        while (profile.Parked.Count > 0)
+        {
+            var head = profile.Parked[0];
+            var parsed = EventParser.Parse(head.Value, Reparse);
+            if (parsed.Event is not (Click or Review))
+            {
+                profile.Parked.RemoveAt(0);
+                effects.Expired.Add((head, parsed.Error?.ToString() ?? $"{DeadLetterCodes.WrongTopic}: only clicks and reviews wait for their item"));
+                continue;
+            }
+
+            var e = parsed.Event;
+            if (context.ItemVectors.GetValueOrDefault(head.ItemId) is { } itemVector)
+            {
+                profile.Parked.RemoveAt(0);
+                var result = Mutate(profile, e, head.Topic, itemVector, context.ParkedTextVectors.GetValueOrDefault(head));
+                if (result.Outcome == ApplyOutcome.Applied)
+                {
+                    effects.Unparked.Add((head, new PositionedEvent(e, head.Topic, head.Partition, head.Offset, head.ReceivedAt)));
+                }
+
+                continue;
+            }
+
+            head.Reason = $"item '{head.ItemId}' is not indexed yet";
+            if (scheduled && context.Now >= head.NextAttemptAt)
+            {
+                head.Attempts++;
+                head.NextAttemptAt = context.Policy.NextAttemptAt(context.Now, head.Attempts);
+                effects.AttemptCounted = true;
+            }
+
+            if (context.Policy.ExpiryReason(head.ParkedAt, head.Attempts, context.Now) is { } why)
+            {
+                profile.Parked.RemoveAt(0);
+                effects.Expired.Add((head, $"{DeadLetterCodes.ItemNotIndexed}: item '{head.ItemId}' is not indexed {why}"));
+                continue;
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>Item ids the user's parked events wait for.</summary>
+    public static IEnumerable<string> ParkedItemIds(UserProfile profile) => profile.Parked.Select(p => p.ItemId);
+
+    /// <summary>Encodes the texts of parked reviews whose item is now indexed (they are about to be applied).</summary>
+    public async Task<Dictionary<ParkedEvent, float[]>> ParkedTextVectorsAsync(IEnumerable<UserProfile> profiles, IReadOnlyDictionary<string, float[]> itemVectors, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<ParkedEvent, float[]>(ReferenceEqualityComparer.Instance);
+        var entries = new List<ParkedEvent>();
+        var texts = new List<string>();
+        foreach (var p in profiles.SelectMany(p => p.Parked).Where(p => itemVectors.ContainsKey(p.ItemId)))
+        {
+            if (EventParser.Parse(p.Value, Reparse).Event is Review { Text: { } text } && !string.IsNullOrWhiteSpace(text))
+            {
+                entries.Add(p);
+                texts.Add(text);
+            }
+        }
+
+        if (texts.Count > 0)
+        {
+            var vectors = await _encoder.EncodeAsync(texts, cancellationToken);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                result[entries[i]] = vectors[i];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Changes the profile by one event whose offset the caller records (or recorded when it parked it).</summary>
+    private ApplyResult Mutate(UserProfile profile, IStreamRecEvent e, string topic, float[]? itemVector, float[]? textVector)
+    {
         switch (e)
         {
             case UserForget:
@@ -178,13 +428,22 @@ public sealed class ProfileEngine
                 break;
 
             default:
-                return new ApplyResult(ApplyOutcome.Rejected, $"schema '{e.Schema}' does not belong on {positioned.Topic}");
+                return new ApplyResult(ApplyOutcome.Rejected, $"{DeadLetterCodes.WrongTopic}: schema '{e.Schema}' does not belong on topic {topic}");
         }
 
-        profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
         profile.Version++;
         return new ApplyResult(e is UserForget ? ApplyOutcome.Forgotten : ApplyOutcome.Applied);
     }
+
+    // Parked events passed the configured limits when they arrived; re-reading them must not depend on a limit changed since.
+    private static readonly ParseLimits Reparse = new()
+    {
+        MaxMessageBytes = int.MaxValue,
+        MaxIdLength = int.MaxValue,
+        MaxTitleLength = int.MaxValue,
+        MaxTextLength = int.MaxValue,
+        MaxTags = int.MaxValue,
+    };
 
     /// <summary>The item id a user event refers to, if any.</summary>
     public static string? ItemIdOf(IStreamRecEvent e) => e switch
@@ -242,6 +501,16 @@ public static class ProfileCodec
             [UserFields.Offsets] = offsets,
             [UserFields.Forgotten] = p.Forgotten,
         };
+        if (p.RecentEventIds.Count > 0)
+        {
+            payload[UserFields.EventIds] = new JsonArray([.. p.RecentEventIds.Select(id => (JsonNode?)id)]);
+        }
+
+        if (p.Parked.Count > 0)
+        {
+            payload[UserFields.Parked] = new JsonArray([.. p.Parked.Select(e => (JsonNode?)EncodeParked(e))]);
+            payload[UserFields.ParkedIn] = new JsonArray([.. p.Parked.Select(e => e.PartitionKey).Distinct(StringComparer.Ordinal).Select(k => (JsonNode?)k)]);
+        }
 
         return new VectorPoint(
             p.UserId,
@@ -295,8 +564,71 @@ public static class ProfileCodec
             }
         }
 
+        if (payload[UserFields.EventIds] is JsonArray eventIds)
+        {
+            p.RecentEventIds.AddRange(eventIds.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var id) ? id : null).OfType<string>());
+        }
+
+        if (payload[UserFields.Parked] is JsonArray parked)
+        {
+            p.Parked.AddRange(parked.OfType<JsonObject>().Select(DecodeParked).OfType<ParkedEvent>());
+        }
+
         return p;
     }
+
+    private static JsonObject EncodeParked(ParkedEvent e) => new()
+    {
+        ["topic"] = e.Topic,
+        ["partition"] = e.Partition,
+        ["offset"] = e.Offset,
+        ["key"] = e.Key,
+        ["value"] = Convert.ToBase64String(e.Value),
+        ["item_id"] = e.ItemId,
+        ["event_id"] = e.EventId,
+        ["received_ms"] = e.ReceivedAt.ToUnixTimeMilliseconds(),
+        ["parked_ms"] = e.ParkedAt.ToUnixTimeMilliseconds(),
+        ["attempts"] = e.Attempts,
+        ["next_ms"] = e.NextAttemptAt.ToUnixTimeMilliseconds(),
+        ["reason"] = e.Reason,
+    };
+
+    private static ParkedEvent? DecodeParked(JsonObject o)
+    {
+        // Written by this code, so never expected to be damaged; a damaged entry must not make the whole user unreadable.
+        if (Str(o, "topic") is not { } topic || Str(o, "value") is not { } value || Str(o, "item_id") is not { } itemId || Str(o, "event_id") is not { } eventId)
+        {
+            return null;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        return new ParkedEvent
+        {
+            Topic = topic,
+            Partition = (int)Long(o, "partition"),
+            Offset = Long(o, "offset"),
+            Key = Str(o, "key"),
+            Value = bytes,
+            ItemId = itemId,
+            EventId = eventId,
+            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "received_ms")),
+            ParkedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "parked_ms")),
+            Attempts = (int)Long(o, "attempts"),
+            NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "next_ms")),
+            Reason = Str(o, "reason") ?? "",
+        };
+    }
+
+    private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static long Long(JsonObject payload, string key) =>
         payload[key] is JsonValue v && v.TryGetValue<long>(out var value) ? value

@@ -25,14 +25,17 @@ internal static class BatchDecoder
             var e = parsed.Event!;
             if (!belongs(e, m.Topic))
             {
-                poison.Add(new PoisonMessage(i, $"InvalidValue: schema '{e.Schema}' does not belong on topic {m.Topic}"));
+                poison.Add(new PoisonMessage(i, $"{DeadLetterCodes.WrongTopic}: schema '{e.Schema}' does not belong on topic {m.Topic}"));
                 continue;
             }
 
-            if (m.Key is not null && !string.Equals(m.Key, e.Key, StringComparison.Ordinal))
+            // Keys decide partitions, and partitions decide which instance owns a user: a mismatch would split a user's
+            // state. One rule for every producer: an absent or empty key lets the event's id decide (a null and a 0-byte
+            // key look the same to most clients); a non-empty key must equal it.
+            if (!string.IsNullOrEmpty(m.Key) && !string.Equals(m.Key, e.Key, StringComparison.Ordinal))
             {
-                // Keys decide partitions, and partitions decide which instance owns a user: a mismatch would split a user's state.
-                poison.Add(new PoisonMessage(i, $"InvalidValue: message key does not match the event's {(e is ItemUpserted or ItemRetired ? "item_id" : "user_id")}"));
+                var field = e is ItemUpserted or ItemRetired ? "item_id" : "user_id";
+                poison.Add(new PoisonMessage(i, $"{DeadLetterCodes.KeyMismatch}: the message key differs from {field}; send {field} as the key, or no key"));
                 continue;
             }
 

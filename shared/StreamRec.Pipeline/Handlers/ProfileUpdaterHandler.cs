@@ -9,6 +9,7 @@ using StreamRec.Kafka.Producing;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Options;
+using StreamRec.Pipeline.Parking;
 
 namespace StreamRec.Pipeline.Handlers;
 
@@ -22,8 +23,9 @@ namespace StreamRec.Pipeline.Handlers;
 /// skipped by the applied offsets saved with each profile, and their users are notified again, so the recommender
 /// still publishes a list (at least once) while the state changes exactly once.
 /// </remarks>
-public sealed partial class ProfileUpdaterHandler : IBatchHandler
+public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 {
+
     private readonly ProfileEngine _engine;
     private readonly KafkaProducer _producer;
     private readonly ProfileUpdaterOptions _options;
@@ -32,18 +34,27 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly LruCache<string, CachedProfile> _cache;
-    private readonly Dictionary<(int Partition, long Offset, string Topic), int> _notReadyAttempts = [];
+    private readonly DeadLetterPublisher _deadLetters;
+    private readonly ParkingPolicy _policy;
+    private readonly ParkingSchedule _schedule = new();
 
-    public ProfileUpdaterHandler(ProfileEngine engine, KafkaProducer producer, ProfileUpdaterOptions options, ParseLimits limits, ILogger<ProfileUpdaterHandler> logger, TimeProvider time)
+    // Partitions assigned since the last retry round: their users with parked events are looked up in the store.
+    private readonly HashSet<TopicPartition> _toRecover = [];
+
+    public ProfileUpdaterHandler(ProfileEngine engine, KafkaProducer producer, DeadLetterPublisher deadLetters, ProfileUpdaterOptions options, ParseLimits limits, ILogger<ProfileUpdaterHandler> logger, TimeProvider time)
     {
         _engine = engine;
         _producer = producer;
+        _deadLetters = deadLetters;
         _options = options;
+        _policy = options.ParkingPolicy();
         _limits = limits;
         _logger = logger;
         _time = time;
         _cache = new LruCache<string, CachedProfile>(options.UserCacheSize, StringComparer.Ordinal);
     }
+
+    public TimeSpan RetryInterval => _options.ParkedSweepInterval;
 
     public async Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
     {
@@ -56,45 +67,44 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
         }
 
         var userIds = events.Select(e => e.Event.Event.Key).Distinct(StringComparer.Ordinal).ToArray();
-        var profiles = await ProfilesAsync(userIds, cancellationToken);
         try
         {
-            return await ApplyAsync(events, poison, profiles, cancellationToken);
+            var profiles = await ProfilesAsync(userIds, cancellationToken);
+            return await ApplyAsync(batch, events, poison, profiles, cancellationToken);
         }
-        catch (Exception ex) when (ex is not TransientException)
+        catch (Exception)
         {
             // The in-memory profiles may hold changes that never reached the store: drop them so a retry reloads.
-            lock (_gate)
-            {
-                foreach (var id in userIds)
-                {
-                    _cache.Remove(id);
-                }
-            }
-
+            Evict(userIds);
             throw;
         }
     }
 
     private async Task<IReadOnlyList<PoisonMessage>> ApplyAsync(
-        List<(int Index, PositionedEvent Event)> events, List<PoisonMessage> poison, Dictionary<string, CachedProfile> profiles, CancellationToken cancellationToken)
+        IReadOnlyList<ConsumedMessage> batch, List<(int Index, PositionedEvent Event)> events, List<PoisonMessage> poison, Dictionary<string, CachedProfile> profiles, CancellationToken cancellationToken)
     {
         var stateStarted = _time.GetTimestamp();
-        var itemIds = events.Select(e => ProfileEngine.ItemIdOf(e.Event.Event)).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        var itemVectors = await _engine.ItemVectorsAsync(itemIds, cancellationToken);
+        var context = await ParkingContextAsync(
+            events.Select(e => ProfileEngine.ItemIdOf(e.Event.Event)).OfType<string>(), profiles.Values.Select(p => p.Profile), cancellationToken);
         var textVectors = await _engine.ReviewTextVectorsAsync(events.Select(e => e.Event).ToArray(), cancellationToken);
 
+        var effects = new ParkingEffects();
+        var saved = new HashSet<string>(StringComparer.Ordinal);
         var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
         var renotify = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
-        string? notReady = null;
-        for (var j = 0; j < events.Count && notReady is null; j++)
+        for (var j = 0; j < events.Count; j++)
         {
             var (index, positioned) = events[j];
             var userId = positioned.Event.Key;
-            var cached = profiles[userId];
-            var itemId = ProfileEngine.ItemIdOf(positioned.Event);
-            var itemVector = itemId is not null ? itemVectors.GetValueOrDefault(itemId) : null;
-            var result = _engine.Apply(cached.Profile, positioned, itemVector, textVectors[j]);
+            var profile = profiles[userId].Profile;
+            var unparkedBefore = effects.Unparked.Count;
+            var message = batch[index];
+            var result = _engine.Accept(profile, positioned, new ParkingSource(message.Key, message.Value), textVectors[j], context, effects);
+            if (effects.Unparked.Count > unparkedBefore)
+            {
+                changed[userId] = effects.Unparked[^1].Event;
+            }
+
             switch (result.Outcome)
             {
                 case ApplyOutcome.Applied:
@@ -106,31 +116,74 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
                     // Counted as ok by the consumer too: skipped_replay says how many of those were replays.
                     StreamRecMetrics.EventsProcessed.WithLabels(positioned.Topic, StreamRecMetrics.Outcomes.SkippedReplay).Inc();
                     break;
+                case ApplyOutcome.Duplicate:
+                    saved.Add(userId);
+                    StreamRecMetrics.DuplicateEvents.WithLabels(positioned.Topic).Inc();
+                    LogDuplicate(_logger, positioned.Event.EventId, positioned.Topic, positioned.Partition, positioned.Offset);
+                    break;
+                case ApplyOutcome.Parked:
+                    saved.Add(userId);
+                    StreamRecMetrics.ParkedEventsTotal.WithLabels(positioned.Topic, StreamRecMetrics.ParkedOutcomes.Parked).Inc();
+                    LogParked(_logger, positioned.Event.EventId, positioned.Topic, positioned.Partition, positioned.Offset, profile.Parked[^1].Reason);
+                    break;
                 case ApplyOutcome.Rejected:
-                    poison.Add(new PoisonMessage(index, "InvalidValue: " + result.Reason));
+                    poison.Add(new PoisonMessage(index, result.Reason ?? DeadLetterCodes.InvalidValue));
                     break;
                 case ApplyOutcome.ItemNotReady:
-                    if (CountNotReadyAttempt(positioned) > _options.ItemNotReadyMaxAttempts)
-                    {
-                        poison.Add(new PoisonMessage(index, $"ItemNotIndexed: {result.Reason} after {_options.ItemNotReadyMaxAttempts} retries"));
-                    }
-                    else
-                    {
-                        notReady = result.Reason;
-                    }
-
+                    // Accept parks instead; kept for completeness.
                     break;
+            }
+
+            if (effects.Expired.Count > 0 || effects.Dropped.Count > 0)
+            {
+                saved.Add(userId);
             }
         }
 
         StreamRecMetrics.StageDuration.WithLabels("state").Observe(_time.GetElapsedTime(stateStarted).TotalSeconds);
+        await FinishAsync(profiles, effects, saved, changed, renotify, cancellationToken);
+        return poison;
+    }
 
-        if (changed.Count > 0)
+    /// <summary>
+    /// The effects of a batch or a retry round, in the order that keeps them exactly-once: dead letters of expired parked
+    /// events (acked) before the state that no longer holds them, the state (durable) before the notifications.
+    /// A crash between the dead letter and the state write dead-letters that event again after the restart (at least once).
+    /// </summary>
+    private async Task FinishAsync(
+        Dictionary<string, CachedProfile> profiles, ParkingEffects effects, HashSet<string> saved, Dictionary<string, PositionedEvent> changed,
+        Dictionary<string, PositionedEvent> renotify, CancellationToken cancellationToken)
+    {
+        foreach (var (entry, reason) in effects.Expired)
+        {
+            var message = new ConsumedMessage(entry.Topic, entry.Partition, entry.Offset, entry.Key, entry.Value, entry.ReceivedAt, []);
+            await _deadLetters.PublishAsync(message, reason, DeadLetterPublisher.Kinds.Rejected, "profile-updater", cancellationToken);
+            StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Expired).Inc();
+        }
+
+        foreach (var (entry, _) in effects.Unparked)
+        {
+            StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Unparked).Inc();
+            StreamRecMetrics.EventsProcessed.WithLabels(entry.Topic, StreamRecMetrics.Outcomes.Ok).Inc();
+        }
+
+        foreach (var entry in effects.Dropped)
+        {
+            StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Dropped).Inc();
+        }
+
+        saved.UnionWith(changed.Keys);
+        if (saved.Count > 0)
         {
             var storeStarted = _time.GetTimestamp();
-            await _engine.SaveAsync(changed.Keys.Select(id => profiles[id].Profile).ToArray(), cancellationToken);
+            await _engine.SaveAsync(saved.Select(id => profiles[id].Profile).ToArray(), cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("store").Observe(_time.GetElapsedTime(storeStarted).TotalSeconds);
             StreamRecMetrics.UsersUpdated.Inc(changed.Count);
+        }
+
+        foreach (var id in saved)
+        {
+            Schedule(profiles[id].Profile);
         }
 
         // A replayed event's user is notified again unless this process already published that version:
@@ -154,35 +207,160 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
                 profiles[userId].PublishedVersion = profiles[userId].Profile.Version;
             }
         }
-
-        if (notReady is not null)
-        {
-            // Transient: the consumer pauses the partition, backs off and retries the batch; what was applied above is
-            // saved, so the retry skips it. After ItemNotReadyMaxAttempts the event is dead-lettered instead.
-            LogItemNotReady(_logger, notReady);
-            throw new TransientException(notReady);
-        }
-
-        return poison;
     }
 
-    /// <summary>Counts an attempt at an event whose item is missing; forgets the event once it is over the limit.</summary>
-    private int CountNotReadyAttempt(PositionedEvent positioned)
+    /// <summary>
+    /// One retry round: users of newly assigned partitions whose state holds parked events are found in the store,
+    /// then every user whose retry is due is retried (a scheduled attempt), applied, dead-lettered or left waiting.
+    /// </summary>
+    public async Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, int maxKeys, CancellationToken cancellationToken)
     {
-        var key = (positioned.Partition, positioned.Offset, positioned.Topic);
+        TopicPartition[] recover;
         lock (_gate)
         {
-            var attempts = _notReadyAttempts.GetValueOrDefault(key) + 1;
-            if (attempts > _options.ItemNotReadyMaxAttempts)
+            recover = [.. _toRecover];
+            _toRecover.Clear();
+        }
+
+        try
+        {
+            foreach (var tp in recover)
             {
-                _notReadyAttempts.Remove(key);
+                await RecoverParkedAsync(tp, cancellationToken);
             }
-            else
+        }
+        catch (Exception)
+        {
+            lock (_gate)
             {
-                _notReadyAttempts[key] = attempts;
+                _toRecover.UnionWith(recover);
             }
 
-            return attempts;
+            throw;
+        }
+
+        var ownedKeys = owned.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value)).ToHashSet(StringComparer.Ordinal);
+        var now = _time.GetUtcNow();
+        var due = _schedule.Due(now, ownedKeys.Contains, maxKeys);
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var profiles = await ProfilesAsync([.. due], cancellationToken);
+            var context = await ParkingContextAsync([], profiles.Values.Select(p => p.Profile), cancellationToken);
+            var effects = new ParkingEffects();
+            var saved = new HashSet<string>(StringComparer.Ordinal);
+            var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
+            foreach (var id in due)
+            {
+                var profile = profiles[id].Profile;
+                var (unparked, expired, attempts) = (effects.Unparked.Count, effects.Expired.Count, effects.AttemptCounted);
+                effects.AttemptCounted = false;
+                _engine.Drain(profile, context, effects, scheduled: true);
+                if (effects.Unparked.Count > unparked)
+                {
+                    changed[id] = effects.Unparked[^1].Event;
+                }
+
+                if (effects.Unparked.Count > unparked || effects.Expired.Count > expired || effects.AttemptCounted)
+                {
+                    saved.Add(id);
+                }
+                else
+                {
+                    // Nothing to do yet (retried early because the schedule was rebuilt): just reschedule.
+                    Schedule(profile);
+                }
+
+                effects.AttemptCounted |= attempts;
+            }
+
+            await FinishAsync(profiles, effects, saved, changed, [], cancellationToken);
+        }
+        catch (Exception)
+        {
+            Evict(due);
+            throw;
+        }
+    }
+
+    /// <summary>Finds the users of a newly owned partition whose state holds parked events (the store is the truth; the schedule is only an index).</summary>
+    private async Task RecoverParkedAsync(TopicPartition tp, CancellationToken cancellationToken)
+    {
+        var key = UserProfile.OffsetKey(tp.Topic, tp.Partition.Value);
+        var found = await _engine.UsersWithParkedEventsAsync(key, cancellationToken);
+        foreach (var profile in found)
+        {
+            lock (_gate)
+            {
+                if (_cache.TryGet(profile.UserId, out _))
+                {
+                    continue; // already known (and possibly newer than the store's copy)
+                }
+
+                _cache.Set(profile.UserId, new CachedProfile(profile));
+            }
+
+            Schedule(profile);
+        }
+
+        if (found.Count > 0)
+        {
+            LogRecovered(_logger, found.Count, key);
+        }
+    }
+
+    private async Task<ParkingContext> ParkingContextAsync(IEnumerable<string> eventItemIds, IEnumerable<UserProfile> profiles, CancellationToken cancellationToken)
+    {
+        var profileList = profiles.ToArray();
+        var itemIds = eventItemIds.Concat(profileList.SelectMany(ProfileEngine.ParkedItemIds)).Distinct(StringComparer.Ordinal).ToArray();
+        var itemVectors = await _engine.ItemVectorsAsync(itemIds, cancellationToken);
+        var parkedTexts = await _engine.ParkedTextVectorsAsync(profileList, itemVectors, cancellationToken);
+        return new ParkingContext(itemVectors, parkedTexts, _policy, _time.GetUtcNow());
+    }
+
+    /// <summary>Brings the schedule (and the parked-events gauge) in line with the user's parked events.</summary>
+    private void Schedule(UserProfile profile)
+    {
+        if (profile.Parked.Count == 0)
+        {
+            _schedule.Remove(profile.UserId);
+        }
+        else
+        {
+            var counts = profile.Parked.GroupBy(p => p.PartitionKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var head = profile.Parked[0];
+            // Retried at the head's next attempt, or when it would expire by age, whichever comes first.
+            var due = head.NextAttemptAt < head.ParkedAt + _policy.MaxAge ? head.NextAttemptAt : head.ParkedAt + _policy.MaxAge;
+            _schedule.Set(profile.UserId, due, counts);
+        }
+
+        UpdateGauge();
+    }
+
+    private void UpdateGauge()
+    {
+        var byTopic = _schedule.CountsByPartition().GroupBy(kv => kv.Key[..kv.Key.LastIndexOf(':')], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
+        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        {
+            StreamRecMetrics.ParkedEvents.WithLabels(topic).Set(byTopic.GetValueOrDefault(topic));
+        }
+    }
+
+    public long ParkedCount(TopicPartition partition) => _schedule.CountIn(UserProfile.OffsetKey(partition.Topic, partition.Partition.Value));
+
+    private void Evict(IEnumerable<string> userIds)
+    {
+        lock (_gate)
+        {
+            foreach (var id in userIds)
+            {
+                _cache.Remove(id);
+            }
         }
     }
 
@@ -243,8 +421,13 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
         _ => false,
     };
 
+    /// <summary>The users of new partitions may hold parked events: the next retry round looks them up.</summary>
     public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
     {
+        lock (_gate)
+        {
+            _toRecover.UnionWith(partitions);
+        }
     }
 
     /// <summary>Another instance may own these users next: cached profiles could go stale, so drop them all.</summary>
@@ -253,12 +436,21 @@ public sealed partial class ProfileUpdaterHandler : IBatchHandler
         lock (_gate)
         {
             _cache.Clear();
-            _notReadyAttempts.Clear();
+            _toRecover.ExceptWith(partitions);
         }
+
+        _schedule.ForgetPartitions([.. partitions.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value))]);
+        UpdateGauge();
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "Batch paused on an event whose item is not indexed yet: {Reason}")]
-    private static partial void LogItemNotReady(ILogger logger, string reason);
+    [LoggerMessage(EventId = 3300, Level = LogLevel.Debug, Message = "Parked event {EventId} ({Topic}[{Partition}]@{Offset}): {Reason}; the partition moves on")]
+    private static partial void LogParked(ILogger logger, string eventId, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Duplicate event {EventId} ({Topic}[{Partition}]@{Offset}) ignored: its event_id is among the user's recent events")]
+    private static partial void LogDuplicate(ILogger logger, string eventId, string topic, int partition, long offset);
+
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Found {Count} users with parked events in newly assigned {Partition}")]
+    private static partial void LogRecovered(ILogger logger, int count, string partition);
 
     private sealed class CachedProfile(UserProfile profile)
     {

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Kafka.Consuming;
@@ -13,16 +14,18 @@ namespace StreamRec.Pipeline.Handlers;
 /// recommender: streamrec.user-vectors → candidates → re-rank → streamrec.recommendations.
 /// A burst of updates for one user within a batch becomes one list (the newest version wins).
 /// </summary>
-public sealed class RecommenderHandler : IBatchHandler
+public sealed partial class RecommenderHandler : IBatchHandler
 {
     private readonly RecommendationEngine _engine;
     private readonly KafkaProducer _producer;
     private readonly ParseLimits _limits;
     private readonly TimeProvider _time;
     private readonly ServedListStats _stats;
+    private readonly ILogger<RecommenderHandler> _logger;
 
-    public RecommenderHandler(RecommendationEngine engine, KafkaProducer producer, ParseLimits limits, ServedListStats stats, TimeProvider time)
+    public RecommenderHandler(RecommendationEngine engine, KafkaProducer producer, ParseLimits limits, ServedListStats stats, ILogger<RecommenderHandler> logger, TimeProvider time)
     {
+        _logger = logger;
         _engine = engine;
         _producer = producer;
         _limits = limits;
@@ -55,8 +58,25 @@ public sealed class RecommenderHandler : IBatchHandler
             StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserVectors, "coalesced").Inc(skipped);
         }
 
+        var stored = await _engine.LoadProfilesAsync(latest.Keys.ToArray(), cancellationToken);
+
+        // Only the profile-updater writes this topic, after it stored the user. A notification for a user the store does
+        // not hold was written by someone else (or names a user since deleted): publishing a list for it would let anyone
+        // with write access to an internal topic create users downstream. Ignored, counted and logged.
+        foreach (var unknown in latest.Keys.Where(id => !stored.ContainsKey(id)).ToArray())
+        {
+            var update = latest[unknown];
+            latest.Remove(unknown);
+            StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserVectors, StreamRecMetrics.Outcomes.UnknownUser).Inc();
+            LogUnknownUser(_logger, update.EventId, update.Trigger.EventId);
+        }
+
+        if (latest.Count == 0)
+        {
+            return poison;
+        }
+
         var updates = latest.Values.ToArray();
-        var stored = await _engine.LoadProfilesAsync(updates.Select(u => u.UserId).ToArray(), cancellationToken);
         var profiles = updates.Select(u => stored.GetValueOrDefault(u.UserId)).ToArray();
         var now = updates.Max(u => u.Trigger.OccurredAt);
         var results = await _engine.RecommendAsync(profiles, now, cancellationToken);
@@ -99,6 +119,9 @@ public sealed class RecommenderHandler : IBatchHandler
     public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
     {
     }
+
+    [LoggerMessage(EventId = 3310, Level = LogLevel.Warning, Message = "Ignored user-vector notification {EventId} (trigger {TriggerEventId}): its user is not in the users collection, so no list is published. Only the profile-updater should write streamrec.user-vectors (docs/security.md)")]
+    private static partial void LogUnknownUser(ILogger logger, string eventId, string triggerEventId);
 }
 
 /// <summary>Feeds the trending counts from the clicks topic. Bad messages are the profile-updater's to dead-letter: here they are skipped.</summary>

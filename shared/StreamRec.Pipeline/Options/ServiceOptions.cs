@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using StreamRec.Pipeline.Parking;
 
 namespace StreamRec.Pipeline.Options;
 
@@ -13,7 +14,7 @@ public sealed class ItemIndexerOptions
 }
 
 /// <summary>The profile-updater service. Section <c>StreamRec:ProfileUpdater</c>. The state math is in <c>StreamRec:Profile</c>.</summary>
-public sealed class ProfileUpdaterOptions
+public sealed class ProfileUpdaterOptions : IValidatableObject
 {
     public const string SectionName = "StreamRec:ProfileUpdater";
 
@@ -26,12 +27,53 @@ public sealed class ProfileUpdaterOptions
     public int UserCacheSize { get; set; } = 100_000;
 
     /// <summary>
-    /// How many times a click or review on an item that is not indexed yet is retried (with the consumer's
-    /// exponential back-off, the partition paused meanwhile) before it is dead-lettered. Default 10 (about a minute
-    /// with the default back-off).
+    /// A click or review whose item is not indexed yet is parked in its user's state and the partition moves on; it is
+    /// retried when the user's next event arrives and on a schedule (after ParkedRetryMinBackoff, doubling up to
+    /// ParkedRetryMaxBackoff). This many scheduled retries may find the item still missing; the next failure dead-letters
+    /// the event (<c>ItemNotIndexed</c>). Default 10.
     /// </summary>
     [Range(0, 1000)]
     public int ItemNotReadyMaxAttempts { get; set; } = 10;
+
+    /// <summary>How long an event may stay parked, from when it was parked, before it is dead-lettered (<c>ItemNotIndexed</c>),
+    /// whatever the attempts. While it waits, that user's later events wait behind it (no one else's). Default 5 minutes.</summary>
+    public TimeSpan ItemNotReadyMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Delay before a parked event's first scheduled retry; doubles per retry. Default 1 s.</summary>
+    public TimeSpan ParkedRetryMinBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap of the delay between scheduled retries of a parked event. Default 60 s.</summary>
+    public TimeSpan ParkedRetryMaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the profile-updater looks for parked events whose retry is due. Default 1 s.</summary>
+    public TimeSpan ParkedSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most events parked per user; when full, the oldest is dead-lettered early (<c>ItemNotIndexed</c>), which bounds
+    /// the state one user can accumulate behind a missing item. Default 100.</summary>
+    [Range(1, 10_000)]
+    public int MaxParkedPerUser { get; set; } = 100;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ItemNotReadyMaxAge <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("ItemNotReadyMaxAge must be positive", [nameof(ItemNotReadyMaxAge)]);
+        }
+
+        if (ParkedRetryMinBackoff <= TimeSpan.Zero || ParkedRetryMinBackoff > ParkedRetryMaxBackoff)
+        {
+            yield return new ValidationResult("ParkedRetryMinBackoff must be positive and not exceed ParkedRetryMaxBackoff", [nameof(ParkedRetryMinBackoff), nameof(ParkedRetryMaxBackoff)]);
+        }
+
+        if (ParkedSweepInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("ParkedSweepInterval must be positive", [nameof(ParkedSweepInterval)]);
+        }
+    }
+
+    /// <summary>The parking rules these options describe.</summary>
+    public ParkingPolicy ParkingPolicy() =>
+        new(ItemNotReadyMaxAttempts, ItemNotReadyMaxAge, ParkedRetryMinBackoff, ParkedRetryMaxBackoff, MaxParkedPerUser);
 }
 
 /// <summary>The recommender service. Section <c>StreamRec:Recommender</c>. Ranking knobs are in <c>StreamRec:Ranking</c>.</summary>

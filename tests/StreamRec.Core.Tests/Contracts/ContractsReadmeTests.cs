@@ -49,6 +49,17 @@ public sealed partial class ContractsReadmeTests
         Assert.Equal(Schemas.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void DeadLetterCodeTable_ListsEveryCode_InOrder()
+    {
+        var codes = CodeRow().Matches(Readme).Select(m => m.Groups["code"].Value).ToArray();
+
+        Assert.Equal(DeadLetterCodes.All, codes);
+    }
+
+    [GeneratedRegex(@"^\| `(?<code>[A-Za-z0-9]+)` \|", RegexOptions.Multiline)]
+    private static partial Regex CodeRow();
+
     [GeneratedRegex(@"^\| `(?<topic>streamrec\.[a-z\-]+)` \|(?<rest>.*)$", RegexOptions.Multiline)]
     private static partial Regex TopicRow();
 

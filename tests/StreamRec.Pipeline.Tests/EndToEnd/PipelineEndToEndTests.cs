@@ -179,4 +179,30 @@ public sealed class PipelineEndToEndTests
         Assert.NotNull(list);
         Assert.Equal("personalized", list.Strategy);
     }
+
+    [Fact]
+    public async Task UserVectorNotification_ForAUserTheStoreDoesNotHold_PublishesNoList()
+    {
+        await using var h = new PipelineHarness(partitions: 1);
+        await h.StartHostAsync();
+        await h.ProduceAsync([.. Catalog.Items()]);
+        var ignoredBefore = StreamRec.Observability.StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserVectors, "unknown_user").Value;
+        var forged = new UserVectorUpdated
+        {
+            EventId = "forged-1",
+            OccurredAt = Catalog.T0,
+            UserId = "ghost",
+            Version = 1,
+            Trigger = new TriggerRef { EventId = "nothing", OccurredAt = Catalog.T0 },
+        };
+        await h.ProduceAsync(forged);
+        await h.ProduceAsync(Catalog.Click("ivy", "garden-1", Catalog.T0.AddMinutes(1)));
+
+        // ivy's notification follows the forged one in the single user-vectors partition: once her list is out, the forged one was handled.
+        var read = h.ReadUntil(Topics.Recommendations, r => PipelineHarness.LatestLists(r).ContainsKey("ivy"));
+
+        Assert.True(PipelineHarness.LatestLists(read).ContainsKey("ivy"));
+        Assert.False(PipelineHarness.LatestLists(read).ContainsKey("ghost"));
+        Assert.Equal(1, StreamRec.Observability.StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserVectors, "unknown_user").Value - ignoredBefore);
+    }
 }

@@ -110,6 +110,25 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task IndexAsync_ForcedRetire_RemovesAnItemWithAPoisonedVersion_AndLaterUpdatesWorkAgain()
+    {
+        var poisoned = Catalog.Item("space-9", "space", "poisoned words", 1, T0, version: new DateTimeOffset(2199, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
+        await _items.IndexAsync([poisoned], CancellationToken.None);
+
+        var plain = await _items.IndexAsync([new ItemRetired { EventId = "r1", OccurredAt = T0.AddDays(1), ItemId = "space-9" }], CancellationToken.None);
+        var forced = await _items.IndexAsync([new ItemRetired { EventId = "r2", OccurredAt = T0.AddDays(1), ItemId = "space-9", Force = true }], CancellationToken.None);
+        var point = (await _store.GetAsync(Collections.Items, ["space-9"], withVectors: false, withPayload: true, CancellationToken.None)).Single();
+
+        Assert.Equal(1, plain.Stale);
+        Assert.Equal(1, forced.Retired);
+        Assert.True(point.Payload![ItemFields.Retired]!.GetValue<bool>());
+        Assert.Equal(T0.AddDays(1).ToUnixTimeMilliseconds(), point.Payload![ItemFields.Version]!.GetValue<long>());
+
+        var revived = await _items.IndexAsync([Catalog.Item("space-9", "space", "fixed words", 1, T0, version: T0.AddDays(2).ToUnixTimeMilliseconds())], CancellationToken.None);
+        Assert.Equal(1, revived.Upserted);
+    }
+
+    [Fact]
     public async Task Apply_ItemNotIndexed_IsNotReady_AndFutureEvents_AreRejected()
     {
         var profile = new UserProfile("u", _encoder.Dimension);
@@ -119,6 +138,8 @@ public sealed class EngineTests : IDisposable
 
         Assert.Equal(ApplyOutcome.ItemNotReady, missing.Outcome);
         Assert.Equal(ApplyOutcome.Rejected, future.Outcome);
+        Assert.StartsWith("FutureTimestamp: occurred_at ", future.Reason, StringComparison.Ordinal);
+        Assert.EndsWith("is more than 1 day(s) ahead of the processing clock", future.Reason, StringComparison.Ordinal);
         Assert.Equal(0, profile.Version);
         Assert.Empty(profile.AppliedOffsets);
     }

@@ -72,6 +72,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
             ["StreamRec:Encoder:IntraOpThreads"] = "1",
             ["StreamRec:Ranking:ListSize"] = "5",
             ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "3",
+            ["StreamRec:ProfileUpdater:ParkedRetryMinBackoff"] = "00:00:00.020",
+            ["StreamRec:ProfileUpdater:ParkedRetryMaxBackoff"] = "00:00:00.200",
+            ["StreamRec:ProfileUpdater:ParkedSweepInterval"] = "00:00:00.020",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

@@ -151,7 +151,8 @@ public sealed class SecurityTests
             .GroupBy(r => PipelineHarness.Header(r, "source-topic") + "@" + PipelineHarness.Header(r, "source-offset"))
             .ToDictionary(g => g.Key, g => PipelineHarness.Header(g.First(), "error"));
         Assert.StartsWith("TextTooLong", dead[$"{Topics.Reviews}@{longText.Offset.Value}"], StringComparison.Ordinal);
-        Assert.Contains("exceeds MaxMessageBytes (4096)", dead[$"{Topics.Clicks}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
+        Assert.StartsWith("TooLarge: message is ", dead[$"{Topics.Clicks}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
+        Assert.EndsWith("the limit is 4096 (StreamRec:Kafka:MaxMessageBytes)", dead[$"{Topics.Clicks}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
         Assert.InRange(store!.LargestUsersWrite, 1, 3);
     }
 

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Time.Testing;
+using StreamRec.Contracts;
+using StreamRec.Domain;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.Parking;
+using StreamRec.Pipeline.Tests.Support;
+using StreamRec.VectorStore.Embedded;
+
+namespace StreamRec.Pipeline.Tests.Parking;
+
+/// <summary>Parking in the user's state, Kafka-free: <see cref="ProfileEngine.Accept"/>, <see cref="ProfileEngine.Drain"/> and the codec.</summary>
+public sealed class ParkingEngineTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = Catalog.T0;
+    private static readonly ParkingPolicy Policy = new(MaxAttempts: 3, MaxAge: TimeSpan.FromMinutes(5), MinBackoff: TimeSpan.FromSeconds(1), MaxBackoff: TimeSpan.FromSeconds(4), MaxPerKey: 3);
+    private readonly EmbeddedVectorStore _store = new(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+    private readonly HashingEncoder _encoder = new();
+    private readonly FakeTimeProvider _time = new(T0.AddDays(1));
+    private readonly ProfileEngine _profiles;
+    private readonly Dictionary<string, float[]> _vectors;
+
+    public ParkingEngineTests()
+    {
+        var items = new ItemIndexEngine(_store, _encoder, _time);
+        _profiles = new ProfileEngine(_store, _encoder, new ProfileOptions { DuplicateWindow = 4 }, _time);
+        items.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _profiles.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        items.IndexAsync([.. Catalog.Items()], CancellationToken.None).GetAwaiter().GetResult();
+        _vectors = _profiles.ItemVectorsAsync([.. Catalog.Items().Select(i => i.ItemId)], CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    private ParkingContext Context(Dictionary<string, float[]>? vectors = null) => new(vectors ?? _vectors, new Dictionary<ParkedEvent, float[]>(), Policy, _time.GetUtcNow());
+
+    private static PositionedEvent At(IStreamRecEvent e, long offset) => new(e, e.Topic, 0, offset, e.OccurredAt);
+
+    private ApplyResult Accept(UserProfile profile, IStreamRecEvent e, long offset, ParkingEffects effects, Dictionary<string, float[]>? vectors = null) =>
+        _profiles.Accept(profile, At(e, offset), new ParkingSource(e.Key, EventParser.Serialize(e)), null, Context(vectors), effects);
+
+    [Fact]
+    public void Accept_UnknownItem_ParksTheEvent_RecordsItsOffset_AndLeavesTheVectorsAlone()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        var effects = new ParkingEffects();
+
+        var result = Accept(profile, Catalog.Click("u", "late-1", T0), 7, effects);
+
+        Assert.Equal(ApplyOutcome.Parked, result.Outcome);
+        var parked = Assert.Single(profile.Parked);
+        Assert.Equal(("late-1", 7L, T0.AddDays(1)), (parked.ItemId, parked.Offset, parked.ParkedAt));
+        Assert.True(profile.HasApplied(Topics.Clicks, 0, 7));
+        Assert.Equal(0, profile.Version);
+        Assert.False(profile.HasSignal);
+    }
+
+    [Fact]
+    public void Accept_LaterEventsOfAParkedUser_WaitBehindIt_AndAllApplyInOffsetOrderOnceTheItemArrives()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        var effects = new ParkingEffects();
+        Accept(profile, Catalog.Click("u", "late-1", T0), 1, effects);
+
+        var behind = Accept(profile, Catalog.Click("u", "garden-1", T0.AddMinutes(1)), 2, effects);
+        Assert.Equal(ApplyOutcome.Parked, behind.Outcome);
+        Assert.Equal(2, profile.Parked.Count);
+
+        var withLate = new Dictionary<string, float[]>(_vectors) { ["late-1"] = _vectors["space-1"] };
+        var next = Accept(profile, Catalog.Click("u", "garden-2", T0.AddMinutes(2)), 3, effects, withLate);
+
+        Assert.Equal(ApplyOutcome.Applied, next.Outcome);
+        Assert.Empty(profile.Parked);
+        Assert.Equal(3, profile.Version);
+        Assert.Equal(["late-1", "garden-1", "garden-2"], profile.RecentItems);
+        Assert.Equal([1L, 2L], effects.Unparked.Select(u => u.Event.Offset));
+    }
+
+    [Fact]
+    public void Drain_ScheduledRetries_CountAttemptsWhenDue_AndDeadLetterAfterTheBound_ThenApplyWhatWaitedBehind()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        Accept(profile, Catalog.Click("u", "never", T0), 1, new ParkingEffects());
+        Accept(profile, Catalog.Click("u", "garden-1", T0.AddMinutes(1)), 2, new ParkingEffects());
+
+        var early = new ParkingEffects();
+        _profiles.Drain(profile, Context(), early, scheduled: true);
+        Assert.Equal(0, profile.Parked[0].Attempts); // not due yet: an early check costs no attempt
+
+        var effects = new ParkingEffects();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+            _profiles.Drain(profile, Context(), effects, scheduled: true);
+        }
+
+        var (entry, reason) = Assert.Single(effects.Expired);
+        Assert.Equal("never", entry.ItemId);
+        Assert.StartsWith("ItemNotIndexed: item 'never' is not indexed after 3 retries", reason, StringComparison.Ordinal);
+        Assert.Equal(2L, Assert.Single(effects.Unparked).Event.Offset);
+        Assert.Empty(profile.Parked);
+        Assert.Equal(1, profile.Version);
+    }
+
+    [Fact]
+    public void Drain_AnEventOlderThanMaxAge_IsDeadLettered_EvenWithoutAScheduledRetry()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        Accept(profile, Catalog.Click("u", "never", T0), 1, new ParkingEffects());
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var effects = new ParkingEffects();
+
+        Accept(profile, Catalog.Click("u", "garden-1", T0.AddMinutes(1)), 2, effects);
+
+        Assert.Contains("after waiting 360 s", Assert.Single(effects.Expired).Reason, StringComparison.Ordinal);
+        Assert.Empty(profile.Parked);
+        Assert.Equal(1, profile.Version);
+    }
+
+    [Fact]
+    public void Accept_WhenTheUsersParkingListIsFull_DeadLettersTheOldestEarly()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        var effects = new ParkingEffects();
+        for (var i = 1; i <= 4; i++)
+        {
+            Accept(profile, Catalog.Click("u", $"never-{i}", T0.AddMinutes(i)), i, effects);
+        }
+
+        Assert.Equal(3, profile.Parked.Count);
+        Assert.Equal("never-1", Assert.Single(effects.Expired).Entry.ItemId);
+        Assert.Contains("limit 3", effects.Expired[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Accept_ForgetRequest_DropsWhatIsParked_AndAppliesAtOnce()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        Accept(profile, Catalog.Click("u", "never", T0), 1, new ParkingEffects());
+        var effects = new ParkingEffects();
+
+        var result = Accept(profile, new UserForget { EventId = "f", OccurredAt = T0.AddMinutes(1), UserId = "u" }, 2, effects);
+
+        Assert.Equal(ApplyOutcome.Forgotten, result.Outcome);
+        Assert.Empty(profile.Parked);
+        Assert.Single(effects.Dropped);
+        Assert.Empty(effects.Expired);
+    }
+
+    [Fact]
+    public void Accept_SameEventIdAtAnotherOffset_IsADuplicate_AppliedOnce_EvenWhileParked()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        var click = Catalog.Click("u", "garden-1", T0);
+        var late = Catalog.Click("u", "late", T0.AddMinutes(1));
+
+        Assert.Equal(ApplyOutcome.Applied, Accept(profile, click, 1, new ParkingEffects()).Outcome);
+        Assert.Equal(ApplyOutcome.Duplicate, Accept(profile, click, 2, new ParkingEffects()).Outcome);
+        Assert.Equal(ApplyOutcome.Parked, Accept(profile, late, 3, new ParkingEffects()).Outcome);
+        Assert.Equal(ApplyOutcome.Duplicate, Accept(profile, late, 4, new ParkingEffects()).Outcome);
+
+        Assert.Equal(1, profile.Version);
+        Assert.Single(profile.Parked);
+        Assert.True(profile.HasApplied(Topics.Clicks, 0, 4));
+    }
+
+    [Fact]
+    public void DuplicateWindow_KeepsOnlyTheLastNEventIds()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        for (var i = 1; i <= 5; i++)
+        {
+            Accept(profile, Catalog.Click("u", $"garden-{i}", T0.AddMinutes(i)), i, new ParkingEffects());
+        }
+
+        // Window 4: the first event's id has left it, so sending it again applies it again.
+        Assert.Equal(ApplyOutcome.Applied, Accept(profile, Catalog.Click("u", "garden-1", T0.AddMinutes(1)), 6, new ParkingEffects()).Outcome);
+        Assert.Equal(ApplyOutcome.Duplicate, Accept(profile, Catalog.Click("u", "garden-5", T0.AddMinutes(5)), 7, new ParkingEffects()).Outcome);
+    }
+
+    [Fact]
+    public async Task ParkedEvents_SurviveTheStore_AndAreFoundByPartition()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        var late = Catalog.Click("u", "late", T0);
+        Accept(profile, late, 9, new ParkingEffects());
+        await _profiles.SaveAsync([profile], CancellationToken.None);
+
+        var found = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None);
+        var none = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 1), CancellationToken.None);
+
+        var loaded = Assert.Single(found);
+        Assert.Empty(none);
+        var parked = Assert.Single(loaded.Parked);
+        Assert.Equal(EventParser.Serialize(late), parked.Value);
+        Assert.Equal((9L, "late", late.EventId, T0.AddDays(1)), (parked.Offset, parked.ItemId, parked.EventId, parked.ParkedAt));
+        Assert.Equal(profile.RecentEventIds, loaded.RecentEventIds);
+    }
+}
