@@ -52,6 +52,17 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         _logger = logger;
         _time = time;
         _cache = new LruCache<string, CachedProfile>(options.UserCacheSize, StringComparer.Ordinal);
+
+        // Exported at 0 from the start, so dashboards read 0 rather than "no data" on a healthy run.
+        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        {
+            StreamRecMetrics.ParkedEvents.WithLabels(topic);
+            StreamRecMetrics.DuplicateEvents.WithLabels(topic);
+            foreach (var outcome in new[] { StreamRecMetrics.ParkedOutcomes.Parked, StreamRecMetrics.ParkedOutcomes.Unparked, StreamRecMetrics.ParkedOutcomes.Expired, StreamRecMetrics.ParkedOutcomes.Dropped })
+            {
+                StreamRecMetrics.ParkedEventsTotal.WithLabels(topic, outcome);
+            }
+        }
     }
 
     public TimeSpan RetryInterval => _options.ParkedSweepInterval;

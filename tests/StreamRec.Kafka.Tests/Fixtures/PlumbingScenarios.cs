@@ -80,7 +80,7 @@ public static class PlumbingScenarios
         var thrown = letters[0];
         Assert.Equal("k2", System.Text.Encoding.UTF8.GetString(thrown.Message.Key!));
         Assert.Equal("v2", System.Text.Encoding.UTF8.GetString(thrown.Message.Value));
-        Assert.Equal("cannot handle v2", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.Error));
+        Assert.Equal("HandlerError: cannot handle v2", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.Error));
         Assert.Equal(DeadLetterPublisher.Kinds.HandlerError, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal(topic, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourceTopic));
         Assert.Equal("0", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourcePartition));
