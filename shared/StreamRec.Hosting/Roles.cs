@@ -1,6 +1,6 @@
 namespace StreamRec.Hosting;
 
-/// <summary>Which services a process hosts. The all-in-one host runs all three.</summary>
+/// <summary>Which services a process hosts. The all-in-one host runs all four.</summary>
 [Flags]
 public enum Roles
 {
@@ -8,5 +8,8 @@ public enum Roles
     ItemIndexer = 1,
     ProfileUpdater = 2,
     Recommender = 4,
-    All = ItemIndexer | ProfileUpdater | Recommender,
+
+    /// <summary>The item side: keeps each item's co-engagement row from streamrec.engagements.</summary>
+    CoEngagementUpdater = 8,
+    All = ItemIndexer | ProfileUpdater | Recommender | CoEngagementUpdater,
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Ports;
 
 namespace StreamRec.Hosting;
@@ -42,6 +43,12 @@ public sealed partial class StoreInitializer : IHostedService
             await engine.EnsureCollectionAsync(cancellationToken);
             // The profile-updater reads item vectors: the items collection must exist even before the indexer's first item.
             await store.EnsureCollectionAsync(Collections.ItemsSpec(engine.Dimension), cancellationToken);
+        }
+
+        if ((_roles & (Roles.CoEngagementUpdater | Roles.Recommender)) != 0)
+        {
+            // Its own collection, written by the item side and read by the recommender: either may start first.
+            await _services.GetRequiredService<CoEngagementStore>().EnsureCollectionAsync(cancellationToken);
         }
 
         if (_roles == Roles.Recommender)

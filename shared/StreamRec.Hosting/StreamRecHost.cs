@@ -15,6 +15,8 @@ using StreamRec.Domain;
 using StreamRec.Encoding;
 using StreamRec.Kafka.DependencyInjection;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
+using StreamRec.Ports;
 using StreamRec.Pipeline.Handlers;
 using StreamRec.Pipeline.Options;
 using StreamRec.VectorStore.Embedded;
@@ -55,6 +57,8 @@ public static class StreamRecHost
         Bind<ParseLimits>(services, ParseLimits.SectionName);
         Bind<ProfileOptions>(services, ProfileOptions.SectionName);
         Bind<RankingOptions>(services, RankingOptions.SectionName);
+        Bind<CoEngagementOptions>(services, CoEngagementOptions.SectionName);
+        services.TryAddSingleton<CoEngagementStore>();
         services.AddStreamRecKafka();
         AddVectorStore(services, configuration);
         services.AddStreamRecFaultInjection(configuration);
@@ -96,6 +100,7 @@ public static class StreamRecHost
             var options = Bind<RecommenderOptions>(services, RecommenderOptions.SectionName, configuration);
             services.TryAddSingleton(sp => new TrendingCounter(sp.GetRequiredService<RankingOptions>().TrendingHalfLife));
             services.TryAddSingleton(new ServedListStats(options.CoverageWindow));
+            services.TryAddSingleton<ICoEngagementSource>(sp => sp.GetRequiredService<CoEngagementStore>());
             services.TryAddSingleton<RecommendationEngine>();
             services.AddHostedService<CatalogSizeRefresher>();
             services.AddStreamRecConsumer<RecommenderHandler>("recommender", options.GroupId, Topics.UserVectors);
@@ -104,6 +109,12 @@ public static class StreamRecHost
             // group and, starting from the earliest retained click, rebuilds its counts after a restart.
             var instance = Guid.NewGuid().ToString("N")[..8];
             services.AddStreamRecConsumer<TrendingHandler>("recommender", $"{options.TrendingGroupId}-{instance}", Topics.Clicks);
+        }
+
+        if (roles.HasFlag(Roles.CoEngagementUpdater))
+        {
+            var options = Bind<CoEngagementUpdaterOptions>(services, CoEngagementUpdaterOptions.SectionName, configuration);
+            services.AddStreamRecConsumer<CoEngagementHandler>("co-engagement-updater", options.GroupId, Topics.Engagements);
         }
 
         return services;

@@ -13,7 +13,7 @@ internal static class ServeCommand
     {
         var roles = new Option<string>("--roles")
         {
-            Description = "Services to run: all, or a comma-separated list of item-indexer, profile-updater, recommender.",
+            Description = "Services to run: all, or a comma-separated list of item-indexer, profile-updater, recommender, co-engagement-updater.",
             DefaultValueFactory = _ => "all",
         };
         var set = new Option<string[]>("--set")
@@ -62,7 +62,8 @@ internal static class ServeCommand
                 "item-indexer" => Roles.ItemIndexer,
                 "profile-updater" => Roles.ProfileUpdater,
                 "recommender" => Roles.Recommender,
-                _ => throw new ArgumentException($"unknown service '{part}': use all, item-indexer, profile-updater or recommender"),
+                "co-engagement-updater" => Roles.CoEngagementUpdater,
+                _ => throw new ArgumentException($"unknown service '{part}': use all, item-indexer, profile-updater, recommender or co-engagement-updater"),
             };
         }
 
@@ -74,6 +75,7 @@ internal static class ServeCommand
         Roles.ItemIndexer => 9401,
         Roles.ProfileUpdater => 9402,
         Roles.Recommender => 9403,
+        Roles.CoEngagementUpdater => 9404,
         _ => 9400,
     };
 }

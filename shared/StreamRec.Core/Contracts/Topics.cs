@@ -15,6 +15,9 @@ public static class Topics
     /// <summary>Internal: a user's vector changed (profile-updater to recommender), keyed by user_id.</summary>
     public const string UserVectors = "streamrec.user-vectors";
 
+    /// <summary>Internal: what an engagement adds to an item's co-engagement row (profile-updater to the item side), keyed by item_id.</summary>
+    public const string Engagements = "streamrec.engagements";
+
     /// <summary>Each user's latest list, keyed by user_id (compacted).</summary>
     public const string Recommendations = "streamrec.recommendations";
 
@@ -22,7 +25,7 @@ public static class Topics
     public const string DeadLetter = "streamrec.dlq";
 
     /// <summary>Every StreamRec topic.</summary>
-    public static readonly IReadOnlyList<string> All = [Items, Clicks, Reviews, UserVectors, Recommendations, DeadLetter];
+    public static readonly IReadOnlyList<string> All = [Items, Clicks, Reviews, UserVectors, Engagements, Recommendations, DeadLetter];
 
     /// <summary>Topics whose retention should be compaction (latest value per key).</summary>
     public static readonly IReadOnlyList<string> Compacted = [Items, Recommendations];

@@ -33,18 +33,96 @@ public sealed class CoEngagementOptions
     [Range(1, 100_000)]
     public int NeighbourLimit { get; set; } = 200;
 
+    /// <summary>Buckets the item side's rows are grouped in on streamrec.engagements (the message key): one batch of user
+    /// events sends at most this many messages. Every producer must use the same value; change it only with an empty
+    /// topic. Default 256 (partitions of the topic beyond it would stay idle).</summary>
+    [Range(1, 1_000_000)]
+    public int Buckets { get; set; } = 256;
+
+    /// <summary>How long the recommender reuses an item's row it read, in seconds: lists may miss co-engagement learned
+    /// in that time, in exchange for far fewer reads. Default 30; 0 reads every time.</summary>
+    [Range(0, 86_400)]
+    public int ReadCacheSeconds { get; set; } = 30;
+
+    /// <summary>Rows the item side keeps in memory between batches (it is their only writer while it owns their
+    /// partition). Default 100,000.</summary>
+    [Range(0, 100_000_000)]
+    public int WriteCacheRows { get; set; } = 100_000;
+
     public CoEngagementOptions Clone() => (CoEngagementOptions)MemberwiseClone();
 }
 
 /// <summary>
+/// What one engagement adds to one item's row, and where it came from: the user event at <see cref="Offset"/> of
+/// <see cref="Source"/> ("topic:partition"). <see cref="Retried"/> is true when the event was applied late, from the
+/// user's parking list, rather than in offset order.
+/// </summary>
+/// <param name="Count">1 on the engaged item's own row, 0 on its neighbours' rows.</param>
+/// <param name="Pairs">The co-engaged items and their weights.</param>
+public sealed record CoEngagementContribution(string Source, long Offset, bool Retried, double Count, IReadOnlyList<(string ItemId, double Weight)> Pairs)
+{
+    /// <summary>The contribution's identity, for the rows' duplicate checks.</summary>
+    public string Id => Source + "@" + Offset.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
 /// What engagement taught about one item: its engagement mass (<see cref="Count"/>: the distinct users who engaged
-/// with it) and the position-weighted co-engagement with other items (<see cref="Neighbours"/>).
+/// with it) and the position-weighted co-engagement with other items (<see cref="Neighbours"/>), plus what makes
+/// applying contributions exactly-once: per source partition the highest offset applied in order
+/// (<see cref="Watermarks"/>), and the ids of the latest contributions applied late (<see cref="RetryIds"/>).
 /// </summary>
 public sealed class CoEngagementRow
 {
+    /// <summary>How many late (retried) contribution ids a row remembers. Late ones are rare: events whose item was
+    /// not indexed yet; a duplicate of one can only follow a crash between its publication and its user's state write.</summary>
+    public const int RetryIdWindow = 256;
+
     public double Count { get; set; }
 
     public Dictionary<string, double> Neighbours { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, long> Watermarks { get; } = new(StringComparer.Ordinal);
+
+    public List<string> RetryIds { get; } = [];
+
+    /// <summary>
+    /// Applies <paramref name="contribution"/> unless it was applied before: an in-order one at or below its source's
+    /// watermark, a late one whose id is remembered. Returns whether it was applied.
+    /// </summary>
+    public bool Apply(CoEngagementContribution contribution, int neighbourLimit)
+    {
+        if (contribution.Retried)
+        {
+            var id = contribution.Id;
+            if (RetryIds.Contains(id, StringComparer.Ordinal))
+            {
+                return false;
+            }
+
+            RetryIds.Add(id);
+            if (RetryIds.Count > RetryIdWindow)
+            {
+                RetryIds.RemoveRange(0, RetryIds.Count - RetryIdWindow);
+            }
+        }
+        else
+        {
+            if (Watermarks.TryGetValue(contribution.Source, out var applied) && contribution.Offset <= applied)
+            {
+                return false;
+            }
+
+            Watermarks[contribution.Source] = contribution.Offset;
+        }
+
+        Count += contribution.Count;
+        foreach (var (item, weight) in contribution.Pairs)
+        {
+            Add(item, weight, neighbourLimit);
+        }
+
+        return true;
+    }
 
     /// <summary>Adds <paramref name="weight"/> to the pair with <paramref name="other"/>, keeping the strongest
     /// <paramref name="limit"/> once the row holds twice that many (ties by id, so replays prune alike).</summary>
@@ -92,6 +170,31 @@ public static class CoEngagement
         }
 
         return pairs;
+    }
+
+    /// <summary>
+    /// The contributions one new engagement with <paramref name="item"/> makes, one per row it touches: the item's own
+    /// (count 1, every pair) and each co-engaged item's (count 0, the pair back). Empty for a repeat.
+    /// </summary>
+    public static IReadOnlyList<(string RowId, CoEngagementContribution Contribution)> Contributions(
+        IReadOnlyList<string> history, string item, string source, long offset, bool retried, CoEngagementOptions options)
+    {
+        var pairs = Pairs(history, item, options);
+        if (pairs.Count == 0 && history.Skip(Math.Max(0, history.Count - options.HistorySize)).Contains(item, StringComparer.Ordinal))
+        {
+            return [];
+        }
+
+        var result = new List<(string, CoEngagementContribution)>(pairs.Count + 1)
+        {
+            (item, new CoEngagementContribution(source, offset, retried, 1, pairs)),
+        };
+        foreach (var (other, weight) in pairs)
+        {
+            result.Add((other, new CoEngagementContribution(source, offset, retried, 0, [(item, weight)])));
+        }
+
+        return result;
     }
 
     /// <summary>Applies <paramref name="pairs"/> of a new engagement with <paramref name="item"/> to the rows (both directions).</summary>

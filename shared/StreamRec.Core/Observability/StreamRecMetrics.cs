@@ -131,6 +131,10 @@ public static class StreamRecMetrics
         "streamrec_parked_events_total", "Parking transitions of user events, by outcome: parked, unparked, expired, dropped.",
         new CounterConfiguration { LabelNames = ["topic", "outcome"] });
 
+    public static readonly Counter CoEngagementContributions = Metrics.CreateCounter(
+        "streamrec_co_engagement_contributions_total", "Contributions to items' co-engagement rows handled by the item side: ok = applied, skipped_replay = applied before (a replay).",
+        new CounterConfiguration { LabelNames = ["outcome"] });
+
     public static readonly Counter DuplicateEvents = Metrics.CreateCounter(
         "streamrec_duplicate_events_total", "User events not applied because their event_id was among the user's recent event ids.",
         new CounterConfiguration { LabelNames = ["topic"] });

@@ -11,6 +11,13 @@ public static class Collections
     /// <summary>Users: named vectors "short" and "long" (dot product: the sums are not unit vectors), payload <see cref="UserFields"/>.</summary>
     public const string Users = "users";
 
+    /// <summary>The item side's co-engagement rows, one point per item (payload <see cref="CoEngagementFields"/>). A
+    /// companion collection rather than payload on the item's point: the item-indexer replaces whole item points, and two
+    /// writers of one point would overwrite each other. Its one vector is a placeholder the store requires.</summary>
+    public const string ItemEngagement = "item-engagement";
+
+    public const string PlaceholderVector = "none";
+
     public const string ItemVector = "text";
     public const string ShortTermVector = "short";
     public const string LongTermVector = "long";
@@ -25,6 +32,11 @@ public static class Collections
             [ItemFields.PublishedAt] = PayloadFieldType.Float,
             [ItemFields.Tags] = PayloadFieldType.Keyword,
         });
+
+    public static CollectionSpec ItemEngagementSpec() => new(
+        ItemEngagement,
+        new Dictionary<string, int> { [PlaceholderVector] = 1 },
+        Distance.Dot);
 
     public static CollectionSpec UsersSpec(int dimension) => new(
         Users,
@@ -47,6 +59,24 @@ public static class ItemFields
     /// <summary>True for a retirement that arrived before the item itself: a placeholder that only holds the version.</summary>
     public const string Tombstone = "tombstone";
     public const string UpdatedAt = "updated_at";
+}
+
+/// <summary>Payload keys of the item-engagement collection.</summary>
+public static class CoEngagementFields
+{
+    public const string ItemId = "item_id";
+
+    /// <summary>Engagement count n (distinct users who engaged).</summary>
+    public const string Count = "count";
+
+    /// <summary>Co-engaged item id → position-weighted weight (the strongest NeighbourLimit).</summary>
+    public const string Neighbours = "neighbours";
+
+    /// <summary>"topic:partition" of the user events → highest offset applied in order: what makes replays no-ops.</summary>
+    public const string Watermarks = "watermarks";
+
+    /// <summary>Ids of the latest contributions applied late (from parking lists).</summary>
+    public const string RetryIds = "retry_ids";
 }
 
 /// <summary>Payload keys of the users collection.</summary>

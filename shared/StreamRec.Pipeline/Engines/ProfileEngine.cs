@@ -56,7 +56,15 @@ public sealed class ParkingEffects
 
     /// <summary>True when a scheduled retry counted an attempt (the state changed even if nothing was applied).</summary>
     public bool AttemptCounted { get; set; }
+
+    /// <summary>Engagements applied (clicks and reviews), in the order they were applied, with the user's sequence
+    /// before each: what the item side learns co-engagement from. Empty unless the engine records them.</summary>
+    public List<AppliedEngagement> Engagements { get; } = [];
 }
+
+/// <summary>An applied click or review: the item, the user's most recent items before it (oldest first), and where the
+/// event sits in its topic. <see cref="Retried"/> is true when it was applied late, from the user's parking list.</summary>
+public sealed record AppliedEngagement(string ItemId, IReadOnlyList<string> History, string Topic, int Partition, long Offset, bool Retried);
 
 /// <param name="Outcome">What happened.</param>
 /// <param name="Reason">For <see cref="ApplyOutcome.Rejected"/> the dead-letter reason (<c>Code: message</c>); for <see cref="ApplyOutcome.ItemNotReady"/> what is missing.</param>
@@ -73,12 +81,17 @@ public sealed class ProfileEngine
     private readonly ProfileOptions _options;
     private readonly TimeProvider _time;
 
-    public ProfileEngine(IVectorStore store, ITextEncoder encoder, ProfileOptions options, TimeProvider time)
+    private readonly int _engagementHistory;
+
+    /// <param name="coEngagement">When given, applied engagements are recorded in <see cref="ParkingEffects.Engagements"/>
+    /// with the user's last <see cref="CoEngagementOptions.HistorySize"/> items, for the item side.</param>
+    public ProfileEngine(IVectorStore store, ITextEncoder encoder, ProfileOptions options, TimeProvider time, CoEngagementOptions? coEngagement = null)
     {
         _store = store;
         _encoder = encoder;
         _options = options;
         _time = time;
+        _engagementHistory = coEngagement?.HistorySize ?? 0;
     }
 
     public ProfileOptions Options => _options;
@@ -190,7 +203,10 @@ public sealed class ProfileEngine
     /// the caller supplies the item's vector (null when not indexed) and the review text's vector.
     /// Does not park: <see cref="Accept"/> does, around this.
     /// </summary>
-    public ApplyResult Apply(UserProfile profile, PositionedEvent positioned, float[]? itemVector, float[]? textVector)
+    public ApplyResult Apply(UserProfile profile, PositionedEvent positioned, float[]? itemVector, float[]? textVector) =>
+        ApplyRecorded(profile, positioned, itemVector, textVector, effects: null);
+
+    private ApplyResult ApplyRecorded(UserProfile profile, PositionedEvent positioned, float[]? itemVector, float[]? textVector, ParkingEffects? effects)
     {
         var e = positioned.Event;
         if (profile.HasApplied(positioned.Topic, positioned.Partition, positioned.Offset))
@@ -210,7 +226,9 @@ public sealed class ProfileEngine
             return new ApplyResult(ApplyOutcome.Duplicate);
         }
 
+        var history = HistoryFor(profile, effects);
         var result = Mutate(profile, e, positioned.Topic, itemVector, textVector);
+        Record(effects, history, e, result, positioned.Topic, positioned.Partition, positioned.Offset, retried: false);
         if (result.Outcome is ApplyOutcome.Applied or ApplyOutcome.Forgotten)
         {
             profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
@@ -269,7 +287,7 @@ public sealed class ProfileEngine
         var itemVector = itemId is null ? null : context.ItemVectors.GetValueOrDefault(itemId);
         if (profile.Parked.Count == 0 || FutureSkew(e) is not null || profile.HasSeenEvent(e.EventId))
         {
-            var result = Apply(profile, positioned, itemVector, textVector);
+            var result = ApplyRecorded(profile, positioned, itemVector, textVector, effects);
             if (result.Outcome != ApplyOutcome.ItemNotReady)
             {
                 return result;
@@ -285,7 +303,7 @@ public sealed class ProfileEngine
             Drain(profile, context, effects, scheduled: false);
             if (profile.Parked.Count == 0)
             {
-                var retried = Apply(profile, positioned, itemVector, textVector);
+                var retried = ApplyRecorded(profile, positioned, itemVector, textVector, effects);
                 if (retried.Outcome != ApplyOutcome.ItemNotReady)
                 {
                     return retried;
@@ -335,7 +353,9 @@ public sealed class ProfileEngine
             if (context.ItemVectors.GetValueOrDefault(head.ItemId) is { } itemVector)
             {
                 profile.Parked.RemoveAt(0);
+                var history = HistoryFor(profile, effects);
                 var result = Mutate(profile, e, head.Topic, itemVector, context.ParkedTextVectors.GetValueOrDefault(head));
+                Record(effects, history, e, result, head.Topic, head.Partition, head.Offset, retried: true);
                 if (result.Outcome == ApplyOutcome.Applied)
                 {
                     effects.Unparked.Add((head, new PositionedEvent(e, head.Topic, head.Partition, head.Offset, head.ReceivedAt)));
@@ -360,6 +380,27 @@ public sealed class ProfileEngine
             }
 
             return;
+        }
+    }
+
+    /// <summary>The user's last items before an event, when engagements are recorded.</summary>
+    private string[]? HistoryFor(UserProfile profile, ParkingEffects? effects)
+    {
+        if (effects is null || _engagementHistory == 0)
+        {
+            return null;
+        }
+
+        var recent = profile.RecentItems;
+        var count = Math.Min(recent.Count, _engagementHistory);
+        return recent.GetRange(recent.Count - count, count).ToArray();
+    }
+
+    private static void Record(ParkingEffects? effects, string[]? history, IStreamRecEvent e, ApplyResult result, string topic, int partition, long offset, bool retried)
+    {
+        if (effects is not null && history is not null && result.Outcome == ApplyOutcome.Applied && ItemIdOf(e) is { } itemId)
+        {
+            effects.Engagements.Add(new AppliedEngagement(itemId, history, topic, partition, offset, retried));
         }
     }
 

@@ -7,6 +7,7 @@ using StreamRec.Domain;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.Producing;
 using StreamRec.Observability;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Options;
 using StreamRec.Pipeline.Parking;
@@ -21,7 +22,10 @@ namespace StreamRec.Pipeline.Handlers;
 /// changed profile (durable), publish one notification per changed user, and only then return, which lets the
 /// consumer store the offsets. A crash anywhere before the return replays the batch; the replayed events are
 /// skipped by the applied offsets saved with each profile, and their users are notified again, so the recommender
-/// still publishes a list (at least once) while the state changes exactly once.
+/// still publishes a list (at least once) while the state changes exactly once. What the applied clicks and reviews
+/// add to items' co-engagement rows is published on streamrec.engagements before the state is written: a crash in
+/// between re-applies the events and publishes the same contributions again, which the item side recognises by
+/// their source offsets (<see cref="CoEngagementHandler"/>).
 /// </remarks>
 public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 {
@@ -37,12 +41,16 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     private readonly DeadLetterPublisher _deadLetters;
     private readonly ParkingPolicy _policy;
     private readonly ParkingSchedule _schedule = new();
+    private readonly CoEngagementOptions? _coEngagement;
 
     // Partitions assigned since the last retry round: their users with parked events are looked up in the store.
     private readonly HashSet<TopicPartition> _toRecover = [];
 
-    public ProfileUpdaterHandler(ProfileEngine engine, KafkaProducer producer, DeadLetterPublisher deadLetters, ProfileUpdaterOptions options, ParseLimits limits, ILogger<ProfileUpdaterHandler> logger, TimeProvider time)
+    public ProfileUpdaterHandler(
+        ProfileEngine engine, KafkaProducer producer, DeadLetterPublisher deadLetters, ProfileUpdaterOptions options, ParseLimits limits,
+        ILogger<ProfileUpdaterHandler> logger, TimeProvider time, CoEngagementOptions? coEngagement = null)
     {
+        _coEngagement = options.PublishEngagements ? coEngagement : null;
         _engine = engine;
         _producer = producer;
         _deadLetters = deadLetters;
@@ -181,6 +189,13 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         foreach (var entry in effects.Dropped)
         {
             StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Dropped).Inc();
+        }
+
+        if (_coEngagement is not null && effects.Engagements.Count > 0)
+        {
+            var engagementsStarted = _time.GetTimestamp();
+            await _producer.ProduceBatchAsync(EngagementMessage.For(effects.Engagements, _coEngagement, _time.GetUtcNow()), cancellationToken);
+            StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(engagementsStarted).TotalSeconds);
         }
 
         saved.UnionWith(changed.Keys);

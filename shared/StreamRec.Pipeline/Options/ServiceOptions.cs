@@ -26,6 +26,11 @@ public sealed class ProfileUpdaterOptions : IValidatableObject
     [Range(0, 100_000_000)]
     public int UserCacheSize { get; set; } = 100_000;
 
+    /// <summary>Publish what each applied click and review adds to items' co-engagement rows on streamrec.engagements,
+    /// for the item side. Default true; false for a deployment without the item side (lists then blend text and
+    /// trending only).</summary>
+    public bool PublishEngagements { get; set; } = true;
+
     /// <summary>
     /// A click or review whose item is not indexed yet is parked in its user's state and the partition moves on; it is
     /// retried when the user's next event arrives and on a schedule (after ParkedRetryMinBackoff, doubling up to
@@ -95,4 +100,14 @@ public sealed class RecommenderOptions
 
     /// <summary>Window for the served-list coverage metric (distinct items recommended in it / items indexed). Default 10 minutes.</summary>
     public TimeSpan CoverageWindow { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>The item side (co-engagement rows), bound from <see cref="SectionName"/>.</summary>
+public sealed class CoEngagementUpdaterOptions
+{
+    public const string SectionName = "StreamRec:CoEngagementUpdater";
+
+    /// <summary>Consumer group (after the Kafka group prefix). Default <c>co-engagement-updater</c>.</summary>
+    [Required]
+    public string GroupId { get; set; } = "co-engagement-updater";
 }

@@ -161,3 +161,69 @@ public sealed class CoEngagementTests
         return row;
     }
 }
+
+public sealed class CoEngagementRowApplyTests
+{
+    private static CoEngagementContribution C(long offset, bool retried = false, string source = "streamrec.clicks:0", double count = 1) =>
+        new(source, offset, retried, count, [("x", 0.5)]);
+
+    [Fact]
+    public void Apply_InOrderContributionAtOrBelowWatermark_IsSkipped()
+    {
+        var row = new CoEngagementRow();
+
+        Assert.True(row.Apply(C(10), 200));
+        Assert.False(row.Apply(C(10), 200));
+        Assert.False(row.Apply(C(9), 200));
+        Assert.True(row.Apply(C(11), 200));
+
+        Assert.Equal(2, row.Count);
+        Assert.Equal(1.0, row.Neighbours["x"]);
+        Assert.Equal(11, row.Watermarks["streamrec.clicks:0"]);
+    }
+
+    [Fact]
+    public void Apply_WatermarksArePerSourcePartition()
+    {
+        var row = new CoEngagementRow();
+
+        Assert.True(row.Apply(C(10, source: "streamrec.clicks:0"), 200));
+        Assert.True(row.Apply(C(3, source: "streamrec.clicks:1"), 200));
+
+        Assert.Equal(2, row.Count);
+    }
+
+    [Fact]
+    public void Apply_LateContributionBelowWatermark_IsAppliedOnceByItsId()
+    {
+        var row = new CoEngagementRow();
+        row.Apply(C(50), 200);
+
+        Assert.True(row.Apply(C(20, retried: true), 200));
+        Assert.False(row.Apply(C(20, retried: true), 200));
+
+        Assert.Equal(2, row.Count);
+        Assert.Equal(50, row.Watermarks["streamrec.clicks:0"]);
+    }
+
+    [Fact]
+    public void Contributions_OneEngagement_TouchesItsRowAndEachNeighbourSymmetrically()
+    {
+        var options = new CoEngagementOptions { PairHalfLifePositions = 1 };
+
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+
+        Assert.Equal(["c", "b", "a"], contributions.Select(c => c.RowId));
+        Assert.Equal(1, contributions[0].Contribution.Count);
+        Assert.Equal([("b", 1.0), ("a", 0.5)], contributions[0].Contribution.Pairs);
+        Assert.Equal([("c", 1.0)], contributions[1].Contribution.Pairs);
+        Assert.Equal([("c", 0.5)], contributions[2].Contribution.Pairs);
+        Assert.All(contributions, c => Assert.Equal(0, c.RowId == "c" ? 0 : c.Contribution.Count));
+    }
+
+    [Fact]
+    public void Contributions_Repeat_IsEmpty()
+    {
+        Assert.Empty(CoEngagement.Contributions(["a", "b"], "a", "s:0", 1, false, new CoEngagementOptions()));
+    }
+}

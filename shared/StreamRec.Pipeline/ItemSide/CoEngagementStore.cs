@@ -1,0 +1,204 @@
+using System.Text.Json.Nodes;
+using StreamRec.Domain;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Ports;
+
+namespace StreamRec.Pipeline.ItemSide;
+
+/// <summary>
+/// The item side's rows in the vector store (<see cref="Collections.ItemEngagement"/>): read and written by the item
+/// side's handler, read by the recommender as its co-engagement source.
+/// </summary>
+public sealed class CoEngagementStore : ICoEngagementSource
+{
+    private static readonly Dictionary<string, float[]> Placeholder = new(StringComparer.Ordinal) { [Collections.PlaceholderVector] = [1f] };
+
+    private readonly IVectorStore _store;
+    private readonly CoEngagementOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly LruCache<string, (CoEngagementRow? Row, DateTimeOffset ReadAt)> _readCache;
+
+    public CoEngagementStore(IVectorStore store, CoEngagementOptions options, TimeProvider? time = null)
+    {
+        _store = store;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _readCache = new LruCache<string, (CoEngagementRow?, DateTimeOffset)>(Math.Max(1, options.WriteCacheRows), StringComparer.Ordinal);
+    }
+
+    public CoEngagementOptions Options => _options;
+
+    public Task EnsureCollectionAsync(CancellationToken cancellationToken) =>
+        _store.EnsureCollectionAsync(Collections.ItemEngagementSpec(), cancellationToken);
+
+    /// <summary>The stored rows of <paramref name="itemIds"/>; items without a row are absent.</summary>
+    public async Task<Dictionary<string, CoEngagementRow>> LoadAsync(IReadOnlyCollection<string> itemIds, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        if (itemIds.Count == 0)
+        {
+            return rows;
+        }
+
+        foreach (var point in await _store.GetAsync(Collections.ItemEngagement, [.. itemIds], withVectors: false, withPayload: true, cancellationToken))
+        {
+            rows[point.Id] = Decode(point.Payload);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Writes the rows (durable on return).</summary>
+    public Task SaveAsync(IReadOnlyDictionary<string, CoEngagementRow> rows, CancellationToken cancellationToken) =>
+        rows.Count == 0
+            ? Task.CompletedTask
+            : _store.UpsertAsync(Collections.ItemEngagement, rows.Select(kv => new VectorPoint(kv.Key, Placeholder, Encode(kv.Key, kv.Value))).ToArray(), cancellationToken);
+
+    /// <summary>
+    /// The co-engagement source: reads the rows of the user's recent items, scores their neighbours, then reads the
+    /// best candidates' counts for the cosine normalisation (two batched reads per list).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<(string ItemId, double Score)>> ScoreAsync(
+        IReadOnlyList<string> recentItems, IReadOnlySet<string> exclude, int limit, CancellationToken cancellationToken)
+    {
+        var first = Math.Max(0, recentItems.Count - _options.QueryItems);
+        var sources = await ReadAsync(recentItems.Skip(first).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
+        if (sources.Count == 0)
+        {
+            return [];
+        }
+
+        // Without the candidates' counts the partial scores rank them as if every n were 1: read the counts of a
+        // generous pool of the best partial scores, then normalise exactly.
+        var partial = StreamRec.Domain.CoEngagement.Score(recentItems, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
+        var candidates = await ReadAsync(partial.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
+        foreach (var (id, row) in sources)
+        {
+            candidates[id] = row;
+        }
+
+        return StreamRec.Domain.CoEngagement.Score(recentItems, candidates.GetValueOrDefault, _options, exclude, limit);
+    }
+
+    private static readonly CoEngagementRow Unit = new() { Count = 1 };
+
+    /// <summary>Rows for reading (the recommender): from the read cache while younger than ReadCacheSeconds, else from
+    /// the store. Rows are never changed through this path.</summary>
+    private async Task<Dictionary<string, CoEngagementRow>> ReadAsync(IReadOnlyCollection<string> itemIds, CancellationToken cancellationToken)
+    {
+        var maxAge = TimeSpan.FromSeconds(_options.ReadCacheSeconds);
+        var now = _time.GetUtcNow();
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        lock (_gate)
+        {
+            foreach (var id in itemIds)
+            {
+                if (maxAge > TimeSpan.Zero && _readCache.TryGet(id, out var cached) && now - cached.ReadAt < maxAge)
+                {
+                    if (cached.Row is not null)
+                    {
+                        rows[id] = cached.Row;
+                    }
+                }
+                else
+                {
+                    missing.Add(id);
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var loaded = await LoadAsync(missing, cancellationToken);
+            lock (_gate)
+            {
+                foreach (var id in missing)
+                {
+                    var row = loaded.GetValueOrDefault(id);
+                    if (maxAge > TimeSpan.Zero)
+                    {
+                        _readCache.Set(id, (row, now));
+                    }
+
+                    if (row is not null)
+                    {
+                        rows[id] = row;
+                    }
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    public static JsonObject Encode(string itemId, CoEngagementRow row)
+    {
+        var neighbours = new JsonObject();
+        foreach (var (id, weight) in row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            neighbours[id] = weight;
+        }
+
+        var watermarks = new JsonObject();
+        foreach (var (source, offset) in row.Watermarks.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            watermarks[source] = offset;
+        }
+
+        return new JsonObject
+        {
+            [CoEngagementFields.ItemId] = itemId,
+            [CoEngagementFields.Count] = row.Count,
+            [CoEngagementFields.Neighbours] = neighbours,
+            [CoEngagementFields.Watermarks] = watermarks,
+            [CoEngagementFields.RetryIds] = new JsonArray([.. row.RetryIds.Select(id => (JsonNode?)JsonValue.Create(id))]),
+        };
+    }
+
+    /// <summary>A JSON number as a double, whichever .NET type a store's payload mapping chose for it (whole numbers may
+    /// come back as integers).</summary>
+    private static double Number(JsonNode? node) => node switch
+    {
+        null => 0,
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        JsonValue v when v.TryGetValue<float>(out var f) => f,
+        _ => throw new FormatException($"not a number: {node.ToJsonString()}"),
+    };
+
+    public static CoEngagementRow Decode(JsonObject? payload)
+    {
+        var row = new CoEngagementRow();
+        if (payload is null)
+        {
+            return row;
+        }
+
+        row.Count = Number(payload[CoEngagementFields.Count]);
+        if (payload[CoEngagementFields.Neighbours] is JsonObject neighbours)
+        {
+            foreach (var (id, weight) in neighbours)
+            {
+                row.Neighbours[id] = Number(weight);
+            }
+        }
+
+        if (payload[CoEngagementFields.Watermarks] is JsonObject watermarks)
+        {
+            foreach (var (source, offset) in watermarks)
+            {
+                row.Watermarks[source] = (long)Number(offset);
+            }
+        }
+
+        if (payload[CoEngagementFields.RetryIds] is JsonArray retryIds)
+        {
+            row.RetryIds.AddRange(retryIds.Select(n => n!.GetValue<string>()));
+        }
+
+        return row;
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using StreamRec.Contracts;
+using StreamRec.Pipeline.ItemSide;
+using StreamRec.Pipeline.Tests.Support;
+
+namespace StreamRec.Pipeline.Tests.EndToEnd;
+
+/// <summary>Co-engagement learned in the stream: profile-updater → streamrec.engagements → item side → the recommender's lists.</summary>
+public sealed class CoEngagementEndToEndTests
+{
+    [Fact]
+    public async Task UsersWhoClickSpaceThenCooking_TeachTheItemSide_AndANewSpaceClickerIsOfferedTheCookingItemAsCoEngaged()
+    {
+        await using var h = new PipelineHarness();
+        var app = await h.StartHostAsync(settings: new Dictionary<string, string?>
+        {
+            ["StreamRec:Ranking:ListSize"] = "4",
+            // Read the rows fresh for every list: the test waits for what the item side just learned.
+            ["StreamRec:CoEngagement:ReadCacheSeconds"] = "0",
+        });
+        await h.ProduceAsync([.. Catalog.Items()]);
+        var t = Catalog.T0;
+        for (var u = 0; u < 3; u++)
+        {
+            await h.ProduceAsync(Catalog.Click($"u{u}", "space-1", t.AddMinutes(u)), Catalog.Click($"u{u}", "cooking-1", t.AddMinutes(u).AddSeconds(30)));
+        }
+
+        // The item side learns asynchronously: wait until cooking-1's row holds space-1.
+        // Each attempt is a new click by alice on another space item, so each brings a new list.
+        RecommendationList? list = null;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var at = t.AddHours(1).AddMinutes(attempt);
+            await h.ProduceAsync(Catalog.Click("alice", attempt == 0 ? "space-1" : $"space-{2 + (attempt % 4)}", at));
+            var seen = h.WaitForList("alice", l => l.Trigger.OccurredAt == at, TimeSpan.FromSeconds(5));
+            if (seen is not null && seen.Trigger.OccurredAt == at && seen.Items.Any(i => i.ItemId == "cooking-1"))
+            {
+                list = seen;
+                break;
+            }
+        }
+
+        Assert.NotNull(list);
+        var cooking = list.Items.Single(i => i.ItemId == "cooking-1");
+        Assert.Contains("co-engaged", cooking.Reasons);
+        Assert.DoesNotContain(list.Items, i => i.ItemId == "space-1");
+
+        var rows = app.Services.GetRequiredService<CoEngagementStore>();
+        var stored = await rows.LoadAsync(["space-1", "cooking-1"], TestContext.Current.CancellationToken);
+        Assert.Equal(3, stored["cooking-1"].Count);
+        Assert.Equal(3.0, stored["cooking-1"].Neighbours["space-1"]);
+        Assert.Equal(3.0, stored["space-1"].Neighbours["cooking-1"]);
+    }
+}
