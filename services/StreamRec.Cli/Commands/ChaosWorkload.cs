@@ -122,7 +122,8 @@ public sealed class ChaosWorkload
             var id = $"late-{subject}-{k + 1}";
             var wanted = lateEvents / lateItems + (k < lateEvents % lateItems ? 1 : 0);
             var last = -1;
-            for (var attempt = 0; attempt < 20 * wanted && wanted > 0 && to > from; attempt++)
+            // A fixed budget of draws (collisions are redrawn): bounding by the shrinking remainder would stop early.
+            for (int attempt = 0, budget = 20 * wanted; attempt < budget && wanted > 0 && to > from; attempt++)
             {
                 var i = from + rng.Next(to - from);
                 if (!taken.Add(i))
