@@ -60,6 +60,8 @@ public sealed class FaultInjectionVectorStore : IVectorStore
 
     public Task<long> CountAsync(string collection, CancellationToken cancellationToken) => _inner.CountAsync(collection, cancellationToken);
 
+    public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken) => _inner.ScrollAsync(collection, request, cancellationToken);
+
     private async Task BeforeCandidateQueryAsync(string collection, CancellationToken cancellationToken)
     {
         if (_options.CrashBeforeListPublish > 0 && collection == Collections.Items

@@ -144,6 +144,12 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         return Task.FromResult((long)Collection(collection).Count);
     }
 
+    public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Collection(collection).Scroll(request));
+    }
+
     public void Dispose()
     {
         // Wait for an in-flight write so the connection never closes under a transaction.

@@ -221,6 +221,42 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         return (long)count;
     }
 
+    /// <summary>Qdrant's Scroll: no query vector, pages in point-id order, the cursor is the UUID Qdrant names as the next page's offset.</summary>
+    public async Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Limit <= 0)
+        {
+            throw new VectorStoreException($"scroll limit must be positive, got {request.Limit}");
+        }
+
+        Q.PointId? offset = null;
+        if (request.Cursor is { } cursor)
+        {
+            offset = Guid.TryParse(cursor, out _)
+                ? new Q.PointId { Uuid = cursor }
+                : throw new VectorStoreException($"scroll cursor '{cursor}' was not returned by this store (a Qdrant cursor is a point UUID)");
+        }
+
+        var filter = QdrantFilters.ToQdrant(request.Filter);
+        var response = await CallAsync(
+            "scroll",
+            collection,
+            (client, ct) => client.ScrollAsync(
+                collection,
+                filter,
+                (uint)request.Limit,
+                offset,
+                request.WithPayload ? AllPayload : IdOnlyPayload,
+                request.WithVectors ? AllVectors : NoVectors,
+                cancellationToken: ct),
+            cancellationToken).ConfigureAwait(false);
+        var points = response.Result
+            .Select(r => new VectorPoint(CallerId(r.Id, r.Payload), request.WithVectors ? ReadVectors(r.Vectors) : new Dictionary<string, float[]>(), request.WithPayload ? PayloadConverter.Read(r.Payload, IdPayloadKey) : null))
+            .ToList();
+        var next = response.NextPageOffset is { PointIdOptionsCase: Q.PointId.PointIdOptionsOneofCase.Uuid } n ? n.Uuid : null;
+        return new ScrollPage(points, next);
+    }
+
     public void Dispose()
     {
         _client.Dispose();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Confluent.Kafka;
 using StreamRec.Contracts;
 using StreamRec.Domain;
@@ -18,6 +19,13 @@ namespace StreamRec.Cli.Commands;
 /// <param name="UsersWithoutList">Users with applied events but no list on streamrec.recommendations.</param>
 /// <param name="Uncommitted">Σ (high watermark − committed offset) over the three service groups.</param>
 /// <param name="Problems">The first differences found, for the failure message.</param>
+/// <param name="LateEvents">Events on items published after them (the caller names those items).</param>
+/// <param name="LateAppliedOnce">Late events the reference applies (their item is indexed now) whose user's stored state equals the reference bit for bit: applied exactly once.</param>
+/// <param name="NeverComing">Events on items that are still not indexed: the service must dead-letter them (<c>ItemNotIndexed</c>) and never apply them.</param>
+/// <param name="NeverDeadLettered">Never-coming events found in streamrec.dlq with an <c>ItemNotIndexed</c> reason (by source topic, partition and offset).</param>
+/// <param name="NeverDeadLetteredRepeats">Extra copies of those dead letters: a dead letter is at least once (a crash between its produce and the
+/// state write sends it again); consumers of the dead-letter topic deduplicate by the source headers.</param>
+/// <param name="NeverNotApplied">Never-coming events whose user's stored state equals the reference, which does not apply them.</param>
 public sealed record DeliveryAudit(
     long EventsIn,
     long Applied,
@@ -28,14 +36,23 @@ public sealed record DeliveryAudit(
     long DeadLettered,
     int UsersWithoutList,
     long Uncommitted,
-    IReadOnlyList<string> Problems)
+    IReadOnlyList<string> Problems,
+    long LateEvents = 0,
+    long LateAppliedOnce = 0,
+    long NeverComing = 0,
+    long NeverDeadLettered = 0,
+    long NeverDeadLetteredRepeats = 0,
+    long NeverNotApplied = 0)
 {
-    /// <summary>Exactly-once effect, a list for everyone, nothing left behind.</summary>
-    public bool Holds => Lost == 0 && AppliedTwice == 0 && DivergedUsers == 0 && UsersWithoutList == 0 && Uncommitted == 0;
+    /// <summary>Exactly-once effect, a list for everyone, nothing left behind; every late event applied once, every
+    /// never-coming event dead-lettered and not applied.</summary>
+    public bool Holds => Lost == 0 && AppliedTwice == 0 && DivergedUsers == 0 && UsersWithoutList == 0 && Uncommitted == 0
+        && LateAppliedOnce == LateEvents && NeverDeadLettered == NeverComing && NeverNotApplied == NeverComing;
 
     public override string ToString() =>
         $"events in {EventsIn}, applied {Applied}, lost {Lost}, applied twice {AppliedTwice}, diverged users {DivergedUsers}, " +
-        $"expected rejected {ExpectedRejected}, dead-lettered {DeadLettered}, users without list {UsersWithoutList}, uncommitted {Uncommitted}" +
+        $"expected rejected {ExpectedRejected}, dead-lettered {DeadLettered}, users without list {UsersWithoutList}, uncommitted {Uncommitted}, " +
+        $"late events {LateEvents} (applied once {LateAppliedOnce}), never-coming {NeverComing} (dead-lettered {NeverDeadLettered}, repeats {NeverDeadLetteredRepeats}, not applied {NeverNotApplied})" +
         (Problems.Count > 0 ? "; " + string.Join("; ", Problems) : "");
 }
 
@@ -50,15 +67,17 @@ public static class ChaosAudit
     /// <summary>The audit over the embedded store file a run left behind.</summary>
     /// <param name="listedUsers">Users seen in a list by a <see cref="ListTail"/> during the run, for runs long enough that the
     /// dev broker's retention drops early lists; null reads the recommendations topic only.</param>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, CancellationToken cancellationToken = default)
+    /// <param name="lateItemIds">Items published after events that refer to them: their events are counted in <see cref="DeliveryAudit.LateEvents"/>.</param>
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CancellationToken cancellationToken = default)
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
-        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, cancellationToken);
+        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, lateItemIds, cancellationToken);
     }
 
     /// <summary>The audit over any vector store (e.g. Qdrant through its adapter).</summary>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, CancellationToken cancellationToken = default)
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CancellationToken cancellationToken = default)
     {
+        var late = new HashSet<string>(lateItemIds ?? [], StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
         {
@@ -101,6 +120,9 @@ public static class ChaosAudit
 
         var engine = new ProfileEngine(store, new DimensionOnlyEncoder(dimension), profileOptions ?? new ProfileOptions(), TimeProvider.System);
         var reference = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
+        var lateApplied = new List<PositionedEvent>();
+        var lateEvents = 0L;
+        var never = new List<PositionedEvent>();
         foreach (var p in input.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ThenBy(p => p.Offset))
         {
             var user = p.Event.Key;
@@ -111,6 +133,15 @@ public static class ChaosAudit
 
             var itemId = ProfileEngine.ItemIdOf(p.Event);
             var outcome = engine.Apply(profile, p, itemId is null ? null : itemVectors.GetValueOrDefault(itemId), null).Outcome;
+            if (itemId is not null && late.Contains(itemId))
+            {
+                lateEvents++;
+                if (outcome is ApplyOutcome.Applied)
+                {
+                    lateApplied.Add(p);
+                }
+            }
+
             if (outcome is ApplyOutcome.Rejected)
             {
                 rejected++;
@@ -123,6 +154,7 @@ public static class ChaosAudit
                 profile.MarkApplied(p.Topic, p.Partition, p.Offset);
                 profile.RememberEvent(p.Event.EventId, engine.Options.DuplicateWindow);
                 rejected++;
+                never.Add(p);
             }
         }
 
@@ -131,6 +163,7 @@ public static class ChaosAudit
 
         long applied = 0, lost = 0, twice = 0;
         var diverged = 0;
+        var exact = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (user, expected) in reference)
         {
             var actual = stored.GetValueOrDefault(user);
@@ -139,7 +172,11 @@ public static class ChaosAudit
             lost += Math.Max(0, expected.Version - version);
             twice += Math.Max(0, version - expected.Version);
             var difference = actual is null ? (expected.Version > 0 ? "missing" : null) : Difference(expected, actual);
-            if (difference is not null)
+            if (difference is null)
+            {
+                exact.Add(user);
+            }
+            else
             {
                 diverged++;
                 if (problems.Count < 5)
@@ -161,9 +198,36 @@ public static class ChaosAudit
             problems.Add($"no list for {string.Join(",", withoutList.Take(5))}");
         }
 
-        var deadLettered = kafka.ReadAll(Topics.DeadLetter).Count;
+        var deadLetters = kafka.ReadAll(Topics.DeadLetter);
+        var notIndexed = deadLetters
+            .Where(r => ChaosRunner.Header(r, "error")?.StartsWith(DeadLetterCodes.ItemNotIndexed, StringComparison.Ordinal) == true)
+            .Select(r => (ChaosRunner.Header(r, "source-topic"), ChaosRunner.Header(r, "source-partition"), ChaosRunner.Header(r, "source-offset")))
+            .ToList();
+        var neverKeys = never.ToDictionary(p => (p.Topic, p.Partition.ToString(CultureInfo.InvariantCulture), p.Offset.ToString(CultureInfo.InvariantCulture)), p => 0);
+        foreach (var key in notIndexed)
+        {
+            if (key is ({ } topic, { } partition, { } offset) && neverKeys.TryGetValue((topic, partition, offset), out var copies))
+            {
+                neverKeys[(topic, partition, offset)] = copies + 1;
+            }
+        }
+
+        var neverDeadLettered = neverKeys.Values.Count(c => c > 0);
+        var repeats = neverKeys.Values.Sum(c => Math.Max(0, c - 1));
+        if (neverDeadLettered < never.Count && problems.Count < 8)
+        {
+            problems.Add($"{never.Count - neverDeadLettered} never-coming events not dead-lettered as {DeadLetterCodes.ItemNotIndexed}");
+        }
+
+        var lateOnce = lateApplied.Count(p => exact.Contains(p.Event.Key));
+        if (lateOnce < lateEvents && problems.Count < 8)
+        {
+            problems.Add($"{lateEvents - lateOnce} late events not applied exactly once");
+        }
+
         var uncommitted = kafka.Uncommitted();
-        return new DeliveryAudit(input.Count, applied, lost, twice, diverged, rejected, deadLettered, withoutList.Count, uncommitted, problems);
+        return new DeliveryAudit(input.Count, applied, lost, twice, diverged, rejected, deadLetters.Count, withoutList.Count, uncommitted, problems,
+            lateEvents, lateOnce, never.Count, neverDeadLettered, repeats, never.Count(p => exact.Contains(p.Event.Key)));
     }
 
     /// <summary>The first field where <paramref name="actual"/> differs from <paramref name="expected"/>, compared bit for bit; null when none.</summary>

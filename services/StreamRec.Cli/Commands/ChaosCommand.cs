@@ -16,12 +16,14 @@ internal static class ChaosCommand
         var kills = new Option<int>("--kills") { Description = "Service processes to kill (one per round).", DefaultValueFactory = _ => 50 };
         var seed = new Option<int>("--seed") { Description = "Seed of the workload and of every chaos decision.", DefaultValueFactory = _ => 7 };
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic.", DefaultValueFactory = _ => 4 };
+        var late = new Option<int?>("--late-events") { Description = "Clicks and reviews on items published later in the run (one late item per round); each must be applied once. Default: events / 100." };
+        var never = new Option<int?>("--never-events") { Description = "Clicks on items that never come; each must be dead-lettered ItemNotIndexed and never applied. Default: events / 200." };
         var noBrokerFaults = new Option<bool>("--no-broker-faults") { Description = "Only kill processes; leave the broker healthy." };
         var model = new Option<string?>("--model") { Description = "Encoder model (model.onnx) for the children. Default: a small synthesized BERT with the real vocabulary." };
         var workDir = new Option<string?>("--work-dir") { Description = "Where the store file and the children's log go. Default: a new temp folder (kept on failure)." };
         var command = new Command("chaos", "Kill and restart streamrec serve processes under broker faults, then check that every event was applied exactly once.")
         {
-            events, kills, seed, partitions, noBrokerFaults, model, workDir,
+            events, kills, seed, partitions, late, never, noBrokerFaults, model, workDir,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -34,15 +36,17 @@ internal static class ChaosCommand
                 Kills = parse.GetValue(kills),
                 Seed = parse.GetValue(seed),
                 Partitions = parse.GetValue(partitions),
+                LateEvents = parse.GetValue(late),
+                NeverEvents = parse.GetValue(never),
                 BrokerFaults = !parse.GetValue(noBrokerFaults),
                 WorkDirectory = work,
                 Launch = ServeLaunch.Current(),
                 ModelPath = modelPath,
                 Progress = Console.Out,
             };
-            if (settings.Events < 1 || settings.Kills < 0 || settings.Partitions < 1)
+            if (settings.Events < 1 || settings.Kills < 0 || settings.Partitions < 1 || settings.LateEvents < 0 || settings.NeverEvents < 0)
             {
-                await Console.Error.WriteLineAsync("--events and --partitions must be at least 1, --kills at least 0");
+                await Console.Error.WriteLineAsync("--events and --partitions must be at least 1, --kills, --late-events and --never-events at least 0");
                 return 2;
             }
 
@@ -77,7 +81,11 @@ internal static class ChaosCommand
         Row("applied twice", N(a.AppliedTwice));
         Row("users diverged (bitwise)", N(a.DivergedUsers));
         Row("users without a list", N(a.UsersWithoutList));
-        Row("dead-lettered", N(a.DeadLettered));
+        Row("late events (item published later): applied once", $"{N(a.LateAppliedOnce)} / {N(a.LateEvents)}");
+        Row("never-coming events: dead-lettered ItemNotIndexed", $"{N(a.NeverDeadLettered)} / {N(a.NeverComing)}");
+        Row("never-coming events: not applied (user equals the reference)", $"{N(a.NeverNotApplied)} / {N(a.NeverComing)}");
+        Row("never-coming dead letters sent again", N(a.NeverDeadLetteredRepeats));
+        Row("dead-lettered (all)", N(a.DeadLettered));
         Row("uncommitted at the end", N(a.Uncommitted));
         Row("kills survived", $"{report.KillsSurvived}/{report.Kills}");
         Row("broker faults injected", N(report.BrokerFaults));

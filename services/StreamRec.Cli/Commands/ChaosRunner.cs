@@ -24,6 +24,20 @@ public sealed record ChaosSettings
     /// <summary>Inject broker faults (broker down/up, leader moves, produce and offset-commit errors). Default true.</summary>
     public bool BrokerFaults { get; init; } = true;
 
+    /// <summary>Events turned into clicks or reviews on items published late (one late item per round, published at the
+    /// start of the next round, or after the final child committed the last one): each must be applied exactly once,
+    /// after its item arrives. Null: Events / 100.</summary>
+    public int? LateEvents { get; init; }
+
+    /// <summary>Clicks turned into clicks on items that never come: each must be dead-lettered <c>ItemNotIndexed</c> once
+    /// and never applied. Null: Events / 200.</summary>
+    public int? NeverEvents { get; init; }
+
+    /// <summary>The children's <c>StreamRec:ProfileUpdater:ItemNotReadyMaxAge</c>: how long a parked event waits for its item.
+    /// Longer than a kill plus a recovery (about 15 s here), so a late item arrives in time; the run ends about this long
+    /// after the last never-coming click. Default 30 s.</summary>
+    public TimeSpan ParkedMaxAge { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the store file and the child logs go.</summary>
     public required string WorkDirectory { get; init; }
 
@@ -90,10 +104,19 @@ public static class ChaosRunner
         using var kafka = new ChaosKafka(cluster.BootstrapServers, settings.Partitions);
         // A long run outgrows the dev broker's ~5 MB per partition and early lists are dropped: count them as they come.
         using var lists = kafka.TailLists();
-        var baseSettings = ChildSettings(cluster.BootstrapServers, storePath, settings.ModelPath, settings.SessionTimeout);
-        var workload = new ChaosWorkload(settings.Seed, settings.Events);
+        var baseSettings = Merge(ChildSettings(cluster.BootstrapServers, storePath, settings.ModelPath, settings.SessionTimeout), ParkingSettings(settings.ParkedMaxAge));
+        var workload = new ChaosWorkload(
+            settings.Seed,
+            settings.Events,
+            lateItems: settings.Kills + 1,
+            lateEvents: settings.LateEvents ?? settings.Events / 100,
+            neverEvents: settings.NeverEvents ?? settings.Events / 200);
         kafka.Produce(workload.Items);
         var chunks = Split(workload.UserEvents, settings.Kills + 1);
+
+        // Late item of round r: published once round r's events were produced and that round's child is gone, so they
+        // are parked (or, when the child died before reading them, read by the next child at about the same time).
+        var lateByRound = workload.LateItems.ToLookup(l => (int)((long)l.LastReference * chunks.Length / workload.UserEvents.Count), l => l.Item);
 
         var rounds = new List<ChaosRound>();
         var recoveries = new List<TimeSpan>();
@@ -105,6 +128,7 @@ public static class ChaosRunner
             var (crash, crashSettings) = PickCrash(rng);
             using var child = ServeProcess.Start(settings.Launch, Merge(baseSettings, crashSettings), logPath);
             var restartedAt = Stopwatch.StartNew();
+            kafka.Produce(lateByRound[round - 1]);
             if (round == 0)
             {
                 await WaitAsync(() => kafka.Covers("streamrec.item-indexer", kafka.HighWatermarks([Topics.Items])), child, TimeSpan.FromMinutes(2), cancellationToken);
@@ -171,9 +195,12 @@ public static class ChaosRunner
         cluster.ClearRequestErrors(ProduceApiKey);
         cluster.ClearRequestErrors(OffsetCommitApiKey);
         cluster.SetBrokerUp(-1);
-        using (var last = ServeProcess.Start(settings.Launch, baseSettings, logPath))
+        var metricsPort = FreePort();
+        var finalSettings = Merge(baseSettings, new Dictionary<string, string> { ["StreamRec:Http:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture) });
+        using (var last = ServeProcess.Start(settings.Launch, finalSettings, logPath))
         {
             var restartedAt = Stopwatch.StartNew();
+            kafka.Produce(lateByRound[settings.Kills - 1]);
             if (snapshot is not null && await WaitCoveredAsync(kafka, snapshot, last, restartedAt, cancellationToken) is { } r)
             {
                 recoveries.Add(r);
@@ -185,6 +212,13 @@ public static class ChaosRunner
 
             kafka.Produce(chunks[^1]);
             await kafka.WaitUntilAllCommittedAsync(settings.FinalTimeout, cancellationToken);
+
+            // The last round's late items come once its events are committed (so parked), then nothing may stay parked:
+            // every never-coming click dead-lettered, every late event applied. Waited for, not slept.
+            kafka.Produce(lateByRound[settings.Kills]);
+            var drained = await WaitParkedDrainedAsync(kafka, metricsPort, workload.NeverEventIds, last, settings.ParkedMaxAge + TimeSpan.FromSeconds(120), cancellationToken);
+            settings.Progress?.WriteLine(drained ? "parked events drained" : "parked events did not drain in time: the audit shows what is left");
+            await kafka.WaitUntilAllCommittedAsync(settings.FinalTimeout, cancellationToken);
             await last.TerminateAsync(TimeSpan.FromSeconds(30), cancellationToken);
         }
 
@@ -195,7 +229,7 @@ public static class ChaosRunner
             throw new TimeoutException("the list tail did not reach the end of streamrec.recommendations within 60 s");
         }
 
-        var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.Items.Select(i => i.ItemId).ToArray(), listedUsers: lists.Users, cancellationToken: cancellationToken);
+        var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.AllItemIds, listedUsers: lists.Users, lateItemIds: workload.LateItems.Select(l => l.Item.ItemId).ToArray(), cancellationToken: cancellationToken);
         return new ChaosReport(audit, settings.Kills, survived, recoveries.Count > 0 ? recoveries.Max() : TimeSpan.Zero, recoveries.Count, faults, started.Elapsed, rounds);
     }
 
@@ -216,6 +250,84 @@ public static class ChaosRunner
         ["StreamRec:Ranking:ListSize"] = "5",
         ["Logging:LogLevel:Default"] = "Warning",
     };
+
+    /// <summary>Parking bounds short enough for a run: age decides (attempts never run out first), retried every 250 ms up to every 1 s.</summary>
+    public static Dictionary<string, string> ParkingSettings(TimeSpan maxAge) => new(StringComparer.Ordinal)
+    {
+        ["StreamRec:ProfileUpdater:ItemNotReadyMaxAge"] = maxAge.ToString("c", CultureInfo.InvariantCulture),
+        ["StreamRec:ProfileUpdater:ItemNotReadyMaxAttempts"] = "1000",
+        ["StreamRec:ProfileUpdater:ParkedRetryMinBackoff"] = "00:00:00.250",
+        ["StreamRec:ProfileUpdater:ParkedRetryMaxBackoff"] = "00:00:01",
+        ["StreamRec:ProfileUpdater:ParkedSweepInterval"] = "00:00:00.250",
+    };
+
+    /// <summary>
+    /// Waits until every click in <paramref name="neverEventIds"/> is in the dead-letter topic with <c>ItemNotIndexed</c> and
+    /// the child's <c>streamrec_parked_events</c> gauge reads 0 on two scrapes a second apart (the second guards against
+    /// reading it between an assignment and the scan that refills it). False when the child died or the timeout passed.
+    /// </summary>
+    public static async Task<bool> WaitParkedDrainedAsync(ChaosKafka kafka, int metricsPort, IReadOnlySet<string> neverEventIds, ServeProcess child, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = new Uri($"http://127.0.0.1:{metricsPort.ToString(CultureInfo.InvariantCulture)}/metrics");
+        var zeroes = 0;
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout && !child.HasExited)
+        {
+            zeroes = await ParkedGaugeAsync(http, metrics, cancellationToken) == 0 ? zeroes + 1 : 0;
+            try
+            {
+                if (zeroes >= 2 && neverEventIds.All(DeadLetteredNotIndexed(kafka).Contains))
+                {
+                    return true;
+                }
+            }
+            catch (KafkaException)
+            {
+                // The broker is busy or faulted: ask again.
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        return false;
+    }
+
+    /// <summary>Event ids in the dead-letter topic with an <c>ItemNotIndexed</c> reason.</summary>
+    public static HashSet<string> DeadLetteredNotIndexed(ChaosKafka kafka) =>
+        kafka.ReadAll(Topics.DeadLetter)
+            .Where(r => Header(r, "error")?.StartsWith(DeadLetterCodes.ItemNotIndexed, StringComparison.Ordinal) == true)
+            .Select(r => EventParser.Parse(r.Message.Value).Event?.EventId)
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Σ streamrec_parked_events over its topics; -1 when the endpoint does not answer.</summary>
+    private static async Task<double> ParkedGaugeAsync(HttpClient http, Uri metrics, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await http.GetStringAsync(metrics, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return -1;
+        }
+
+        return text.Split('\n')
+            .Where(line => line.StartsWith("streamrec_parked_events{", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
+    public static string? Header(ConsumeResult<string, byte[]> record, string name) =>
+        record.Message.Headers?.TryGetLastBytes(name, out var bytes) == true ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> first, IReadOnlyDictionary<string, string> second)
     {

@@ -8,6 +8,10 @@ namespace StreamRec.Cli.Commands;
 /// in one fixed order: a run without faults then gives bit-for-bit the same state, and any difference is a
 /// lost or doubled event. Reviews carry no text, because encoder output may vary in the last bits with the
 /// batch it was computed in.
+/// Optionally some events are turned into events on items that are not in the catalog: <b>late</b> items, published
+/// after their last reference (the services park those events and apply them once the item arrives), and items that
+/// <b>never</b> come (clicks only; the services park them and dead-letter them <c>ItemNotIndexed</c> after the bounds).
+/// The mixing draws from its own random sequence, so the rest of the workload is the same with or without it.
 /// </summary>
 public sealed class ChaosWorkload
 {
@@ -22,7 +26,14 @@ public sealed class ChaosWorkload
         ("football", "football goal match team league player stadium ball"),
     ];
 
-    public ChaosWorkload(int seed, int events, int users = 0, int itemsPerSubject = 6)
+    /// <param name="seed">Seed of everything.</param>
+    /// <param name="events">Clicks and reviews in total (late and never-coming ones included).</param>
+    /// <param name="users">Distinct users; 0: events / 8, between 4 and 5,000.</param>
+    /// <param name="itemsPerSubject">Catalog items per subject.</param>
+    /// <param name="lateItems">Items published late; item k is referenced only within the k-th of <paramref name="lateItems"/> equal slices of the events.</param>
+    /// <param name="lateEvents">Events (clicks or reviews) turned into events on a late item.</param>
+    /// <param name="neverEvents">Clicks turned into clicks on an item that never comes (one item each).</param>
+    public ChaosWorkload(int seed, int events, int users = 0, int itemsPerSubject = 6, int lateItems = 0, int lateEvents = 0, int neverEvents = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
         var rng = new Random(seed);
@@ -76,8 +87,103 @@ public sealed class ChaosWorkload
             }
         }
 
+        (LateItems, NeverEventIds) = MixIn(seed, userEvents, lateItems, lateEvents, neverEvents);
+        LateEventIds = userEvents.Where(e => LateItems.Any(l => l.Item.ItemId == ItemOf(e))).Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
         UserEvents = userEvents;
     }
+
+    /// <summary>An item published late: after the event at index <see cref="LastReference"/> of <see cref="UserEvents"/>, its last reference.</summary>
+    public sealed record LateItem(ItemUpserted Item, int LastReference);
+
+    /// <summary>Items not in <see cref="Items"/>: produce each after its last reference.</summary>
+    public IReadOnlyList<LateItem> LateItems { get; }
+
+    /// <summary>Events on a late item: each must be applied exactly once, after its item arrives.</summary>
+    public IReadOnlySet<string> LateEventIds { get; }
+
+    /// <summary>Clicks on items that never come: each must be dead-lettered <c>ItemNotIndexed</c> and never applied.</summary>
+    public IReadOnlySet<string> NeverEventIds { get; }
+
+    /// <summary>Catalog and late items: every item that is indexed by the end of a run.</summary>
+    public IReadOnlyList<string> AllItemIds => [.. Items.Select(i => i.ItemId), .. LateItems.Select(l => l.Item.ItemId)];
+
+    private static (List<LateItem> Late, HashSet<string> Never) MixIn(int seed, List<IStreamRecEvent> events, int lateItems, int lateEvents, int neverEvents)
+    {
+        var rng = new Random(unchecked(seed * 7919 + 13));
+        var late = new List<LateItem>();
+        var taken = new HashSet<int>();
+        lateItems = Math.Min(lateItems, lateEvents);
+        for (var k = 0; k < lateItems; k++)
+        {
+            // The same slices as the chaos runner's rounds when lateItems equals the number of rounds.
+            var from = Slice(k, lateItems, events.Count);
+            var to = Slice(k + 1, lateItems, events.Count);
+            var (subject, words) = Subjects[k % Subjects.Length];
+            var id = $"late-{subject}-{k + 1}";
+            var wanted = lateEvents / lateItems + (k < lateEvents % lateItems ? 1 : 0);
+            var last = -1;
+            // A fixed budget of draws (collisions are redrawn): bounding by the shrinking remainder would stop early.
+            for (int attempt = 0, budget = 20 * wanted; attempt < budget && wanted > 0 && to > from; attempt++)
+            {
+                var i = from + rng.Next(to - from);
+                if (!taken.Add(i))
+                {
+                    continue;
+                }
+
+                events[i] = WithItem(events[i], id);
+                last = Math.Max(last, i);
+                wanted--;
+            }
+
+            if (last >= 0)
+            {
+                var w = words.Split(' ');
+                late.Add(new LateItem(
+                    new ItemUpserted
+                    {
+                        EventId = $"item-{id}",
+                        OccurredAt = Start.AddDays(-30),
+                        ItemId = id,
+                        Title = $"{subject} late {k + 1}",
+                        Text = string.Join(' ', Enumerable.Range(0, w.Length).Select(j => w[(w.Length - 1 - j + k) % w.Length])),
+                        Tags = [subject],
+                        PublishedAt = Start.AddDays(-30),
+                    },
+                    last));
+            }
+        }
+
+        var never = new HashSet<string>(StringComparer.Ordinal);
+        var clicks = Enumerable.Range(0, events.Count).Where(i => events[i] is Click && !taken.Contains(i)).ToList();
+        for (var n = 0; n < neverEvents && clicks.Count > 0; n++)
+        {
+            var pick = rng.Next(clicks.Count);
+            var i = clicks[pick];
+            clicks.RemoveAt(pick);
+            events[i] = WithItem(events[i], $"never-{n + 1}");
+            never.Add(events[i].EventId);
+        }
+
+        return (late, never);
+    }
+
+    /// <summary>First index of slice <paramref name="k"/> of <paramref name="parts"/>: the smallest i with ⌊i·parts/count⌋ ≥ k.</summary>
+    public static int Slice(int k, int parts, int count) => (int)(((long)k * count + parts - 1) / parts);
+
+    private static IStreamRecEvent WithItem(IStreamRecEvent e, string itemId) => e switch
+    {
+        Click c => c with { ItemId = itemId },
+        Review r => r with { ItemId = itemId },
+        _ => e,
+    };
+
+    private static string? ItemOf(IStreamRecEvent e) => e switch
+    {
+        Click c => c.ItemId,
+        Review r => r.ItemId,
+        _ => null,
+    };
 
     /// <summary>The catalog (produced first, indexed before any user event).</summary>
     public IReadOnlyList<ItemUpserted> Items { get; }

@@ -30,6 +30,15 @@ public interface IVectorStore
 
     /// <summary>Number of points in the collection (exact).</summary>
     Task<long> CountAsync(string collection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The points passing <see cref="ScrollRequest.Filter"/>, one page at a time, without a query vector: what a
+    /// filter-only lookup needs (a nearest-neighbour query with a dummy vector would depend on how the backend scores
+    /// it; a zero vector is not even valid under cosine). Pages come in a backend-defined order that is stable while
+    /// the collection does not change; pass the previous page's <see cref="ScrollPage.Next"/> as
+    /// <see cref="ScrollRequest.Cursor"/> to read on. Points written during a scroll may or may not appear.
+    /// </summary>
+    Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken);
 }
 
 public enum Distance
@@ -83,6 +92,23 @@ public sealed record VectorQuery(
     float? ScoreThreshold = null,
     bool WithVectors = false,
     bool WithPayload = true);
+
+/// <param name="Limit">Points per page at most (positive).</param>
+/// <param name="Filter">Optional conditions; null means every point.</param>
+/// <param name="Cursor">Where the page starts: null for the first page, else the <see cref="ScrollPage.Next"/> of the
+/// previous one. Opaque: each backend has its own form (Qdrant a point UUID, the embedded store a caller id).</param>
+/// <param name="WithVectors">Return the points' vectors (all named vectors).</param>
+/// <param name="WithPayload">Return the points' payloads.</param>
+public sealed record ScrollRequest(
+    int Limit,
+    VectorFilter? Filter = null,
+    string? Cursor = null,
+    bool WithVectors = false,
+    bool WithPayload = true);
+
+/// <param name="Points">This page's points.</param>
+/// <param name="Next">The cursor of the next page; null when this page is the last.</param>
+public sealed record ScrollPage(IReadOnlyList<VectorPoint> Points, string? Next);
 
 /// <summary>A conjunction: a point passes when it matches every <see cref="Must"/> condition,
 /// none of the <see cref="MustNot"/> conditions, and its id is not in <see cref="ExcludeIds"/>.</summary>

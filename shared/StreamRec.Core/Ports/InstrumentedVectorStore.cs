@@ -20,8 +20,9 @@ public sealed class InstrumentedVectorStore : IVectorStore
         public const string Query = "query";
         public const string QueryBatch = "query_batch";
         public const string Count = "count";
+        public const string Scroll = "scroll";
 
-        public static readonly IReadOnlyList<string> All = [EnsureCollection, Upsert, Get, Delete, Query, QueryBatch, Count];
+        public static readonly IReadOnlyList<string> All = [EnsureCollection, Upsert, Get, Delete, Query, QueryBatch, Count, Scroll];
     }
 
     private readonly IVectorStore _inner;
@@ -75,6 +76,9 @@ public sealed class InstrumentedVectorStore : IVectorStore
 
     public Task<long> CountAsync(string collection, CancellationToken cancellationToken) =>
         Measure(Operations.Count, () => _inner.CountAsync(collection, cancellationToken));
+
+    public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken) =>
+        Measure(Operations.Scroll, () => _inner.ScrollAsync(collection, request, cancellationToken));
 
     private async Task<T> Measure<T>(string operation, Func<Task<T>> call)
     {

@@ -41,7 +41,9 @@ public static class Collections
     public static CollectionSpec UsersSpec(int dimension) => new(
         Users,
         new Dictionary<string, int> { [ShortTermVector] = dimension, [LongTermVector] = dimension },
-        Distance.Dot);
+        Distance.Dot,
+        // A partition's new owner scrolls for the users with events parked from it; Qdrant filters an unindexed field by a full scan.
+        new Dictionary<string, PayloadFieldType> { [UserFields.ParkedIn] = PayloadFieldType.Keyword });
 }
 
 /// <summary>Payload keys of the items collection.</summary>

@@ -118,27 +118,34 @@ public sealed class ProfileEngine
 
     /// <summary>
     /// The stored users with events parked from partition <paramref name="partitionKey"/> ("topic:partition"): what a new
-    /// owner of the partition must keep retrying. A filtered query (the port has no scroll), paged by excluding what was found.
+    /// owner of the partition must keep retrying. A filter-only scroll on the indexed payload field <c>parked_in</c>, read
+    /// page by page to the end (no query vector: a user whose only events are parked has all-zero vectors).
     /// </summary>
-    public async Task<IReadOnlyList<UserProfile>> UsersWithParkedEventsAsync(string partitionKey, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<UserProfile>> UsersWithParkedEventsAsync(string partitionKey, CancellationToken cancellationToken) =>
+        UsersWithParkedEventsAsync(partitionKey, 1_000, cancellationToken);
+
+    /// <inheritdoc cref="UsersWithParkedEventsAsync(string, CancellationToken)"/>
+    /// <param name="partitionKey">"topic:partition".</param>
+    /// <param name="pageSize">Users per scroll page.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    public async Task<IReadOnlyList<UserProfile>> UsersWithParkedEventsAsync(string partitionKey, int pageSize, CancellationToken cancellationToken)
     {
-        const int page = 1_000;
         var found = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
-        var zero = new float[_encoder.Dimension];
-        while (true)
+        var filter = new VectorFilter { Must = [MatchCondition.Of(UserFields.ParkedIn, partitionKey)] };
+        string? cursor = null;
+        do
         {
-            var filter = new VectorFilter { Must = [MatchCondition.Of(UserFields.ParkedIn, partitionKey)], ExcludeIds = found.Keys.ToHashSet(StringComparer.Ordinal) };
-            var points = await _store.QueryAsync(Collections.Users, new VectorQuery(zero, Collections.LongTermVector, page, filter, WithVectors: true, WithPayload: true), cancellationToken);
-            foreach (var point in points)
+            var page = await _store.ScrollAsync(Collections.Users, new ScrollRequest(pageSize, filter, cursor, WithVectors: true, WithPayload: true), cancellationToken);
+            foreach (var point in page.Points)
             {
-                found[point.Id] = ProfileCodec.Decode(new VectorPoint(point.Id, point.Vectors ?? new Dictionary<string, float[]>(), point.Payload), _encoder.Dimension);
+                found[point.Id] = ProfileCodec.Decode(point, _encoder.Dimension);
             }
 
-            if (points.Count < page)
-            {
-                return [.. found.Values];
-            }
+            cursor = page.Next;
         }
+        while (cursor is not null);
+
+        return [.. found.Values];
     }
 
     /// <summary>Writes the profiles (durable on return).</summary>

@@ -248,6 +248,45 @@ internal sealed class CollectionIndex : IDisposable
         return [.. results];
     }
 
+    /// <summary>One page of the points passing the filter, in ordinal order of their ids; the cursor is the first id
+    /// of the next page. A scan of every row per page: scrolls are rare lookups (a partition's new owner), not a hot path.</summary>
+    public ScrollPage Scroll(ScrollRequest request)
+    {
+        if (request.Limit <= 0)
+        {
+            throw new VectorStoreException($"scroll limit must be positive, got {request.Limit}");
+        }
+
+        var filter = request.Filter;
+        var excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
+        var conditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0) ? filter : null;
+        _lock.EnterReadLock();
+        try
+        {
+            var rows = new List<int>();
+            for (var row = 0; row < _ids.Count; row++)
+            {
+                var id = _ids[row];
+                if ((request.Cursor is null || string.CompareOrdinal(id, request.Cursor) >= 0)
+                    && (excluded is null || !excluded.Contains(id))
+                    && (conditions is null || PayloadFilter.Matches(_payloads[row], conditions)))
+                {
+                    rows.Add(row);
+                }
+            }
+
+            rows.Sort((a, b) => string.CompareOrdinal(_ids[a], _ids[b]));
+            var page = rows.Take(request.Limit)
+                .Select(row => new VectorPoint(_ids[row], request.WithVectors ? VectorsOf(row) : new Dictionary<string, float[]>(), request.WithPayload ? PayloadOf(row) : null))
+                .ToList();
+            return new ScrollPage(page, rows.Count > request.Limit ? _ids[rows[request.Limit]] : null);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     public void Dispose() => _lock.Dispose();
 
     /// <summary>Rebuilds a stored point without re-validating or re-normalising it.</summary>

@@ -163,6 +163,8 @@ public sealed class ProcessCrashTests
                 Launch = rig.Launch,
                 ModelPath = TinyModel.Path,
                 MaxKillDelay = TimeSpan.FromSeconds(1.5),
+                LateEvents = 0,
+                NeverEvents = 0,
             },
             CrashRig.Ct);
 
@@ -173,6 +175,40 @@ public sealed class ProcessCrashTests
         Assert.Equal(400, report.Audit.Applied);
         Assert.Equal(report.Kills, report.KillsSurvived);
         Assert.True(report.BrokerFaults > 0, "the seed injected no broker fault:\n" + rounds);
+    }
+
+    [Fact]
+    public async Task SeededChaos_WithLateAndNeverComingItemsMixedIn_LateAppliedOnce_NeverComingDeadLetteredNotApplied()
+    {
+        // Events on items published one round later (or, in the last round, after the events were committed, so surely
+        // parked) and clicks on items that never come, through kills and broker faults. The children park them with short
+        // bounds; the runner waits until nothing is parked and every never-coming click is dead-lettered, then audits.
+        using var rig = new CrashRig(partitions: 2);
+        var report = await ChaosRunner.RunAsync(
+            new ChaosSettings
+            {
+                Events = 300,
+                Kills = 3,
+                Seed = 17,
+                Partitions = 2,
+                LateEvents = 30,
+                NeverEvents = 8,
+                WorkDirectory = Path.Combine(rig.Directory, "chaos"),
+                Launch = rig.Launch,
+                ModelPath = TinyModel.Path,
+                MaxKillDelay = TimeSpan.FromSeconds(1.5),
+            },
+            CrashRig.Ct);
+
+        var log = Path.Combine(rig.Directory, "chaos", "children.log");
+        var a = report.Audit;
+        Assert.True(a.Holds, $"{a}\n{string.Join("\n", report.Rounds)}\n{string.Join('\n', File.ReadLines(log).TakeLast(60))}");
+        Assert.Equal((300L, 30L, 30L), (a.EventsIn, a.LateEvents, a.LateAppliedOnce));
+        Assert.Equal((8L, 8L, 8L), (a.NeverComing, a.NeverDeadLettered, a.NeverNotApplied));
+        Assert.Equal(300 - 8, a.Applied);
+        // Nothing else reached the dead-letter topic (a repeated dead letter is allowed: at least once).
+        Assert.Equal(a.NeverDeadLettered + a.NeverDeadLetteredRepeats, a.DeadLettered);
+        Assert.Equal(report.Kills, report.KillsSurvived);
     }
 
     private static Dictionary<string, string> Crash(string hook, int n) => new()

@@ -111,5 +111,8 @@ public sealed class FaultInjectionTests
             Task.FromResult<IReadOnlyList<IReadOnlyList<ScoredPoint>>>([.. queries.Select(_ => (IReadOnlyList<ScoredPoint>)[])]);
 
         public Task<long> CountAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+        public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new ScrollPage([], null));
     }
 }

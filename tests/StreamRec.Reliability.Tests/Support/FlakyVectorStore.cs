@@ -86,6 +86,16 @@ internal sealed class FlakyVectorStore(IVectorStore inner) : IVectorStore
 
     public Task<long> CountAsync(string collection, CancellationToken cancellationToken) => inner.CountAsync(collection, cancellationToken);
 
+    public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken)
+    {
+        if (collection == Collections.Users)
+        {
+            Fail();
+        }
+
+        return inner.ScrollAsync(collection, request, cancellationToken);
+    }
+
     private void Fail()
     {
         if (!Failing)

@@ -351,6 +351,109 @@ public abstract class VectorStoreContractTests
         Assert.Equal(3, got.Vectors["long"].Length);
     }
 
+    [Fact]
+    public async Task Scroll_ArrayFieldFilter_PagesThroughEveryMatchExactlyOnce_IncludingAllZeroVectors()
+    {
+        // The shape of the parked-user scan: a dot-product users collection, a keyword array field, matches whose
+        // vectors are all zero (a user whose only events are parked) and points without the field.
+        var store = await StoreAsync();
+        var spec = new CollectionSpec(
+            "scroll-" + Guid.NewGuid().ToString("N"),
+            new Dictionary<string, int> { ["short"] = 4, ["long"] = 4 },
+            Distance.Dot,
+            new Dictionary<string, PayloadFieldType> { ["parked_in"] = PayloadFieldType.Keyword });
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.EnsureCollectionAsync(spec, Ct);
+        var matching = Enumerable.Range(0, 7).Select(i => $"user-{i}").ToArray();
+        var points = matching.Select((id, i) => UserPoint(id, i % 2 == 0 ? [0, 0, 0, 0] : [i, 1, 0, 0], new JsonArray("clicks:1", "reviews:0"))).ToList();
+        points.Add(UserPoint("other-partition", [1, 0, 0, 0], new JsonArray("clicks:2")));
+        points.Add(UserPoint("nothing-parked", [0, 0, 0, 0], null));
+        await store.UpsertAsync(spec.Name, points, Ct);
+
+        var seen = new List<string>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(spec.Name, new ScrollRequest(3, new VectorFilter { Must = [MatchCondition.Of("parked_in", "clicks:1")] }, cursor, WithVectors: true), Ct);
+            Assert.InRange(page.Points.Count, 0, 3);
+            foreach (var point in page.Points)
+            {
+                seen.Add(point.Id);
+                Assert.Equal(4, point.Vectors["long"].Length);
+                Assert.Equal(point.Id, point.Payload!["user_id"]!.GetValue<string>());
+            }
+
+            cursor = page.Next;
+            pages++;
+            Assert.True(pages <= 10, "the scroll does not end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(matching.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.True(pages >= 3, $"7 matches in pages of 3 came in {pages} page(s)");
+        var zero = await store.GetAsync(spec.Name, ["user-0"], withVectors: true, withPayload: false, Ct);
+        Assert.Equal([0f, 0f, 0f, 0f], Assert.Single(zero).Vectors["long"]);
+    }
+
+    [Fact]
+    public async Task Scroll_MustNotAndExcludedIds_AreApplied_AndBarePagesCarryIdsOnly()
+    {
+        var store = await StoreAsync();
+        var spec = Spec(Distance.Cosine);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(spec.Name,
+        [
+            Point("a", [1, 0, 0, 0], new JsonObject { ["genre"] = "drama" }),
+            Point("b", [0, 1, 0, 0], new JsonObject { ["genre"] = "comedy" }),
+            Point("c", [0, 0, 1, 0], new JsonObject { ["genre"] = "comedy" }),
+            Point("d", [0, 0, 0, 1]),
+        ], Ct);
+
+        var page = await store.ScrollAsync(spec.Name, new ScrollRequest(10, new VectorFilter { MustNot = [MatchCondition.Of("genre", "drama")], ExcludeIds = ["c"] }, WithPayload: false), Ct);
+
+        Assert.Equal(["b", "d"], page.Points.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.Null(page.Next);
+        Assert.All(page.Points, p => Assert.Empty(p.Vectors));
+        Assert.All(page.Points, p => Assert.Null(p.Payload));
+    }
+
+    [Fact]
+    public async Task Scroll_NoMatch_IsOneEmptyLastPage()
+    {
+        var store = await StoreAsync();
+        var spec = Spec(Distance.Dot);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(spec.Name, [Point("a", [1, 0, 0, 0], new JsonObject { ["k"] = "v" })], Ct);
+
+        var page = await store.ScrollAsync(spec.Name, new ScrollRequest(5, new VectorFilter { Must = [MatchCondition.Of("k", "other")] }), Ct);
+
+        Assert.Empty(page.Points);
+        Assert.Null(page.Next);
+    }
+
+    [Fact]
+    public async Task Scroll_NonPositiveLimitOrMissingCollection_Throws()
+    {
+        var store = await StoreAsync();
+        var spec = Spec(Distance.Dot);
+        await store.EnsureCollectionAsync(spec, Ct);
+
+        await Assert.ThrowsAsync<VectorStoreException>(() => store.ScrollAsync(spec.Name, new ScrollRequest(0), Ct));
+        await Assert.ThrowsAsync<VectorStoreException>(() => store.ScrollAsync("missing-" + Guid.NewGuid().ToString("N"), new ScrollRequest(5), Ct));
+    }
+
+    private static VectorPoint UserPoint(string id, float[] vector, JsonArray? parkedIn)
+    {
+        var payload = new JsonObject { ["user_id"] = id };
+        if (parkedIn is not null)
+        {
+            payload["parked_in"] = parkedIn;
+        }
+
+        return new VectorPoint(id, new Dictionary<string, float[]> { ["short"] = vector, ["long"] = (float[])vector.Clone() }, payload);
+    }
+
     protected static CollectionSpec Spec(Distance distance) =>
         new("c-" + Guid.NewGuid().ToString("N"), new Dictionary<string, int> { ["text"] = 4 }, distance);
 

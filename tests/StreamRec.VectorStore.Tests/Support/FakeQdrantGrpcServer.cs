@@ -19,7 +19,7 @@ namespace StreamRec.VectorStore.Tests.Support;
 /// <summary>
 /// An in-memory Qdrant speaking Qdrant's gRPC API on 127.0.0.1 (random port, HTTP/2, optionally TLS). No .proto
 /// file: every method is declared by hand as a <see cref="Method{TRequest,TResponse}"/> named like Qdrant's
-/// (<c>/qdrant.Points/Upsert</c>, <c>/qdrant.Collections/Create</c>, ...) and marshalled with the
+/// (<c>/qdrant.Points/Upsert</c>, <c>/qdrant.Points/Scroll</c>, <c>/qdrant.Collections/Create</c>, ...) and marshalled with the
 /// <c>Parser</c>s of Qdrant.Client's own message types, so the real client talks to it unchanged. Search is
 /// exact (cosine vectors normalised at insert, as Qdrant does). Faults can be scripted per method (a gRPC status,
 /// or a slow answer), a collection can be put into an outage, and every call is recorded with its api-key.
@@ -303,6 +303,39 @@ public sealed class FakeQdrantGrpcServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Qdrant's scroll: no vector, points in id order (UUIDs compare like their canonical strings), from
+    /// <c>offset</c> inclusive; <c>next_page_offset</c> is the first id of the next page, absent on the last.</summary>
+    private ScrollResponse Scroll(ScrollPoints request)
+    {
+        var c = Collection(request.CollectionName);
+        var limit = request.HasLimit ? (int)request.Limit : 10;
+        var from = request.Offset is { PointIdOptionsCase: PointId.PointIdOptionsOneofCase.Uuid } offset ? offset.Uuid : null;
+        var response = new ScrollResponse { Time = 0.0001 };
+        lock (c)
+        {
+            var ids = c.Points
+                .Where(kv => (from is null || string.CompareOrdinal(kv.Key, from) >= 0) && (request.Filter is not { } filter || Passes(kv.Key, kv.Value.Payload, filter)))
+                .Select(kv => kv.Key)
+                .Order(StringComparer.Ordinal)
+                .Take(limit + 1)
+                .ToList();
+            foreach (var id in ids.Take(limit))
+            {
+                var point = c.Points[id];
+                var retrieved = new RetrievedPoint { Id = new PointId { Uuid = id }, Vectors = VectorsOf(point.Vectors, request.WithVectors) };
+                CopyPayload(point.Payload, request.WithPayload, retrieved.Payload);
+                response.Result.Add(retrieved);
+            }
+
+            if (ids.Count > limit)
+            {
+                response.NextPageOffset = new PointId { Uuid = ids[limit] };
+            }
+        }
+
+        return response;
+    }
+
     private QueryResponse Query(QueryPoints request)
     {
         var response = new QueryResponse { Time = 0.0001 };
@@ -538,6 +571,7 @@ public sealed class FakeQdrantGrpcServer : IAsyncDisposable
             Add(context, "qdrant.Points", "Delete", DeletePoints.Parser, PointsOperationResponse.Parser, r => r.CollectionName, (s, r) => s.Delete(r));
             Add(context, "qdrant.Points", "Get", GetPoints.Parser, GetResponse.Parser, r => r.CollectionName, (s, r) => s.Get(r));
             Add(context, "qdrant.Points", "Count", CountPoints.Parser, CountResponse.Parser, r => r.CollectionName, (s, r) => s.Count(r));
+            Add(context, "qdrant.Points", "Scroll", ScrollPoints.Parser, ScrollResponse.Parser, r => r.CollectionName, (s, r) => s.Scroll(r));
             Add(context, "qdrant.Points", "Query", QueryPoints.Parser, QueryResponse.Parser, r => r.CollectionName, (s, r) => s.Query(r));
             Add(context, "qdrant.Points", "QueryBatch", QueryBatchPoints.Parser, QueryBatchResponse.Parser, r => r.CollectionName, (s, r) => s.QueryBatch(r));
         }
