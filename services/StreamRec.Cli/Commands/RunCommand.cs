@@ -56,7 +56,9 @@ internal static class RunCommand
         using var cluster = MockKafkaCluster.Start(brokers: 3);
         foreach (var topic in Topics.All)
         {
-            cluster.CreateTopic(topic, settings.Partitions, replicationFactor: 3);
+            // The dev broker keeps about 5 MB per partition: the item side's topic carries several times the volume of the
+            // user events (one click touches up to 51 items' rows), so it gets more partitions to hold its backlog.
+            cluster.CreateTopic(topic, topic == Topics.Engagements ? Math.Max(settings.Partitions, 12) : settings.Partitions, replicationFactor: 3);
         }
 
         Console.WriteLine($"dev broker: {cluster.BootstrapServers} ({settings.Partitions} partitions per topic; in-memory, for development only)");
@@ -68,7 +70,7 @@ internal static class RunCommand
 
         Directory.CreateDirectory(settings.StateDir);
         var app = BuildHost(cluster.BootstrapServers, settings);
-        Console.WriteLine("starting item-indexer, profile-updater and recommender (loading the encoder)...");
+        Console.WriteLine("starting item-indexer, profile-updater, co-engagement-updater and recommender (loading the encoder)...");
         try
         {
             await app.StartAsync(ct);
@@ -121,7 +123,9 @@ internal static class RunCommand
 
         Console.WriteLine($"replaying {interactions.Length:N0} clicks and reviews{(settings.Rate > 0 ? $" at {settings.Rate:N0}/s" : " as fast as the pipeline takes them")}...");
         var streamStarted = time.GetTimestamp();
-        var replay = replayer.ReplayAsync(interactions, new ReplayPace { Rate = settings.Rate }, null, ct);
+        // As fast as the pipeline takes them, and no faster: the dev broker keeps about 5 MB per partition and drops
+        // the oldest messages beyond that, unread ones included.
+        var replay = replayer.ReplayAsync(interactions, new ReplayPace { Rate = settings.Rate, Backlog = MaxPartitionLag, MaxBacklog = MaxRunBacklog }, null, ct);
         var produced = 0L;
         await WaitAsync(
             () => replay.IsCompleted && Progress().Processed >= interactions.Length && TotalLag() == 0,
@@ -244,6 +248,21 @@ internal static class RunCommand
     }
 
     private static double DeadLettered() => SumOver(StreamRecMetrics.DeadLetters);
+
+    /// <summary>Unread messages in any one partition above which the replay waits: an engagement message carries up to
+    /// tens of KB, so this keeps every partition well inside the dev broker's 5 MB.</summary>
+    private const long MaxRunBacklog = 100;
+
+    private static long MaxPartitionLag()
+    {
+        double max = 0;
+        foreach (var labels in StreamRecMetrics.ConsumerLag.GetAllLabelValues())
+        {
+            max = Math.Max(max, StreamRecMetrics.ConsumerLag.WithLabels(labels).Value);
+        }
+
+        return (long)max;
+    }
 
     private static long TotalLag() => (long)SumOver(StreamRecMetrics.ConsumerLag);
 

@@ -18,6 +18,7 @@ public static class KafkaConfigFactory
             EnableIdempotence = true,
             Acks = Acks.All,
             LingerMs = options.ProducerLinger.TotalMilliseconds,
+            CompressionType = options.ProducerCompression,
             MessageMaxBytes = Math.Max(options.MaxMessageBytes + 64 * 1024, 1_000_000),
             // Kafka's murmur2 keeps the same key on the same partition as Java producers do.
             Partitioner = Partitioner.Murmur2Random,

@@ -123,7 +123,7 @@ public sealed record RowContributions
 public sealed record ContributionDto
 {
     public required string Source { get; init; }
-    public required long Offset { get; init; }
+    public long Offset { get; init; }
     public bool Retried { get; init; }
     public double Count { get; init; }
     public required IReadOnlyList<PairDto> Pairs { get; init; }
@@ -146,6 +146,7 @@ public sealed record PairDto
     public required double Weight { get; init; }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+// Defaults (retried false, count 0 on a neighbour's row) are left out: most contributions are a neighbour's.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
 [JsonSerializable(typeof(EngagementMessage))]
 internal sealed partial class EngagementJsonContext : JsonSerializerContext;

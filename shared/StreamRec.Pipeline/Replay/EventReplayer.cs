@@ -14,6 +14,15 @@ public sealed record ReplayPace
 
     /// <summary>Messages per produce batch (each batch waits for acks=all). Default 500.</summary>
     public int BatchSize { get; init; } = 500;
+
+    /// <summary>How much the pipeline has not consumed yet (its consumer lag), read before each batch; null = not
+    /// watched. Default null.</summary>
+    public Func<long>? Backlog { get; init; }
+
+    /// <summary>With <see cref="Backlog"/>: the replay waits while the backlog is above this. A broker that keeps only
+    /// so much per partition (the dev broker: about 5 MB) would otherwise drop what the pipeline had not read yet.
+    /// Default 0 (no limit).</summary>
+    public long MaxBacklog { get; init; }
 }
 
 /// <summary>Progress of a replay: events produced so far, per topic.</summary>
@@ -23,6 +32,7 @@ public sealed record ReplayProgress(long Produced, long Items, long Clicks, long
 public sealed class EventReplayer
 {
     private static readonly TimeSpan PacingSlack = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan BacklogPoll = TimeSpan.FromMilliseconds(20);
 
     private readonly KafkaProducer _producer;
     private readonly TimeProvider _time;
@@ -61,6 +71,11 @@ public sealed class EventReplayer
                 produced += batch.Count;
                 batch.Clear();
                 progress?.Report(new ReplayProgress(produced, items, clicks, reviews, other));
+                while (pace.Backlog is { } backlog && pace.MaxBacklog > 0 && backlog() > pace.MaxBacklog)
+                {
+                    await Task.Delay(BacklogPoll, _time, cancellationToken);
+                }
+
                 elapsed = _time.GetElapsedTime(started);
                 if (due > elapsed)
                 {
