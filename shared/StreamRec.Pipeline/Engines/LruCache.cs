@@ -30,6 +30,25 @@ internal sealed class LruCache<TKey, TValue>
         return false;
     }
 
+    /// <summary>Splits <paramref name="keys"/> into the cached ones (added to <paramref name="found"/>) and the rest (returned, to load).</summary>
+    public List<TKey> Lookup(IEnumerable<TKey> keys, IDictionary<TKey, TValue> found)
+    {
+        var missing = new List<TKey>();
+        foreach (var key in keys)
+        {
+            if (TryGet(key, out var value))
+            {
+                found[key] = value;
+            }
+            else
+            {
+                missing.Add(key);
+            }
+        }
+
+        return missing;
+    }
+
     public void Set(TKey key, TValue value)
     {
         if (_capacity <= 0)

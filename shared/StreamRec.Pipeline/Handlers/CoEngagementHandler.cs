@@ -122,20 +122,10 @@ public sealed class CoEngagementHandler : IBatchHandler
     private async Task<Dictionary<string, CoEngagementRow>> RowsAsync(string[] ids, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
-        var missing = new List<string>();
+        List<string> missing;
         lock (_gate)
         {
-            foreach (var id in ids)
-            {
-                if (_cache.TryGet(id, out var row))
-                {
-                    rows[id] = row;
-                }
-                else
-                {
-                    missing.Add(id);
-                }
-            }
+            missing = _cache.Lookup(ids, rows);
         }
 
         foreach (var (id, row) in await _rows.LoadAsync(missing, cancellationToken))

@@ -393,20 +393,10 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     private async Task<Dictionary<string, CachedProfile>> ProfilesAsync(string[] userIds, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, CachedProfile>(userIds.Length, StringComparer.Ordinal);
-        var missing = new List<string>();
+        List<string> missing;
         lock (_gate)
         {
-            foreach (var id in userIds)
-            {
-                if (_cache.TryGet(id, out var cached))
-                {
-                    result[id] = cached;
-                }
-                else
-                {
-                    missing.Add(id);
-                }
-            }
+            missing = _cache.Lookup(userIds, result);
         }
 
         if (missing.Count > 0)
