@@ -149,19 +149,31 @@ public sealed class CoEngagementRow
 /// </summary>
 public static class CoEngagement
 {
+    /// <summary>True when <paramref name="item"/> is among the user's last <see cref="CoEngagementOptions.HistorySize"/>
+    /// items: a repeat is not new evidence, and adds nothing to any row.</summary>
+    public static bool IsRepeat(IReadOnlyList<string> history, string item, CoEngagementOptions options)
+    {
+        for (var i = Math.Max(0, history.Count - options.HistorySize); i < history.Count; i++)
+        {
+            if (string.Equals(history[i], item, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The pairs a new engagement with <paramref name="item"/> adds, given the user's sequence before it
     /// (oldest first). Empty when the item is already in the sequence: a repeat is not new evidence.</summary>
     public static IReadOnlyList<(string Other, double Weight)> Pairs(IReadOnlyList<string> history, string item, CoEngagementOptions options)
     {
-        var first = Math.Max(0, history.Count - options.HistorySize);
-        for (var i = first; i < history.Count; i++)
+        if (IsRepeat(history, item, options))
         {
-            if (string.Equals(history[i], item, StringComparison.Ordinal))
-            {
-                return [];
-            }
+            return [];
         }
 
+        var first = Math.Max(0, history.Count - options.HistorySize);
         var pairs = new List<(string, double)>(history.Count - first);
         for (var i = history.Count - 1; i >= first; i--)
         {
@@ -179,11 +191,12 @@ public static class CoEngagement
     public static IReadOnlyList<(string RowId, CoEngagementContribution Contribution)> Contributions(
         IReadOnlyList<string> history, string item, string source, long offset, bool retried, CoEngagementOptions options)
     {
-        var pairs = Pairs(history, item, options);
-        if (pairs.Count == 0 && history.Skip(Math.Max(0, history.Count - options.HistorySize)).Contains(item, StringComparer.Ordinal))
+        if (IsRepeat(history, item, options))
         {
             return [];
         }
+
+        var pairs = Pairs(history, item, options);
 
         var result = new List<(string, CoEngagementContribution)>(pairs.Count + 1)
         {

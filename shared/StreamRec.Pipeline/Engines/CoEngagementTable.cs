@@ -28,10 +28,9 @@ public sealed class CoEngagementTable : ICoEngagementSource
     /// this engagement).</summary>
     public void Observe(IReadOnlyList<string> history, string itemId)
     {
-        var pairs = CoEngagement.Pairs(history, itemId, _options);
-        if (pairs.Count > 0 || !history.Contains(itemId, StringComparer.Ordinal))
+        if (!CoEngagement.IsRepeat(history, itemId, _options))
         {
-            CoEngagement.Apply(_rows, itemId, pairs, _options);
+            CoEngagement.Apply(_rows, itemId, CoEngagement.Pairs(history, itemId, _options), _options);
         }
     }
 
