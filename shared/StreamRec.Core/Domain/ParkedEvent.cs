@@ -51,3 +51,20 @@ public sealed class ParkedEvent
     /// <summary>"topic:partition", as in <see cref="UserProfile.AppliedOffsets"/>.</summary>
     public string PartitionKey => UserProfile.OffsetKey(Topic, Partition);
 }
+
+/// <summary>
+/// The event a parked-retry round applied last to a user, kept in the user's state until the notification naming it is
+/// known to be out. A retry round has no input offset to replay: were the process to stop between the state write and the
+/// notification, the next owner of the partition finds this in the store and notifies again (at least once).
+/// </summary>
+/// <param name="EventId">The applied event's id.</param>
+/// <param name="Topic">Its source topic.</param>
+/// <param name="Partition">Its source partition.</param>
+/// <param name="Offset">Its source offset.</param>
+/// <param name="OccurredAt">When it happened (the event's timestamp).</param>
+/// <param name="ReceivedAt">When it reached Kafka.</param>
+public sealed record PendingNotice(string EventId, string Topic, int Partition, long Offset, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt)
+{
+    /// <summary>"topic:partition", as in <see cref="UserProfile.AppliedOffsets"/>.</summary>
+    public string PartitionKey => UserProfile.OffsetKey(Topic, Partition);
+}

@@ -55,6 +55,9 @@ public sealed class UserProfile
     /// </summary>
     public List<ParkedEvent> Parked { get; } = [];
 
+    /// <summary>Set by a parked-retry round that changed the user, until its notification is out (see <see cref="Domain.PendingNotice"/>).</summary>
+    public PendingNotice? PendingNotice { get; set; }
+
     /// <summary>The ids of the last events accepted (applied or parked), oldest first: a bounded window that turns a
     /// producer's retried duplicate (same <c>event_id</c>, another offset) into a no-op.</summary>
     public List<string> RecentEventIds { get; } = [];

@@ -102,9 +102,13 @@ public static class UserFields
     /// <summary>Events waiting for their item, oldest first (see <see cref="StreamRec.Domain.ParkedEvent"/>); absent when none.</summary>
     public const string Parked = "parked";
 
-    /// <summary>The "topic:partition"s of the parked events: what a new owner of a partition filters on to find users with parked events.</summary>
+    /// <summary>The "topic:partition"s of the parked events and of a pending notice: what a new owner of a partition filters on
+    /// to find users with parked events or an unsent notification.</summary>
     public const string ParkedIn = "parked_in";
 
     /// <summary>The user's recent event ids, oldest first: the duplicate window.</summary>
     public const string EventIds = "event_ids";
+
+    /// <summary>The event a parked-retry round applied, until its notification is out (see <see cref="StreamRec.Domain.PendingNotice"/>); absent when none.</summary>
+    public const string PendingNotice = "pending_notice";
 }

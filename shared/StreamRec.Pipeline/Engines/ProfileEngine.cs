@@ -40,7 +40,19 @@ public enum ApplyOutcome
 public readonly record struct ParkingSource(string? Key, byte[] Value);
 
 /// <summary>What parking decisions need: the item vectors known now, the texts of parked reviews about to be applied, the rules and the clock.</summary>
-public sealed record ParkingContext(IReadOnlyDictionary<string, float[]> ItemVectors, IReadOnlyDictionary<ParkedEvent, float[]> ParkedTextVectors, ParkingPolicy Policy, DateTimeOffset Now);
+/// <param name="OwnedSince">"topic:partition" → when this process took the partition over (absent: since before anything was parked).</param>
+public sealed record ParkingContext(
+    IReadOnlyDictionary<string, float[]> ItemVectors, IReadOnlyDictionary<ParkedEvent, float[]> ParkedTextVectors, ParkingPolicy Policy, DateTimeOffset Now,
+    IReadOnlyDictionary<string, DateTimeOffset>? OwnedSince = null)
+{
+    /// <summary>When <paramref name="entry"/>'s wait started for the age bound: when it was parked, or when this process
+    /// took its partition over if that is later. An outage (nobody indexing its item, nobody retrying it) does not use up the wait.</summary>
+    public DateTimeOffset WaitingSince(ParkedEvent entry) => WaitingSince(entry, OwnedSince);
+
+    /// <inheritdoc cref="WaitingSince(ParkedEvent)"/>
+    public static DateTimeOffset WaitingSince(ParkedEvent entry, IReadOnlyDictionary<string, DateTimeOffset>? ownedSince) =>
+        ownedSince is not null && ownedSince.TryGetValue(entry.PartitionKey, out var since) && since > entry.ParkedAt ? since : entry.ParkedAt;
+}
 
 /// <summary>What parking did beyond the profiles: collected over a batch or a retry round.</summary>
 public sealed class ParkingEffects
@@ -117,8 +129,8 @@ public sealed class ProfileEngine
     }
 
     /// <summary>
-    /// The stored users with events parked from partition <paramref name="partitionKey"/> ("topic:partition"): what a new
-    /// owner of the partition must keep retrying. A filter-only scroll on the indexed payload field <c>parked_in</c>, read
+    /// The stored users with events parked from partition <paramref name="partitionKey"/> ("topic:partition"), or with a
+    /// pending notice from it: what a new owner of the partition must keep retrying or notify again. A filter-only scroll on the indexed payload field <c>parked_in</c>, read
     /// page by page to the end (no query vector: a user whose only events are parked has all-zero vectors).
     /// </summary>
     public Task<IReadOnlyList<UserProfile>> UsersWithParkedEventsAsync(string partitionKey, CancellationToken cancellationToken) =>
@@ -379,7 +391,7 @@ public sealed class ProfileEngine
                 effects.AttemptCounted = true;
             }
 
-            if (context.Policy.ExpiryReason(head.ParkedAt, head.Attempts, context.Now) is { } why)
+            if (context.Policy.ExpiryReason(context.WaitingSince(head), head.Attempts, context.Now) is { } why)
             {
                 profile.Parked.RemoveAt(0);
                 effects.Expired.Add((head, $"{DeadLetterCodes.ItemNotIndexed}: item '{head.ItemId}' is not indexed {why}"));
@@ -557,7 +569,25 @@ public static class ProfileCodec
         if (p.Parked.Count > 0)
         {
             payload[UserFields.Parked] = new JsonArray([.. p.Parked.Select(e => (JsonNode?)EncodeParked(e))]);
-            payload[UserFields.ParkedIn] = new JsonArray([.. p.Parked.Select(e => e.PartitionKey).Distinct(StringComparer.Ordinal).Select(k => (JsonNode?)k)]);
+        }
+
+        if (p.PendingNotice is { } notice)
+        {
+            payload[UserFields.PendingNotice] = new JsonObject
+            {
+                ["event_id"] = notice.EventId,
+                ["topic"] = notice.Topic,
+                ["partition"] = notice.Partition,
+                ["offset"] = notice.Offset,
+                ["occurred_ms"] = notice.OccurredAt.ToUnixTimeMilliseconds(),
+                ["received_ms"] = notice.ReceivedAt.ToUnixTimeMilliseconds(),
+            };
+        }
+
+        var waitingIn = p.Parked.Select(e => e.PartitionKey).Append(p.PendingNotice?.PartitionKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        if (waitingIn.Length > 0)
+        {
+            payload[UserFields.ParkedIn] = new JsonArray([.. waitingIn.Select(k => (JsonNode?)k)]);
         }
 
         return new VectorPoint(
@@ -620,6 +650,13 @@ public static class ProfileCodec
         if (payload[UserFields.Parked] is JsonArray parked)
         {
             p.Parked.AddRange(parked.OfType<JsonObject>().Select(DecodeParked).OfType<ParkedEvent>());
+        }
+
+        if (payload[UserFields.PendingNotice] is JsonObject n && Str(n, "event_id") is { } noticeId && Str(n, "topic") is { } noticeTopic)
+        {
+            p.PendingNotice = new PendingNotice(
+                noticeId, noticeTopic, (int)Long(n, "partition"), Long(n, "offset"),
+                DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "occurred_ms")), DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "received_ms")));
         }
 
         return p;

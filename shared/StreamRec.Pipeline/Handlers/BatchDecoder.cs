@@ -44,14 +44,4 @@ internal static class BatchDecoder
 
         return (events, poison);
     }
-
-    public static TriggerRef TriggerOf(PositionedEvent p) => new()
-    {
-        EventId = p.Event.EventId,
-        OccurredAt = p.Event.OccurredAt,
-        ReceivedAt = p.ReceivedAt,
-        Topic = p.Topic,
-        Partition = p.Partition,
-        Offset = p.Offset,
-    };
 }

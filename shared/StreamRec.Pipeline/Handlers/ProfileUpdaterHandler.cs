@@ -46,6 +46,9 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     // Partitions assigned since the last retry round: their users with parked events are looked up in the store.
     private readonly HashSet<TopicPartition> _toRecover = [];
 
+    // "topic:partition" → when this process took it over: parked events' age bound counts from then at the earliest.
+    private readonly Dictionary<string, DateTimeOffset> _ownedSince = new(StringComparer.Ordinal);
+
     public ProfileUpdaterHandler(
         ProfileEngine engine, KafkaProducer producer, DeadLetterPublisher deadLetters, ProfileUpdaterOptions options, ParseLimits limits,
         ILogger<ProfileUpdaterHandler> logger, TimeProvider time, CoEngagementOptions? coEngagement = null)
@@ -160,7 +163,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
 
         StreamRecMetrics.StageDuration.WithLabels("state").Observe(_time.GetElapsedTime(stateStarted).TotalSeconds);
-        await FinishAsync(profiles, effects, saved, changed, renotify, cancellationToken);
+        await FinishAsync(profiles, effects, saved, changed, renotify, retryRound: false, cancellationToken);
         return poison;
     }
 
@@ -168,10 +171,12 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// The effects of a batch or a retry round, in the order that keeps them exactly-once: dead letters of expired parked
     /// events (acked) before the state that no longer holds them, the state (durable) before the notifications.
     /// A crash between the dead letter and the state write dead-letters that event again after the restart (at least once).
+    /// A batch's notifications are sent again by its replay; a retry round has no replay, so the users it changed carry a
+    /// <see cref="PendingNotice"/> in the same write, which the next owner finds if the notifications never went out.
     /// </summary>
     private async Task FinishAsync(
         Dictionary<string, CachedProfile> profiles, ParkingEffects effects, HashSet<string> saved, Dictionary<string, PositionedEvent> changed,
-        Dictionary<string, PositionedEvent> renotify, CancellationToken cancellationToken)
+        Dictionary<string, PositionedEvent> renotify, bool retryRound, CancellationToken cancellationToken)
     {
         foreach (var (entry, reason) in effects.Expired)
         {
@@ -199,6 +204,11 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
 
         saved.UnionWith(changed.Keys);
+        foreach (var (userId, trigger) in changed)
+        {
+            profiles[userId].Profile.PendingNotice = retryRound ? NoticeOf(trigger) : null;
+        }
+
         if (saved.Count > 0)
         {
             var storeStarted = _time.GetTimestamp();
@@ -225,12 +235,14 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         if (changed.Count > 0)
         {
             var publishStarted = _time.GetTimestamp();
-            var messages = changed.Select(kv => Notification(profiles[kv.Key].Profile, kv.Value)).ToArray();
+            var messages = changed.Select(kv => Notification(profiles[kv.Key].Profile, NoticeOf(kv.Value))).ToArray();
             await _producer.ProduceBatchAsync(messages, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("publish").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
             foreach (var userId in changed.Keys)
             {
                 profiles[userId].PublishedVersion = profiles[userId].Profile.Version;
+                // Out now: the stored copy keeps the notice until the user's next write (a restart before it notifies once more).
+                profiles[userId].Profile.PendingNotice = null;
             }
         }
     }
@@ -304,7 +316,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
                 effects.AttemptCounted |= attempts;
             }
 
-            await FinishAsync(profiles, effects, saved, changed, [], cancellationToken);
+            await FinishAsync(profiles, effects, saved, changed, [], retryRound: true, cancellationToken);
         }
         catch (Exception)
         {
@@ -313,29 +325,54 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
     }
 
-    /// <summary>Finds the users of a newly owned partition whose state holds parked events (the store is the truth; the schedule is only an index).</summary>
+    /// <summary>
+    /// Finds the users of a newly owned partition whose state holds parked events, and schedules them (the store is the
+    /// truth; the schedule is only an index), and notifies again for those whose last retry round's notification may
+    /// not have gone out (<see cref="PendingNotice"/>), clearing the notice afterwards.
+    /// </summary>
     private async Task RecoverParkedAsync(TopicPartition tp, CancellationToken cancellationToken)
     {
         var key = UserProfile.OffsetKey(tp.Topic, tp.Partition.Value);
         var found = await _engine.UsersWithParkedEventsAsync(key, cancellationToken);
-        foreach (var profile in found)
+        var pending = new List<UserProfile>();
+        foreach (var stored in found)
         {
+            UserProfile profile;
             lock (_gate)
             {
-                if (_cache.TryGet(profile.UserId, out _))
+                // A cached copy is at least as new as the store's (a batch may have loaded it since the assignment).
+                if (_cache.TryGet(stored.UserId, out var cached))
                 {
-                    continue; // already known (and possibly newer than the store's copy)
+                    profile = cached.Profile;
                 }
-
-                _cache.Set(profile.UserId, new CachedProfile(profile));
+                else
+                {
+                    _cache.Set(stored.UserId, new CachedProfile(stored));
+                    profile = stored;
+                }
             }
 
             Schedule(profile);
+            if (profile.PendingNotice?.PartitionKey == key)
+            {
+                pending.Add(profile);
+            }
         }
 
         if (found.Count > 0)
         {
             LogRecovered(_logger, found.Count, key);
+        }
+
+        if (pending.Count > 0)
+        {
+            await _producer.ProduceBatchAsync([.. pending.Select(p => Notification(p, p.PendingNotice!))], cancellationToken);
+            foreach (var profile in pending)
+            {
+                profile.PendingNotice = null;
+            }
+
+            await _engine.SaveAsync(pending, cancellationToken);
         }
     }
 
@@ -345,7 +382,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         var itemIds = eventItemIds.Concat(profileList.SelectMany(ProfileEngine.ParkedItemIds)).Distinct(StringComparer.Ordinal).ToArray();
         var itemVectors = await _engine.ItemVectorsAsync(itemIds, cancellationToken);
         var parkedTexts = await _engine.ParkedTextVectorsAsync(profileList, itemVectors, cancellationToken);
-        return new ParkingContext(itemVectors, parkedTexts, _policy, _time.GetUtcNow());
+        return new ParkingContext(itemVectors, parkedTexts, _policy, _time.GetUtcNow(), OwnedSince());
     }
 
     /// <summary>Brings the schedule (and the parked-events gauge) in line with the user's parked events.</summary>
@@ -360,7 +397,8 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             var counts = profile.Parked.GroupBy(p => p.PartitionKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var head = profile.Parked[0];
             // Retried at the head's next attempt, or when it would expire by age, whichever comes first.
-            var due = head.NextAttemptAt < head.ParkedAt + _policy.MaxAge ? head.NextAttemptAt : head.ParkedAt + _policy.MaxAge;
+            var expires = ParkingContext.WaitingSince(head, OwnedSince()) + _policy.MaxAge;
+            var due = head.NextAttemptAt < expires ? head.NextAttemptAt : expires;
             _schedule.Set(profile.UserId, due, counts);
         }
 
@@ -411,21 +449,39 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
                     _cache.Set(id, entry);
                 }
             }
+
+            // Whatever brought them here, loaded users with parked events are retried on schedule: the scan of a newly
+            // owned partition finds them too, but a batch may load them first.
+            foreach (var profile in loaded.Values.Where(p => p.Parked.Count > 0))
+            {
+                Schedule(profile);
+            }
         }
 
         return result;
     }
 
-    private static OutgoingMessage Notification(UserProfile profile, PositionedEvent trigger)
+    private static PendingNotice NoticeOf(PositionedEvent trigger) =>
+        new(trigger.Event.EventId, trigger.Topic, trigger.Partition, trigger.Offset, trigger.Event.OccurredAt, trigger.ReceivedAt);
+
+    private static OutgoingMessage Notification(UserProfile profile, PendingNotice trigger)
     {
         var message = new UserVectorUpdated
         {
-            EventId = "uv-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{profile.UserId}\n{profile.Version}\n{trigger.Event.EventId}")).AsSpan(0, 12)),
-            OccurredAt = trigger.Event.OccurredAt,
+            EventId = "uv-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{profile.UserId}\n{profile.Version}\n{trigger.EventId}")).AsSpan(0, 12)),
+            OccurredAt = trigger.OccurredAt,
             UserId = profile.UserId,
             Version = profile.Version,
             Forgotten = profile.Forgotten,
-            Trigger = BatchDecoder.TriggerOf(trigger),
+            Trigger = new TriggerRef
+            {
+                EventId = trigger.EventId,
+                OccurredAt = trigger.OccurredAt,
+                ReceivedAt = trigger.ReceivedAt,
+                Topic = trigger.Topic,
+                Partition = trigger.Partition,
+                Offset = trigger.Offset,
+            },
         };
         return new OutgoingMessage(Topics.UserVectors, profile.UserId, EventParser.Serialize(message));
     }
@@ -440,9 +496,22 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// <summary>The users of new partitions may hold parked events: the next retry round looks them up.</summary>
     public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
     {
+        var now = _time.GetUtcNow();
         lock (_gate)
         {
             _toRecover.UnionWith(partitions);
+            foreach (var tp in partitions)
+            {
+                _ownedSince[UserProfile.OffsetKey(tp.Topic, tp.Partition.Value)] = now;
+            }
+        }
+    }
+
+    private Dictionary<string, DateTimeOffset> OwnedSince()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<string, DateTimeOffset>(_ownedSince, StringComparer.Ordinal);
         }
     }
 
@@ -453,6 +522,10 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         {
             _cache.Clear();
             _toRecover.ExceptWith(partitions);
+            foreach (var tp in partitions)
+            {
+                _ownedSince.Remove(UserProfile.OffsetKey(tp.Topic, tp.Partition.Value));
+            }
         }
 
         _schedule.ForgetPartitions([.. partitions.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value))]);

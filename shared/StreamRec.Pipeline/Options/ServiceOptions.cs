@@ -40,8 +40,9 @@ public sealed class ProfileUpdaterOptions : IValidatableObject
     [Range(0, 1000)]
     public int ItemNotReadyMaxAttempts { get; set; } = 10;
 
-    /// <summary>How long an event may stay parked, from when it was parked, before it is dead-lettered (<c>ItemNotIndexed</c>),
-    /// whatever the attempts. While it waits, that user's later events wait behind it (no one else's). Default 5 minutes.</summary>
+    /// <summary>How long an event may stay parked before it is dead-lettered (<c>ItemNotIndexed</c>), whatever the attempts:
+    /// counted from when it was parked, or from when the current instance took its partition over if that is later (an
+    /// outage does not use up the wait). While it waits, that user's later events wait behind it (no one else's). Default 5 minutes.</summary>
     public TimeSpan ItemNotReadyMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Delay before a parked event's first scheduled retry; doubles per retry. Default 1 s.</summary>

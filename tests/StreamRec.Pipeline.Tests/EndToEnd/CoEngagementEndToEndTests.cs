@@ -25,15 +25,16 @@ public sealed class CoEngagementEndToEndTests
             await h.ProduceAsync(Catalog.Click($"u{u}", "space-1", t.AddMinutes(u)), Catalog.Click($"u{u}", "cooking-1", t.AddMinutes(u).AddSeconds(30)));
         }
 
-        // The item side learns asynchronously: wait until cooking-1's row holds space-1.
-        // Each attempt is a new click by alice on another space item, so each brings a new list.
+        // The item side learns asynchronously: wait until cooking-1's row holds space-1 (before that, cooking-1 can already
+        // be offered as trending: three clicks in the last hour). Each attempt is a new click by alice on another space
+        // item, so each brings a new list.
         RecommendationList? list = null;
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var at = t.AddHours(1).AddMinutes(attempt);
             await h.ProduceAsync(Catalog.Click("alice", attempt == 0 ? "space-1" : $"space-{2 + (attempt % 4)}", at));
             var seen = h.WaitForList("alice", l => l.Trigger.OccurredAt == at, TimeSpan.FromSeconds(5));
-            if (seen is not null && seen.Trigger.OccurredAt == at && seen.Items.Any(i => i.ItemId == "cooking-1"))
+            if (seen is not null && seen.Trigger.OccurredAt == at && seen.Items.Any(i => i.ItemId == "cooking-1" && i.Reasons.Contains("co-engaged")))
             {
                 list = seen;
                 break;

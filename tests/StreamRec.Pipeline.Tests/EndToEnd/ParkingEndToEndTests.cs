@@ -91,6 +91,30 @@ public sealed class ParkingEndToEndTests
     }
 
     [Fact]
+    public async Task ParkedUser_LoadedByTheNewHostsFirstBatchBeforeItsScan_IsStillRetriedOnSchedule()
+    {
+        // The first batch after the restart loads gina (an event of hers that changes nothing: rejected for its future
+        // timestamp) before the new host's scan for parked users runs; she must still be scheduled.
+        var slowSweep = new Dictionary<string, string?>(KeepParked) { ["StreamRec:ProfileUpdater:ParkedSweepInterval"] = "00:00:03" };
+        await using var h = new PipelineHarness(partitions: 1);
+        var first = await h.StartHostAsync(settings: KeepParked);
+        await WarmUpCatalogAsync(h);
+        var parkedBefore = ParkedNow();
+        await h.ProduceAsync(Catalog.Click("gina", "late-gina", Catalog.T0.AddHours(1)));
+        Assert.True(await WaitUntilAsync(() => ParkedNow() > parkedBefore), "the click is parked");
+        await h.StopHostAsync(first);
+
+        await h.ProduceAsync(Catalog.Click("gina", "garden-1", DateTimeOffset.UtcNow.AddDays(30)));
+        await h.StartHostAsync(settings: slowSweep);
+        Assert.NotEmpty(h.ReadUntil(Topics.DeadLetter, r => r.Count > 0));
+        await h.ProduceAsync(Catalog.FreshItem("late-gina", "space", Catalog.T0));
+
+        var list = h.WaitForList("gina", _ => true);
+        Assert.NotNull(list);
+        Assert.Contains("late-gina", list.Trigger.EventId, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SameClickAtTwoOffsets_IsAppliedOnce_AndCountedAsADuplicate()
     {
         await using var h = new PipelineHarness(partitions: 1);

@@ -117,6 +117,27 @@ public sealed class ParkingEngineTests : IDisposable
     }
 
     [Fact]
+    public void Drain_AgeCountsFromWhenThisInstanceTookThePartitionOver_WhenThatIsLater()
+    {
+        var profile = new UserProfile("u", _encoder.Dimension);
+        Accept(profile, Catalog.Click("u", "late", T0), 1, new ParkingEffects());
+        var takenOver = _time.GetUtcNow().AddMinutes(4); // an outage of 4 minutes, then a new owner
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var owned = new Dictionary<string, DateTimeOffset> { [UserProfile.OffsetKey(Topics.Clicks, 0)] = takenOver };
+
+        var waiting = new ParkingEffects();
+        _profiles.Drain(profile, Context() with { OwnedSince = owned }, waiting, scheduled: false);
+        Assert.Empty(waiting.Expired);
+        Assert.Single(profile.Parked);
+
+        _time.Advance(TimeSpan.FromMinutes(3)); // 5 minutes after the takeover
+        var expired = new ParkingEffects();
+        _profiles.Drain(profile, Context() with { OwnedSince = owned }, expired, scheduled: false);
+        Assert.Contains("after waiting 300 s", Assert.Single(expired.Expired).Reason, StringComparison.Ordinal);
+        Assert.Empty(profile.Parked);
+    }
+
+    [Fact]
     public void Accept_WhenTheUsersParkingListIsFull_DeadLettersTheOldestEarly()
     {
         var profile = new UserProfile("u", _encoder.Dimension);
@@ -194,5 +215,24 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal(EventParser.Serialize(late), parked.Value);
         Assert.Equal((9L, "late", late.EventId, T0.AddDays(1)), (parked.Offset, parked.ItemId, parked.EventId, parked.ParkedAt));
         Assert.Equal(profile.RecentEventIds, loaded.RecentEventIds);
+    }
+
+    [Fact]
+    public async Task PendingNotice_SurvivesTheStore_AndMakesTheUserFoundByItsPartition_UntilCleared()
+    {
+        var profile = new UserProfile("v", _encoder.Dimension);
+        var notice = new PendingNotice("click-v-1", Topics.Reviews, 2, 41, T0, T0.AddSeconds(1));
+        profile.PendingNotice = notice;
+        await _profiles.SaveAsync([profile], CancellationToken.None);
+
+        var found = Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 2), CancellationToken.None));
+        Assert.Equal(notice, found.PendingNotice);
+        Assert.Empty(found.Parked);
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 1), CancellationToken.None));
+
+        profile.PendingNotice = null;
+        await _profiles.SaveAsync([profile], CancellationToken.None);
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 2), CancellationToken.None));
+        Assert.Null((await _profiles.LoadAsync(["v"], CancellationToken.None))["v"].PendingNotice);
     }
 }
