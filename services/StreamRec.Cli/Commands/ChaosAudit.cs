@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 
@@ -26,6 +27,10 @@ namespace StreamRec.Cli.Commands;
 /// <param name="NeverDeadLetteredRepeats">Extra copies of those dead letters: a dead letter is at least once (a crash between its produce and the
 /// state write sends it again); consumers of the dead-letter topic deduplicate by the source headers.</param>
 /// <param name="NeverNotApplied">Never-coming events whose user's stored state equals the reference, which does not apply them.</param>
+/// <param name="ItemRows">Items whose co-engagement row the reference expects (0 when the run had no item side: nothing on streamrec.engagements).</param>
+/// <param name="DivergedItemRows">Of those (and of stored rows the reference does not expect), rows whose engagement count or
+/// neighbours differ from the reference: a count off by one is a contribution lost or applied twice. Weights are compared to
+/// 1e-9 relative, since the item side sums them in arrival order across users.</param>
 public sealed record DeliveryAudit(
     long EventsIn,
     long Applied,
@@ -42,17 +47,20 @@ public sealed record DeliveryAudit(
     long NeverComing = 0,
     long NeverDeadLettered = 0,
     long NeverDeadLetteredRepeats = 0,
-    long NeverNotApplied = 0)
+    long NeverNotApplied = 0,
+    int ItemRows = 0,
+    int DivergedItemRows = 0)
 {
     /// <summary>Exactly-once effect, a list for everyone, nothing left behind; every late event applied once, every
     /// never-coming event dead-lettered and not applied.</summary>
     public bool Holds => Lost == 0 && AppliedTwice == 0 && DivergedUsers == 0 && UsersWithoutList == 0 && Uncommitted == 0
-        && LateAppliedOnce == LateEvents && NeverDeadLettered == NeverComing && NeverNotApplied == NeverComing;
+        && LateAppliedOnce == LateEvents && NeverDeadLettered == NeverComing && NeverNotApplied == NeverComing && DivergedItemRows == 0;
 
     public override string ToString() =>
         $"events in {EventsIn}, applied {Applied}, lost {Lost}, applied twice {AppliedTwice}, diverged users {DivergedUsers}, " +
         $"expected rejected {ExpectedRejected}, dead-lettered {DeadLettered}, users without list {UsersWithoutList}, uncommitted {Uncommitted}, " +
-        $"late events {LateEvents} (applied once {LateAppliedOnce}), never-coming {NeverComing} (dead-lettered {NeverDeadLettered}, repeats {NeverDeadLetteredRepeats}, not applied {NeverNotApplied})" +
+        $"late events {LateEvents} (applied once {LateAppliedOnce}), never-coming {NeverComing} (dead-lettered {NeverDeadLettered}, repeats {NeverDeadLetteredRepeats}, not applied {NeverNotApplied}), " +
+        $"item rows {ItemRows} (diverged {DivergedItemRows})" +
         (Problems.Count > 0 ? "; " + string.Join("; ", Problems) : "");
 }
 
@@ -68,14 +76,14 @@ public static class ChaosAudit
     /// <param name="listedUsers">Users seen in a list by a <see cref="ListTail"/> during the run, for runs long enough that the
     /// dev broker's retention drops early lists; null reads the recommendations topic only.</param>
     /// <param name="lateItemIds">Items published after events that refer to them: their events are counted in <see cref="DeliveryAudit.LateEvents"/>.</param>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CancellationToken cancellationToken = default)
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, CancellationToken cancellationToken = default)
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
-        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, lateItemIds, cancellationToken);
+        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, lateItemIds, coEngagementOptions, cancellationToken);
     }
 
     /// <summary>The audit over any vector store (e.g. Qdrant through its adapter).</summary>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CancellationToken cancellationToken = default)
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, CancellationToken cancellationToken = default)
     {
         var late = new HashSet<string>(lateItemIds ?? [], StringComparer.Ordinal);
         var problems = new List<string>();
@@ -120,6 +128,9 @@ public static class ChaosAudit
 
         var engine = new ProfileEngine(store, new DimensionOnlyEncoder(dimension), profileOptions ?? new ProfileOptions(), TimeProvider.System);
         var reference = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
+        // The item side's reference: what every applied engagement adds to the rows, with the user's history before it.
+        var coEngagement = coEngagementOptions ?? new CoEngagementOptions();
+        var referenceRows = new CoEngagementTable(coEngagement);
         var lateApplied = new List<PositionedEvent>();
         var lateEvents = 0L;
         var never = new List<PositionedEvent>();
@@ -132,7 +143,13 @@ public static class ChaosAudit
             }
 
             var itemId = ProfileEngine.ItemIdOf(p.Event);
+            var history = profile.RecentItems.TakeLast(coEngagement.HistorySize).ToArray();
             var outcome = engine.Apply(profile, p, itemId is null ? null : itemVectors.GetValueOrDefault(itemId), null).Outcome;
+            if (outcome is ApplyOutcome.Applied && itemId is not null)
+            {
+                referenceRows.Observe(history, itemId);
+            }
+
             if (itemId is not null && late.Contains(itemId))
             {
                 lateEvents++;
@@ -225,9 +242,73 @@ public static class ChaosAudit
             problems.Add($"{lateEvents - lateOnce} late events not applied exactly once");
         }
 
+        // The item side, when the run had one (the profile-updater published engagements).
+        var itemSide = kafka.HasItemSide();
+        var (itemRows, divergedRows) = itemSide
+            ? await AuditItemSideAsync(store, referenceRows, coEngagement, itemIds, problems, cancellationToken)
+            : (0, 0);
+
         var uncommitted = kafka.Uncommitted();
         return new DeliveryAudit(input.Count, applied, lost, twice, diverged, rejected, deadLetters.Count, withoutList.Count, uncommitted, problems,
-            lateEvents, lateOnce, never.Count, neverDeadLettered, repeats, never.Count(p => exact.Contains(p.Event.Key)));
+            lateEvents, lateOnce, never.Count, neverDeadLettered, repeats, never.Count(p => exact.Contains(p.Event.Key)), itemRows, divergedRows);
+    }
+
+    /// <summary>Compares the stored co-engagement rows of every item with the reference's.</summary>
+    private static async Task<(int Rows, int Diverged)> AuditItemSideAsync(
+        IVectorStore store, CoEngagementTable reference, CoEngagementOptions options, IReadOnlyCollection<string> itemIds, List<string> problems, CancellationToken cancellationToken)
+    {
+        var stored = await new CoEngagementStore(store, options).LoadAsync(itemIds, cancellationToken);
+        var rows = 0;
+        var diverged = 0;
+        foreach (var item in itemIds)
+        {
+            var expected = reference.RowOf(item);
+            var actual = stored.GetValueOrDefault(item);
+            if (expected is { Count: > 0 } || expected is { Neighbours.Count: > 0 })
+            {
+                rows++;
+            }
+
+            if (RowDifference(expected, actual) is { } difference)
+            {
+                diverged++;
+                if (problems.Count < 8)
+                {
+                    problems.Add($"item row {item}: {difference}");
+                }
+            }
+        }
+
+        return (rows, diverged);
+    }
+
+    /// <summary>How a stored row differs from the reference row; null when it does not (absent and empty are the same).</summary>
+    public static string? RowDifference(CoEngagementRow? expected, CoEngagementRow? actual)
+    {
+        var expectedCount = expected?.Count ?? 0;
+        var actualCount = actual?.Count ?? 0;
+        if (expectedCount != actualCount)
+        {
+            return $"engagement count {actualCount}, expected {expectedCount}";
+        }
+
+        var want = expected?.Neighbours ?? [];
+        var have = actual?.Neighbours ?? [];
+        foreach (var (other, weight) in want)
+        {
+            if (!have.TryGetValue(other, out var got))
+            {
+                return $"neighbour {other} missing";
+            }
+
+            if (Math.Abs(got - weight) > 1e-9 * Math.Max(1, Math.Abs(weight)))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"neighbour {other} weight {got:R}, expected {weight:R}");
+            }
+        }
+
+        var extra = have.Keys.FirstOrDefault(k => !want.ContainsKey(k));
+        return extra is null ? null : $"unexpected neighbour {extra}";
     }
 
     /// <summary>The first field where <paramref name="actual"/> differs from <paramref name="expected"/>, compared bit for bit; null when none.</summary>

@@ -34,12 +34,28 @@ public sealed class ChaosKafka : IDisposable
 
     /// <summary>The consumer groups whose committed offsets must reach the end of their topics, and those topics.</summary>
     /// <param name="prefix">The services' <c>StreamRec:Kafka:GroupIdPrefix</c> (default <c>streamrec</c>).</param>
-    public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups(string prefix = "streamrec") =>
+    public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups(string prefix = "streamrec", bool itemSide = false) =>
     [
         ($"{prefix}.item-indexer", [Topics.Items]),
         ($"{prefix}.profile-updater", [Topics.Clicks, Topics.Reviews]),
         ($"{prefix}.recommender", [Topics.UserVectors]),
+        .. itemSide ? [($"{prefix}.co-engagement-updater", new[] { Topics.Engagements })] : Array.Empty<(string, string[])>(),
     ];
+
+    /// <summary>True when the profile-updater published engagements: the item side's group must then consume them too.</summary>
+    public bool HasItemSide()
+    {
+        try
+        {
+            return HighWatermarks([Topics.Engagements]).Values.Sum() > 0;
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition)
+        {
+            return false; // a run without the topic has no item side
+        }
+    }
+
+    private IReadOnlyList<(string Group, string[] Topics)> Groups(string prefix) => ServiceGroups(prefix, HasItemSide());
 
     /// <summary>Produces the events in order (per partition, the idempotent producer keeps that order through retries) and waits for every ack.</summary>
     public void Produce(IEnumerable<IStreamRecEvent> events)
@@ -146,7 +162,7 @@ public sealed class ChaosKafka : IDisposable
     public long Uncommitted(string prefix = "streamrec")
     {
         long total = 0;
-        foreach (var (group, topics) in ServiceGroups(prefix))
+        foreach (var (group, topics) in Groups(prefix))
         {
             var high = HighWatermarks(topics);
             var committed = Committed(group, topics);
@@ -160,7 +176,7 @@ public sealed class ChaosKafka : IDisposable
     public string DescribeUncommitted(string prefix = "streamrec")
     {
         var parts = new List<string>();
-        foreach (var (group, topics) in ServiceGroups(prefix))
+        foreach (var (group, topics) in Groups(prefix))
         {
             var high = HighWatermarks(topics);
             var committed = Committed(group, topics);

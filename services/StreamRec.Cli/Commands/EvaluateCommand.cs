@@ -30,7 +30,7 @@ internal static class EvaluateCommand
         var maxTargets = new Option<int?>("--max-targets") { Description = "Score at most N target clicks, sampled uniformly with the seed. Default 6000 (all ~48,000 MovieLens targets take about 8× longer); 0 = all.", DefaultValueFactory = _ => 6000 };
         var systems = new Option<string>("--systems")
         {
-            Description = "Comma-separated systems: most-popular, recent-popular, item-knn, streamrec, streamrec-no-decay, streamrec-short-only, streamrec-long-only, streamrec-no-mmr, streamrec-no-freshness, or the groups 'baselines' and 'ablations'.",
+            Description = $"Comma-separated systems: most-popular, recent-popular, item-knn, streamrec, the ablations ({string.Join(", ", StreamRecVariants.AblationNames)}), or the groups 'baselines' and 'ablations'.",
             DefaultValueFactory = _ => $"{Baselines},{StreamRecVariants.Default},{Ablations}",
         };
         var sweep = new Option<bool>("--lambda-sweep") { Description = "Also run StreamRec with MMR λ ∈ {0, 0.25, 0.5, 0.7, 0.85, 1} and chart NDCG vs diversity." };
@@ -121,9 +121,21 @@ internal static class EvaluateCommand
             if (sweepSystems.Count > 0)
             {
                 var byName = report.Systems.ToDictionary(s => s.Name);
+                var points = sweepSystems.Select(s => byName[s.System.Name] is var r
+                    ? new SweepPoint(s.Lambda, r.Name, r.Overall.Ndcg, r.Diversity)
+                    {
+                        ValidationNdcg = r.Validation?.Ndcg,
+                        ValidationDiversity = r.ValidationDiversity,
+                        TestNdcg = r.Test?.Ndcg,
+                        TestDiversity = r.TestDiversity,
+                    }
+                    : null).ToArray();
+                // The diversity to reach is the best baseline's (the one the intervals are against), on validation too.
+                var reference = report.Systems.Select(s => s.NdcgVsBest?.Reference).FirstOrDefault(n => n is not null);
                 report = report with
                 {
-                    LambdaSweep = sweepSystems.Select(s => new SweepPoint(s.Lambda, s.System.Name, byName[s.System.Name].Overall.Ndcg, byName[s.System.Name].Diversity)).ToArray(),
+                    LambdaSweep = points,
+                    ChosenLambda = reference is not null && byName[reference].ValidationDiversity is { } floor ? LambdaChoice.Choose(points, reference, floor) : null,
                 };
             }
 

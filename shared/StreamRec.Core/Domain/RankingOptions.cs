@@ -32,6 +32,11 @@ public sealed class RankingOptions
     [Range(0, 10_000)]
     public int CoEngagementCandidates { get; set; } = 200;
 
+    /// <summary>Build the co-engagement query only from the recent items the user engaged with positively (a click, or a
+    /// review rated above neutral); items reviewed at or below neutral stay seen (never offered again) but do not pull
+    /// their neighbours into the list. Default true; false queries with every recent item.</summary>
+    public bool CoEngagementPositiveOnly { get; set; } = true;
+
     /// <summary>Candidates taken from the trending items per list. Default 20.</summary>
     [Range(0, 10_000)]
     public int TrendingCandidates { get; set; } = 20;

@@ -90,6 +90,7 @@ public sealed class UserProfile
         Array.Clear(ShortTerm);
         Array.Clear(LongTerm);
         RecentItems.Clear();
+        NotPositive.Clear();
         Clicks = 0;
         Reviews = 0;
         ReferenceTime = DateTimeOffset.MinValue;
@@ -149,6 +150,38 @@ public sealed class UserProfile
             VectorMath.ScaleAndAdd(ShortTerm, 1f, itemVector, (float)(weight * Decay.Factor(lateness, options.ShortTermHalfLife)));
             VectorMath.ScaleAndAdd(LongTerm, 1f, itemVector, (float)(weight * Decay.Factor(lateness, options.LongTermHalfLife)));
         }
+    }
+
+    /// <summary>Recent items whose latest engagement was not positive (a review rated at or below neutral), oldest first:
+    /// seen, but left out of the co-engagement query. An item leaves it when the user engages with it positively.</summary>
+    public List<string> NotPositive { get; } = [];
+
+    /// <summary>Records whether the user's latest engagement with <paramref name="itemId"/> was positive (see <see cref="NotPositive"/>).</summary>
+    public void MarkEngagement(string itemId, bool positive, int cap)
+    {
+        NotPositive.Remove(itemId);
+        if (positive || cap <= 0)
+        {
+            return;
+        }
+
+        NotPositive.Add(itemId);
+        if (NotPositive.Count > cap)
+        {
+            NotPositive.RemoveRange(0, NotPositive.Count - cap);
+        }
+    }
+
+    /// <summary>The recent items the user engaged with positively, oldest first (<see cref="RecentItems"/> without <see cref="NotPositive"/>).</summary>
+    public IReadOnlyList<string> PositiveRecentItems()
+    {
+        if (NotPositive.Count == 0)
+        {
+            return RecentItems;
+        }
+
+        var skip = NotPositive.ToHashSet(StringComparer.Ordinal);
+        return RecentItems.Where(i => !skip.Contains(i)).ToArray();
     }
 
     /// <summary>Remembers an item as seen (moves it to the most recent end; evicts the oldest past the cap).</summary>

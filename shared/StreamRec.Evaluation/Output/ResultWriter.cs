@@ -78,12 +78,12 @@ public static class ResultWriter
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture,
             $"Validation = targets before {report.Summary.TestStart:yyyy-MM-dd}, test = from then on; ratios are over **{reference}** (the best baseline), [95 % paired-bootstrap interval].\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} |\n");
-        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} | validation diversity | test diversity |\n");
+        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var s in report.Systems)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} |\n");
+                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} | {s.ValidationDiversity:0.000} | {s.TestDiversity:0.000} |\n");
         }
 
         return sb.ToString();
@@ -113,10 +113,19 @@ public static class ResultWriter
 
         if (report.LambdaSweep is { Count: > 0 } sweep)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\nMMR λ sweep:\n\n| λ | NDCG@{k} | diversity |\n| ---: | ---: | ---: |\n");
+            sb.Append(CultureInfo.InvariantCulture,
+                $"\nMMR λ sweep:\n\n| λ | NDCG@{k} | diversity | validation NDCG@{k} | validation diversity | test NDCG@{k} | test diversity |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             foreach (var p in sweep)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"| {p.Lambda:0.##} | {p.Ndcg:0.0000} | {p.Diversity:0.000} |\n");
+                sb.Append(CultureInfo.InvariantCulture,
+                    $"| {p.Lambda:0.##} | {p.Ndcg:0.0000} | {p.Diversity:0.000} | {p.ValidationNdcg:0.0000} | {p.ValidationDiversity:0.000} | {p.TestNdcg:0.0000} | {p.TestDiversity:0.000} |\n");
+            }
+
+            if (report.ChosenLambda is { } chosen)
+            {
+                sb.Append(chosen.FloorMet
+                    ? string.Create(CultureInfo.InvariantCulture, $"\nChosen on the validation period: **λ = {chosen.Lambda:0.##}**, the best validation NDCG among the λ whose validation diversity reaches {chosen.Reference}'s ({chosen.DiversityFloor:0.000}).\n")
+                    : string.Create(CultureInfo.InvariantCulture, $"\nNo λ reaches {chosen.Reference}'s validation diversity ({chosen.DiversityFloor:0.000}); the most diverse is λ = {chosen.Lambda:0.##}.\n"));
             }
         }
 

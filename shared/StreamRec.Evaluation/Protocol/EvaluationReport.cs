@@ -44,6 +44,12 @@ public sealed record SystemResult(
     /// <summary>Targets in the second half: where results are reported.</summary>
     public MetricSet? Test { get; init; }
 
+    /// <summary><see cref="Diversity"/> over the validation period's lists only.</summary>
+    public double? ValidationDiversity { get; init; }
+
+    /// <summary><see cref="Diversity"/> over the test period's lists only.</summary>
+    public double? TestDiversity { get; init; }
+
     /// <summary>NDCG over the best baseline's, all targets, with its paired-bootstrap 95 % interval.</summary>
     public RatioInterval? NdcgVsBest { get; init; }
 
@@ -75,8 +81,40 @@ public sealed record DatasetSummary(
     public DateTimeOffset? TestStart { get; init; }
 }
 
-/// <summary>One point of the MMR λ sweep.</summary>
-public sealed record SweepPoint(double Lambda, string System, double Ndcg, double Diversity);
+/// <summary>One point of the MMR λ sweep: over all targets, and on the validation period (where λ is chosen).</summary>
+public sealed record SweepPoint(double Lambda, string System, double Ndcg, double Diversity)
+{
+    public double? ValidationNdcg { get; init; }
+
+    public double? ValidationDiversity { get; init; }
+
+    public double? TestNdcg { get; init; }
+
+    public double? TestDiversity { get; init; }
+}
+
+/// <summary>
+/// The MMR λ chosen on the validation period: the best validation NDCG among the λ whose validation diversity reaches
+/// the best baseline's (<paramref name="DiversityFloor"/>); when none does, the most diverse one.
+/// </summary>
+public sealed record LambdaChoice(double Lambda, string System, double DiversityFloor, string Reference, bool FloorMet)
+{
+    /// <summary>Chooses from <paramref name="sweep"/> (points with validation figures) against <paramref name="reference"/>'s validation diversity.</summary>
+    public static LambdaChoice? Choose(IReadOnlyList<SweepPoint> sweep, string reference, double diversityFloor)
+    {
+        var points = sweep.Where(p => p.ValidationNdcg is not null && p.ValidationDiversity is not null).ToArray();
+        if (points.Length == 0)
+        {
+            return null;
+        }
+
+        var meeting = points.Where(p => p.ValidationDiversity >= diversityFloor).ToArray();
+        var best = meeting.Length > 0
+            ? meeting.OrderByDescending(p => p.ValidationNdcg).ThenByDescending(p => p.ValidationDiversity).First()
+            : points.OrderByDescending(p => p.ValidationDiversity).First();
+        return new LambdaChoice(best.Lambda, best.System, diversityFloor, reference, meeting.Length > 0);
+    }
+}
 
 /// <summary>The whole run: settings, dataset summary and one result per system.</summary>
 public sealed record EvaluationReport(
@@ -88,6 +126,9 @@ public sealed record EvaluationReport(
 {
     /// <summary>Filled by the caller when it ran the λ sweep.</summary>
     public IReadOnlyList<SweepPoint>? LambdaSweep { get; init; }
+
+    /// <summary>The λ the sweep chose on the validation period (with the sweep).</summary>
+    public LambdaChoice? ChosenLambda { get; init; }
 }
 
 /// <summary>The protocol settings a report was produced with (a copy of <see cref="EvaluationOptions"/>).</summary>

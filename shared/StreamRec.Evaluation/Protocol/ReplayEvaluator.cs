@@ -253,6 +253,8 @@ public sealed class ReplayEvaluator
         private readonly List<float[]> _vectorBuffer = [];
         private double _diversitySum;
         private long _diversityLists;
+        private readonly double[] _periodDiversitySum = new double[2]; // [validation, test]
+        private readonly long[] _periodDiversityLists = new long[2];
         private double _noveltySum;
         private double _ageDaysSum;
         private long _recommendedItems;
@@ -348,8 +350,12 @@ public sealed class ReplayEvaluator
 
             if (_vectorBuffer.Count >= 2)
             {
-                _diversitySum += RankingMetrics.IntraListDiversity(_vectorBuffer);
+                var diversity = RankingMetrics.IntraListDiversity(_vectorBuffer);
+                _diversitySum += diversity;
                 _diversityLists++;
+                var period = target.At >= _testStart ? 1 : 0;
+                _periodDiversitySum[period] += diversity;
+                _periodDiversityLists[period]++;
             }
         }
 
@@ -370,6 +376,8 @@ public sealed class ReplayEvaluator
         {
             Validation = _validation.ToMetricSet(),
             Test = _test.ToMetricSet(),
+            ValidationDiversity = _periodDiversityLists[0] == 0 ? 0 : _periodDiversitySum[0] / _periodDiversityLists[0],
+            TestDiversity = _periodDiversityLists[1] == 0 ? 0 : _periodDiversitySum[1] / _periodDiversityLists[1],
         };
     }
 

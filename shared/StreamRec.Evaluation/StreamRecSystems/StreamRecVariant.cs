@@ -21,13 +21,14 @@ public static class StreamRecVariants
     public const string NoPairDistance = "streamrec-no-pair-distance";
     public const string NoText = "streamrec-no-text";
     public const string NoTrending = "streamrec-no-trending";
+    public const string QueryAllEngaged = "streamrec-query-all";
 
     /// <summary>The λ values of the diversity sweep.</summary>
     public static readonly IReadOnlyList<double> SweepLambdas = [0, 0.25, 0.5, 0.7, 0.85, 1];
 
     /// <summary>Every ablation name, in report order.</summary>
     public static readonly IReadOnlyList<string> AblationNames =
-        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
+        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, QueryAllEngaged, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
 
     /// <summary>
     /// The services' defaults, with one evaluation-only change: the seen filter remembers every item (the services keep
@@ -60,6 +61,10 @@ public static class StreamRecVariants
                 break;
             case NoPairDistance:
                 c.PairHalfLifePositions = 0;
+                break;
+            case QueryAllEngaged:
+                // The co-engagement query from every recent item, disliked ones included.
+                r.CoEngagementPositiveOnly = false;
                 break;
             case NoText:
                 r.TextWeight = 0;

@@ -109,6 +109,9 @@ public static class UserFields
     /// <summary>The user's recent event ids, oldest first: the duplicate window.</summary>
     public const string EventIds = "event_ids";
 
+    /// <summary>Recent items whose latest engagement was not positive, oldest first (left out of the co-engagement query); absent when none.</summary>
+    public const string NotPositive = "not_positive";
+
     /// <summary>The event a parked-retry round applied, until its notification is out (see <see cref="StreamRec.Domain.PendingNotice"/>); absent when none.</summary>
     public const string PendingNotice = "pending_notice";
 }

@@ -470,6 +470,7 @@ public sealed class ProfileEngine
 
                 profile.AddContribution(itemVector, _options.ClickWeight, click.OccurredAt, _options);
                 profile.RememberItem(click.ItemId, _options.SeenHistory);
+                profile.MarkEngagement(click.ItemId, positive: true, _options.SeenHistory);
                 profile.Clicks++;
                 profile.Forgotten = false;
                 break;
@@ -481,8 +482,10 @@ public sealed class ProfileEngine
                 }
 
                 var direction = InteractionWeights.ReviewVector(itemVector, textVector ?? [], _options);
-                profile.AddContribution(direction, InteractionWeights.Review(review.Rating, _options), review.OccurredAt, _options);
+                var weight = InteractionWeights.Review(review.Rating, _options);
+                profile.AddContribution(direction, weight, review.OccurredAt, _options);
                 profile.RememberItem(review.ItemId, _options.SeenHistory);
+                profile.MarkEngagement(review.ItemId, positive: weight > 0, _options.SeenHistory);
                 profile.Reviews++;
                 profile.Forgotten = false;
                 break;
@@ -561,6 +564,11 @@ public static class ProfileCodec
             [UserFields.Offsets] = offsets,
             [UserFields.Forgotten] = p.Forgotten,
         };
+        if (p.NotPositive.Count > 0)
+        {
+            payload[UserFields.NotPositive] = new JsonArray([.. p.NotPositive.Select(id => (JsonNode?)id)]);
+        }
+
         if (p.RecentEventIds.Count > 0)
         {
             payload[UserFields.EventIds] = new JsonArray([.. p.RecentEventIds.Select(id => (JsonNode?)id)]);
@@ -640,6 +648,11 @@ public static class ProfileCodec
                     p.AppliedOffsets[key] = offset;
                 }
             }
+        }
+
+        if (payload[UserFields.NotPositive] is JsonArray notPositive)
+        {
+            p.NotPositive.AddRange(notPositive.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var id) ? id : null).OfType<string>());
         }
 
         if (payload[UserFields.EventIds] is JsonArray eventIds)

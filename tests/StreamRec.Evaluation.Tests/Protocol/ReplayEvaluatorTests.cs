@@ -146,6 +146,39 @@ public class ReplayEvaluatorTests
         Assert.True(r.Novelty > 0);
     }
 
+    [Fact]
+    public async Task RunAsync_ValidationAndTestDiversity_AverageToTheOverallDiversityWeightedByTheirLists()
+    {
+        var report = await Run(Synthetic(), new ItemKnnRecommender(), PopularityRecommender.MostPopular());
+
+        foreach (var r in report.Systems)
+        {
+            Assert.NotNull(r.ValidationDiversity);
+            Assert.NotNull(r.TestDiversity);
+            Assert.InRange(r.Diversity, Math.Min(r.ValidationDiversity.Value, r.TestDiversity.Value) - 1e-12, Math.Max(r.ValidationDiversity.Value, r.TestDiversity.Value) + 1e-12);
+        }
+
+        // The periods are really split: most-popular's lists change over time, so the two periods differ.
+        var popular = report.Systems.Single(s => s.Name == PopularityRecommender.MostPopular().Name);
+        Assert.NotEqual(popular.ValidationDiversity, popular.TestDiversity);
+    }
+
+    [Fact]
+    public void LambdaChoice_TakesTheBestValidationNdcgAmongTheDiverseEnough_OrElseTheMostDiverse()
+    {
+        SweepPoint Point(double lambda, double ndcg, double diversity) =>
+            new(lambda, $"s-{lambda}", ndcg + 1, diversity + 1) { ValidationNdcg = ndcg, ValidationDiversity = diversity, TestNdcg = 9, TestDiversity = 9 };
+        SweepPoint[] sweep = [Point(0, 0.01, 0.74), Point(0.5, 0.050, 0.562), Point(0.7, 0.052, 0.536), Point(1, 0.051, 0.51)];
+
+        var chosen = LambdaChoice.Choose(sweep, "item-knn", 0.559);
+        Assert.Equal((0.5, true), (chosen!.Lambda, chosen.FloorMet));
+
+        var none = LambdaChoice.Choose(sweep, "item-knn", 0.8);
+        Assert.Equal((0.0, false), (none!.Lambda, none.FloorMet));
+
+        Assert.Null(LambdaChoice.Choose([new SweepPoint(0.7, "s", 0.05, 0.5)], "item-knn", 0.5));
+    }
+
     private static bool TouchesItem(IStreamRecEvent e, string user, string item) => e switch
     {
         Click c => c.UserId == user && c.ItemId == item,
