@@ -7,7 +7,7 @@ public sealed class HttpOptions
 {
     public const string SectionName = "StreamRec:Http";
 
-    /// <summary>Port. Default per service: item-indexer 9401, profile-updater 9402, recommender 9403, all-in-one 9400. 0 picks a free port.</summary>
+    /// <summary>Port. Default per service: item-indexer 9401, profile-updater 9402, recommender 9403, co-engagement-updater 9404, all-in-one 9400. 0 picks a free port.</summary>
     [Range(0, 65535)]
     public int Port { get; set; }
 

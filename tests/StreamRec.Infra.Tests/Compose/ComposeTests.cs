@@ -7,12 +7,8 @@ public class ComposeTests
     private const string ComposeFile = "infra/docker-compose.yml";
     private const string GpuFile = "infra/docker-compose.gpu.yml";
 
-    private static readonly Dictionary<string, (int Port, string Dockerfile)> StreamRecServices = new(StringComparer.Ordinal)
-    {
-        ["item-indexer"] = (9401, "services/StreamRec.ItemIndexer/Dockerfile"),
-        ["profile-updater"] = (9402, "services/StreamRec.ProfileUpdater/Dockerfile"),
-        ["recommender"] = (9403, "services/StreamRec.Recommender/Dockerfile"),
-    };
+    private static readonly Dictionary<string, (int Port, string Dockerfile)> StreamRecServices =
+        ServiceCatalog.All.ToDictionary(s => s.Name, s => (s.Port, s.Dockerfile), StringComparer.Ordinal);
 
     private static Dictionary<string, object?> Services(string file) => Yaml.LoadMap(file).At("services").Map("services");
 
@@ -124,6 +120,8 @@ public class ComposeTests
         Assert.StartsWith("model fetch all-MiniLM-L6-v2", Command("model-init"), StringComparison.Ordinal);
         Assert.StartsWith("replay movielens --limit 20000 --rate 200 --bootstrap kafka:9092", Command("replay"), StringComparison.Ordinal);
         Assert.Contains("models:/models", services["model-init"].Map().ListOrEmpty("volumes"));
+        // The replay starts once every service is up, so no part of the pipeline misses its first events.
+        Assert.All(StreamRecServices.Keys, s => Assert.Equal("service_healthy", services["replay"].At("depends_on", s, "condition")));
         foreach (var oneShot in (string[])["model-init", "setup", "replay"])
         {
             Assert.Equal("no", services[oneShot].Map().Str("restart"));
@@ -144,7 +142,7 @@ public class ComposeTests
     public void GpuOverride_ReservesOneNvidiaGpuForTheEncodingServices()
     {
         var services = Services(GpuFile);
-        Assert.Equal(["item-indexer", "profile-updater"], services.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ServiceCatalog.EncodingNames.Order(StringComparer.Ordinal), services.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, svc) in services)
         {
             var device = Assert.Single(svc.At("deploy", "resources", "reservations", "devices") as List<object?> ?? []).Map();

@@ -19,6 +19,18 @@ public class DocsTests
     }
 
     [Fact]
+    public void OperationsGuideAndReadme_NameEveryService()
+    {
+        var operations = Repo.Read("docs/operations.md");
+        var readme = Repo.Read("README.md");
+        foreach (var service in ServiceCatalog.All)
+        {
+            Assert.Contains($"`{service.Dockerfile}`", operations, StringComparison.Ordinal);
+            Assert.Contains($"`{service.Project}`", readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void ScalingGuide_CoversPartitionsQdrantAndGpus()
     {
         var text = Repo.Read("docs/scaling.md");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using StreamRec.Infra.Tests.PromQl;
 using StreamRec.Infra.Tests.Support;
 
@@ -67,6 +68,20 @@ public class DashboardTests
             return doc.RootElement.GetProperty("uid").GetString();
         }).ToList();
         Assert.Equal(uids.Count, uids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(DashboardFiles))]
+    public void Dashboard_ServiceVariableOffersEveryService(string file)
+    {
+        using var doc = Load(file);
+        var variable = doc.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "service");
+        foreach (var query in (string[])[variable.GetProperty("definition").GetString()!, variable.GetProperty("query").GetProperty("query").GetString()!])
+        {
+            var offered = Regex.Match(query, "service=~\"([^\"]+)\"").Groups[1].Value.Split('|');
+            Assert.Equal(ServiceCatalog.Names.Order(StringComparer.Ordinal), offered.Order(StringComparer.Ordinal));
+        }
     }
 
     [Theory]

@@ -4,14 +4,9 @@ namespace StreamRec.Infra.Tests.Kubernetes;
 
 public class KubernetesManifestTests
 {
-    private static readonly Dictionary<string, int> Ports = new(StringComparer.Ordinal)
-    {
-        ["item-indexer"] = 9401,
-        ["profile-updater"] = 9402,
-        ["recommender"] = 9403,
-    };
+    private static readonly Dictionary<string, int> Ports = ServiceCatalog.All.ToDictionary(s => s.Name, s => s.Port, StringComparer.Ordinal);
 
-    private static readonly string[] EncodingServices = ["item-indexer", "profile-updater"];
+    private static readonly string[] EncodingServices = [.. ServiceCatalog.EncodingNames];
 
     public static TheoryData<string> Kustomizations() => Manifests.Kustomizations();
 
@@ -67,7 +62,7 @@ public class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public async Task Deployments_ExistForTheThreeServices(string kustomization)
+    public async Task Deployments_ExistForEveryService(string kustomization)
     {
         var objects = await Render(kustomization);
         Assert.Equal(Ports.Keys.Order(StringComparer.Ordinal), objects.OfKind("Deployment").Select(d => d.Name()).Order(StringComparer.Ordinal));
@@ -209,7 +204,9 @@ public class KubernetesManifestTests
     {
         var objects = await Render(kustomization);
         var partitions = TopicPartitions();
-        foreach (var (name, port) in Ports)
+        var groupPrefix = objects.OfKind("ConfigMap").Single(c => c.Name() == "streamrec-config")
+            .At("data", "StreamRec__Kafka__GroupIdPrefix") as string;
+        foreach (var (name, port, groupId, topics) in ServiceCatalog.All.Select(s => (s.Name, s.Port, s.GroupId, s.Topics)))
         {
             var service = objects.OfKind("Service").Single(s => s.Name() == name);
             Assert.Equal(name, service.At("spec", "selector", "app.kubernetes.io/name"));
@@ -225,12 +222,13 @@ public class KubernetesManifestTests
             var max = int.Parse((string)scaler.At("spec", "maxReplicaCount")!, System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(max, 1, partitions);
             var triggers = (scaler.At("spec", "triggers") as List<object?> ?? []).Select(t => t.Map()).ToList();
-            Assert.NotEmpty(triggers);
             Assert.All(triggers, t =>
             {
                 Assert.Equal("kafka", t.Str("type"));
-                Assert.Equal($"streamrec.{name}", t.At("metadata", "consumerGroup"));
+                Assert.Equal($"{groupPrefix}.{groupId}", t.At("metadata", "consumerGroup"));
             });
+            // One trigger per topic the service's group reads: KEDA scales on the larger demand.
+            Assert.Equal(topics.Order(StringComparer.Ordinal), triggers.Select(t => t.At("metadata", "topic") as string).Order(StringComparer.Ordinal));
         }
     }
 

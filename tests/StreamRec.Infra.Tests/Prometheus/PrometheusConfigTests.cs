@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using StreamRec.Infra.Tests.Grafana;
 using StreamRec.Infra.Tests.PromQl;
 using StreamRec.Infra.Tests.Support;
@@ -25,7 +26,7 @@ public class PrometheusConfigTests
             .SelectMany(j => j.ListOrEmpty("static_configs").Select(s => s.Map()))
             .ToList();
 
-        Assert.Equal(3, targets.Count);
+        Assert.Equal(ServiceCatalog.All.Count, targets.Count);
         foreach (var staticConfig in targets)
         {
             var target = Assert.Single(staticConfig.ListOrEmpty("targets")) as string;
@@ -37,8 +38,18 @@ public class PrometheusConfigTests
         }
 
         Assert.Equal(
-            ["item-indexer", "profile-updater", "recommender"],
+            ServiceCatalog.Names.Order(StringComparer.Ordinal),
             targets.Select(t => t.MapOrNull("labels")!.Str("service")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ServiceDownAndAbsentAlerts_WatchEveryService()
+    {
+        var rules = AlertRules(AlertsFile, "groups").ToDictionary(r => r.Str("alert") ?? "", r => r.Str("expr") ?? "", StringComparer.Ordinal);
+        var down = Regex.Match(rules["StreamRecServiceDown"], "service=~\"([^\"]+)\"").Groups[1].Value.Split('|');
+        var absent = Regex.Matches(rules["StreamRecServiceAbsent"], "absent\\(up\\{service=\"([^\"]+)\"\\}\\)").Select(m => m.Groups[1].Value);
+        Assert.Equal(ServiceCatalog.Names.Order(StringComparer.Ordinal), down.Order(StringComparer.Ordinal));
+        Assert.Equal(ServiceCatalog.Names.Order(StringComparer.Ordinal), absent.Order(StringComparer.Ordinal));
     }
 
     [Fact]
