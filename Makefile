@@ -7,7 +7,7 @@ CLI := $(DOTNET) run -c Release --project services/StreamRec.Cli --
 .PHONY: run test bench up down build build-gpu evaluate chaos broker watch clean help
 
 help:
-	@echo "make run       dev broker + embedded store + all three services, MovieLens replayed through them, summary at the end"
+	@echo "make run       dev broker + embedded store + all four services, MovieLens replayed through them, summary at the end"
 	@echo "make test      build and run every test (kcat and promtool tests skip when those tools are absent)"
 	@echo "make bench     encoder, vector-store and pipeline benchmarks: one report under artifacts/bench"
 	@echo "make build-gpu the CUDA build (ONNX Runtime's Linux CUDA package) and its encoder test; falls back to the CPU without a GPU"

@@ -32,8 +32,9 @@ public sealed class VectorStoreReadinessCheck(StoreInitializer initializer, IVec
 
         try
         {
-            var items = await store.CountAsync(Collections.Items, cancellationToken);
-            return HealthCheckResult.Healthy($"{items} items");
+            var collection = initializer.ProbeCollection;
+            var points = await store.CountAsync(collection, cancellationToken);
+            return HealthCheckResult.Healthy($"{points} points in {collection}");
         }
         catch (VectorStoreException ex)
         {

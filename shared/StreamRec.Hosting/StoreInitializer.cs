@@ -28,6 +28,10 @@ public sealed partial class StoreInitializer : IHostedService
 
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
+    /// <summary>The collection a readiness probe counts: the items for every role that reads them, the item side's own
+    /// rows for a co-engagement-updater alone (it never touches the items).</summary>
+    public string ProbeCollection => (_roles & (Roles.ItemIndexer | Roles.ProfileUpdater | Roles.Recommender)) != 0 ? Collections.Items : Collections.ItemEngagement;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var logger = _services.GetRequiredService<ILogger<StoreInitializer>>();

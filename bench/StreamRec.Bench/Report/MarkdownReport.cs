@@ -109,6 +109,15 @@ public static class MarkdownReport
             md.AppendLine();
             Table(md, ["users", "recent ids/user", "load µs/user", "apply µs/user", "save µs/user", "batch p50 ms", "batch p99 ms", "heap B/user"],
                 sc.Users.Select(u => new[] { I(u.Users), I(u.RecentItems), D(u.LoadMicrosPerUser, 1), D(u.ApplyMicrosPerUser, 1), D(u.SaveMicrosPerUser, 1), D(u.BatchMs?.P50, 2), D(u.BatchMs?.P99, 2), D(u.Memory?.HeapBytesPerUnit, 0) }));
+            if (sc.EngagementRows is { } e)
+            {
+                md.AppendLine("## Item side: memory and I/O per co-engagement row");
+                md.AppendLine();
+                Line(md, $"Synthetic rows of {e.Neighbours:N0} neighbours (between prunes a row holds between the limit and twice it) and 6 source watermarks; batches of 256 rows, as a consumer batch touches them.");
+                md.AppendLine();
+                Table(md, ["rows", "neighbours/row", "heap B/row (write cache)", "heap B/row (embedded store)", "payload B/row", "save µs/row", "load µs/row"],
+                    [[I(e.Rows), I(e.Neighbours), D(e.InMemory?.HeapBytesPerUnit, 0), D(e.Stored?.HeapBytesPerUnit, 0), D(e.PayloadBytesPerRow, 0), D(e.SaveMicrosPerRow, 1), D(e.LoadMicrosPerRow, 1)]]);
+            }
         }
         else if (report.ScalingError is { } error)
         {

@@ -4,6 +4,7 @@ using StreamRec.Bench.Stats;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 
@@ -19,8 +20,23 @@ public sealed record CatalogScalingRow(int Items, int Dimension, int Candidates,
 /// <summary>Profile load / apply / save against the number of stored users, per user, in batches like the consumer's.</summary>
 public sealed record UserScalingRow(int Users, int Dimension, int RecentItems, PerUnitMemory? Memory, double LoadMicrosPerUser, double ApplyMicrosPerUser, double SaveMicrosPerUser, LatencySummary? BatchMs);
 
+/// <summary>
+/// What an item's co-engagement row costs (the item side's state): rows with <paramref name="Neighbours"/> entries each (a
+/// row holds between the limit and twice the limit between prunes; the midpoint is measured) and one watermark per source partition.
+/// </summary>
+/// <param name="InMemory">Heap per row in the item side's write cache (the rows as objects).</param>
+/// <param name="Stored">Heap per row in the embedded store holding them (payloads kept in memory beside SQLite).</param>
+/// <param name="PayloadBytesPerRow">The row's JSON payload, as written to the store.</param>
+/// <param name="SaveMicrosPerRow">Writing a batch of 256 changed rows, per row (encode + upsert).</param>
+/// <param name="LoadMicrosPerRow">Reading a batch of 256 rows, per row (get + decode).</param>
+public sealed record EngagementRowScaling(int Rows, int Neighbours, PerUnitMemory? InMemory, PerUnitMemory? Stored, double PayloadBytesPerRow, double SaveMicrosPerRow, double LoadMicrosPerRow);
+
 /// <summary>Everything <see cref="ScalingBench"/> measured.</summary>
-public sealed record ScalingResult(double CopyBandwidthGBps, IReadOnlyList<CatalogScalingRow> Catalog, IReadOnlyList<UserScalingRow> Users);
+public sealed record ScalingResult(double CopyBandwidthGBps, IReadOnlyList<CatalogScalingRow> Catalog, IReadOnlyList<UserScalingRow> Users)
+{
+    /// <summary>The item side's rows (null in reports written before it was measured).</summary>
+    public EngagementRowScaling? EngagementRows { get; init; }
+}
 
 /// <summary>Knobs of <see cref="ScalingBench"/>; defaults are the full run.</summary>
 public sealed record ScalingOptions
@@ -42,6 +58,9 @@ public sealed record ScalingOptions
 
     /// <summary>Users per load/apply/save batch, as the consumer hands them over. Default 64.</summary>
     public int UserBatch { get; init; } = 64;
+
+    /// <summary>Co-engagement rows measured. Default 10,000 (a MovieLens-sized catalogue); 0 skips them.</summary>
+    public int EngagementRows { get; init; } = 10_000;
 
     public static ScalingOptions Quick { get; } = new() { CatalogSizes = [10_000, 100_000], UserCounts = [10_000, 100_000], Lists = 50 };
 }
@@ -77,7 +96,73 @@ public static class ScalingBench
             progress.Report($"  load {row.LoadMicrosPerUser:F1} µs, apply {row.ApplyMicrosPerUser:F1} µs, save {row.SaveMicrosPerUser:F1} µs per user, {row.Memory?.HeapBytesPerUnit:F0} B/user");
         }
 
-        return new ScalingResult(Math.Round(bandwidth / 1e9, 2), catalog, users);
+        EngagementRowScaling? rows = null;
+        if (options.EngagementRows > 0)
+        {
+            progress.Report($"scaling: {options.EngagementRows:N0} co-engagement rows");
+            rows = await EngagementRowsAsync(options.EngagementRows, cancellationToken);
+            progress.Report($"  {rows.InMemory?.HeapBytesPerUnit:F0} B/row in memory, {rows.Stored?.HeapBytesPerUnit:F0} B/row stored, {rows.PayloadBytesPerRow:F0} B payload, save {rows.SaveMicrosPerRow:F1} µs, load {rows.LoadMicrosPerRow:F1} µs per row");
+        }
+
+        return new ScalingResult(Math.Round(bandwidth / 1e9, 2), catalog, users) { EngagementRows = rows };
+    }
+
+    private static async Task<EngagementRowScaling> EngagementRowsAsync(int count, CancellationToken cancellationToken)
+    {
+        var options = new CoEngagementOptions();
+        var neighbours = options.NeighbourLimit * 3 / 2;
+        var random = new Random(count);
+        var ids = Enumerable.Range(0, count).Select(ItemId).ToArray();
+
+        var before = MemorySnapshot.Take();
+        var rows = new Dictionary<string, CoEngagementRow>(count, StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            var row = new CoEngagementRow { Count = random.Next(1, 5_000) };
+            while (row.Neighbours.Count < neighbours)
+            {
+                // Weights are sums of 2^-(d-1)/h terms: arbitrary doubles, as in a real row.
+                row.Neighbours[ids[random.Next(count)]] = random.NextDouble() * 40;
+            }
+
+            for (var p = 0; p < 6; p++)
+            {
+                row.Watermarks[UserProfile.OffsetKey(Topics.Clicks, p)] = random.Next(1_000_000);
+            }
+
+            rows[id] = row;
+        }
+
+        var inMemory = MemorySnapshot.PerUnit(before, MemorySnapshot.Take(), count);
+        var payload = rows.Take(100).Average(kv => (double)System.Text.Encoding.UTF8.GetByteCount(CoEngagementStore.Encode(kv.Key, kv.Value).ToJsonString()));
+
+        var beforeStore = MemorySnapshot.Take();
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        var rowStore = new CoEngagementStore(store, options);
+        await rowStore.EnsureCollectionAsync(cancellationToken);
+        const int batch = 256;
+        var save = 0.0;
+        for (var start = 0; start < count; start += batch)
+        {
+            var chunk = ids.Skip(start).Take(batch).ToDictionary(id => id, id => rows[id], StringComparer.Ordinal);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await rowStore.SaveAsync(chunk, cancellationToken);
+            save += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        }
+
+        var stored = MemorySnapshot.PerUnit(beforeStore, MemorySnapshot.Take(), count);
+        var load = 0.0;
+        var loads = Math.Min(40, count / batch);
+        for (var b = 0; b < loads; b++)
+        {
+            var wanted = Enumerable.Range(0, batch).Select(_ => ids[random.Next(count)]).Distinct(StringComparer.Ordinal).ToArray();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            _ = await rowStore.LoadAsync(wanted, cancellationToken);
+            load += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds / wanted.Length;
+        }
+
+        GC.KeepAlive(rows);
+        return new EngagementRowScaling(count, neighbours, inMemory, stored, Math.Round(payload), Math.Round(save / count, 1), loads == 0 ? 0 : Math.Round(load / loads, 1));
     }
 
     private static async Task<CatalogScalingRow> CatalogAsync(int size, ScalingOptions options, double bandwidth, TimeProvider time, CancellationToken cancellationToken)

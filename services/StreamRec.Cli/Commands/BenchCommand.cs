@@ -168,7 +168,7 @@ internal static class BenchCommand
     {
         var quick = QuickOption();
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M).") { quick, json };
+        var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M), memory and I/O per co-engagement row.") { quick, json };
         command.SetAction(async (parse, ct) =>
         {
             var started = TimeProvider.System.GetTimestamp();

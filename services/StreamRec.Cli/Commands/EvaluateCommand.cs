@@ -33,7 +33,7 @@ internal static class EvaluateCommand
             Description = $"Comma-separated systems: most-popular, recent-popular, item-knn, streamrec, the ablations ({string.Join(", ", StreamRecVariants.AblationNames)}), or the groups 'baselines' and 'ablations'.",
             DefaultValueFactory = _ => $"{Baselines},{StreamRecVariants.Default},{Ablations}",
         };
-        var sweep = new Option<bool>("--lambda-sweep") { Description = "Also run StreamRec with MMR λ ∈ {0, 0.25, 0.5, 0.7, 0.85, 1} and chart NDCG vs diversity." };
+        var sweep = new Option<bool>("--lambda-sweep") { Description = "Also run StreamRec with MMR λ ∈ {0, 0.25, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.85, 1} and chart NDCG vs diversity." };
         var encoderKind = new Option<string>("--encoder") { Description = "onnx (the services' encoder, StreamRec:Encoder settings) or hashing (bag of words, seconds instead of minutes).", DefaultValueFactory = _ => "onnx" };
         var warmup = new Option<double>("--warmup") { Description = "Share of the timeline used only for training.", DefaultValueFactory = _ => 0.2 };
         var windowMonths = new Option<int>("--window-months") { Description = "Length of the time windows in the per-window metrics (3 = quarters).", DefaultValueFactory = _ => 12 };

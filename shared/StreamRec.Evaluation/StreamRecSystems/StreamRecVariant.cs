@@ -24,7 +24,7 @@ public static class StreamRecVariants
     public const string QueryAllEngaged = "streamrec-query-all";
 
     /// <summary>The λ values of the diversity sweep.</summary>
-    public static readonly IReadOnlyList<double> SweepLambdas = [0, 0.25, 0.5, 0.7, 0.85, 1];
+    public static readonly IReadOnlyList<double> SweepLambdas = [0, 0.25, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.85, 1];
 
     /// <summary>Every ablation name, in report order.</summary>
     public static readonly IReadOnlyList<string> AblationNames =

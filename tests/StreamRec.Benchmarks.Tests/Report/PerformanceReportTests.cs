@@ -18,7 +18,10 @@ public class PerformanceReportTests
             new PerUnitMemory(9724, 3000, 4000), null,
             [new PhaseResult("rate-1000", 1000, 15000, 5000, 10000, 15.2, 986.8, 200000, 0.0049, new LatencySummary(900, 40, 90, 180, 220, 50), true)],
             [new PartitionScalingRow(2, 2, new PhaseResult("max-2x", null, 3000, 1000, 2000, 1, 3000, 100000, 0.03, null, true))], 0),
-        Scaling = new ScalingResult(5.5, [new CatalogScalingRow(10000, 384, 200, null, new LatencySummary(5, 1, 2, 3, 3, 1), 0.7, 1.43, null)], []),
+        Scaling = new ScalingResult(5.5, [new CatalogScalingRow(10000, 384, 200, null, new LatencySummary(5, 1, 2, 3, 3, 1), 0.7, 1.43, null)], [])
+        {
+            EngagementRows = new EngagementRowScaling(10000, 300, new PerUnitMemory(10000, 41000, 45000), new PerUnitMemory(10000, 52000, 60000), 13500, 95.5, 40.26),
+        },
         Targets = [new TargetCheck("p99", "180 ms", true)],
     };
 
@@ -33,6 +36,7 @@ public class PerformanceReportTests
         Assert.Equal(report.Pipeline!.Phases[0], back.Pipeline!.Phases[0]);
         Assert.Equal(1.25, back.Store!["rows"]![0]!["p50_ms"]!.GetValue<double>());
         Assert.Equal("exited with 1", back.EncoderError);
+        Assert.Equal(report.Scaling!.EngagementRows, back.Scaling!.EngagementRows);
     }
 
     [Fact]
@@ -55,6 +59,7 @@ public class PerformanceReportTests
         Assert.Contains("Not measured: exited with 1", markdown, StringComparison.Ordinal);
         Assert.Contains("| 2 | 2 | 3,000 | 3,000 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| 10,000 | 200 | 1.00 | 3.00 | 0.70 | 1.43 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| 10,000 | 300 | 41,000 | 52,000 | 13,500 | 95.5 | 40.3 |", markdown, StringComparison.Ordinal);
     }
 
     [Fact]

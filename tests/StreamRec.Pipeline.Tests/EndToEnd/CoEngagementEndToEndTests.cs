@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StreamRec.Hosting;
 using StreamRec.Contracts;
 using StreamRec.Pipeline.ItemSide;
 using StreamRec.Pipeline.Tests.Support;
@@ -51,5 +53,19 @@ public sealed class CoEngagementEndToEndTests
         Assert.Equal(3, stored["cooking-1"].Count);
         Assert.Equal(3.0, stored["cooking-1"].Neighbours["space-1"]);
         Assert.Equal(3.0, stored["space-1"].Neighbours["cooking-1"]);
+    }
+
+    [Fact]
+    public async Task CoEngagementUpdaterAlone_OnAnEmptyStore_IsReady_WithoutTheItemsCollection()
+    {
+        // Deployed as its own service it never creates or reads the items collection; readiness must not wait for it.
+        await using var h = new PipelineHarness();
+        var app = await h.StartHostAsync(roles: Roles.CoEngagementUpdater);
+
+        var report = await app.Services.GetRequiredService<HealthCheckService>()
+            .CheckHealthAsync(check => check.Tags.Contains("ready"), TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == HealthStatus.Healthy, string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} {e.Value.Description}")));
+        Assert.Contains("item-engagement", report.Entries["vector-store"].Description, StringComparison.Ordinal);
     }
 }

@@ -54,8 +54,8 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     public string StorePath { get; }
 
-    /// <summary>Starts the all-in-one host and waits until its consumers have partitions.</summary>
-    public async Task<WebApplication> StartHostAsync(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts the all-in-one host (or the given <paramref name="roles"/>) and waits until its consumers have partitions.</summary>
+    public async Task<WebApplication> StartHostAsync(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null, Roles roles = Roles.All)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var config = new Dictionary<string, string?>
@@ -83,7 +83,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMREC_TEST_LOGLEVEL") ?? "Warning"));
-        builder.AddStreamRec(Roles.All, defaultPort: 0);
+        builder.AddStreamRec(roles, defaultPort: 0);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapStreamRecEndpoints();
