@@ -173,6 +173,7 @@ public sealed class ProcessCrashTests
         Assert.True(report.Audit.Holds, $"{report.Audit}\n{rounds}\n{string.Join('\n', File.ReadLines(log).TakeLast(60))}");
         Assert.Equal(400, report.Audit.EventsIn);
         Assert.Equal(400, report.Audit.Applied);
+        Assert.True(report.Audit.ItemRows > 0, "the item side was not audited: no co-engagement rows expected");
         Assert.Equal(report.Kills, report.KillsSurvived);
         Assert.True(report.BrokerFaults > 0, "the seed injected no broker fault:\n" + rounds);
     }
@@ -212,6 +213,7 @@ public sealed class ProcessCrashTests
         Assert.Equal((300L, 30L, 30L), (a.EventsIn, a.LateEvents, a.LateAppliedOnce));
         Assert.Equal((8L, 8L, 8L), (a.NeverComing, a.NeverDeadLettered, a.NeverNotApplied));
         Assert.Equal(300 - 8, a.Applied);
+        Assert.True(a.ItemRows > 0, "the item side was not audited: no co-engagement rows expected");
         // Nothing else reached the dead-letter topic (a repeated dead letter is allowed: at least once).
         Assert.Equal(a.NeverDeadLettered + a.NeverDeadLetteredRepeats, a.DeadLettered);
         Assert.Equal(report.Kills, report.KillsSurvived);
