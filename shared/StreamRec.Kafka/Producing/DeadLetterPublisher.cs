@@ -15,7 +15,7 @@ namespace StreamRec.Kafka.Producing;
 /// (the producer's or the broker's size limit) is cut to its first <see cref="TruncatedValueBytes"/> bytes,
 /// marked by the <c>truncated</c> and <c>original-size</c> headers, rather than stopping the consumer.
 /// </summary>
-public sealed class DeadLetterPublisher
+public sealed class DeadLetterPublisher : IDeadLetterSink
 {
     /// <summary>The dead-letter topic.</summary>
     public const string Topic = Topics.DeadLetter;
