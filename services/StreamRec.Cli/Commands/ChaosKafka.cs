@@ -8,6 +8,7 @@ public sealed class ChaosKafka : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private readonly IProducer<string, byte[]> _producer;
+    private bool _hasItemSide;
 
     public ChaosKafka(string bootstrapServers, int partitions)
     {
@@ -42,12 +43,18 @@ public sealed class ChaosKafka : IDisposable
         .. itemSide ? [($"{prefix}.co-engagement-updater", new[] { Topics.Engagements })] : Array.Empty<(string, string[])>(),
     ];
 
-    /// <summary>True when the profile-updater published engagements: the item side's group must then consume them too.</summary>
+    /// <summary>True when the profile-updater published engagements: the item side's group must then consume them too.
+    /// Once true it stays true (a high watermark never goes down), so the commit polls stop asking.</summary>
     public bool HasItemSide()
     {
+        if (_hasItemSide)
+        {
+            return true;
+        }
+
         try
         {
-            return HighWatermarks([Topics.Engagements]).Values.Sum() > 0;
+            return _hasItemSide = HighWatermarks([Topics.Engagements]).Values.Sum() > 0;
         }
         catch (KafkaException e) when (e.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition)
         {

@@ -121,15 +121,15 @@ internal static class EvaluateCommand
             if (sweepSystems.Count > 0)
             {
                 var byName = report.Systems.ToDictionary(s => s.Name);
-                var points = sweepSystems.Select(s => byName[s.System.Name] is var r
-                    ? new SweepPoint(s.Lambda, r.Name, r.Overall.Ndcg, r.Diversity)
+                var points = sweepSystems.Select(s => (s.Lambda, Result: byName[s.System.Name]))
+                    .Select(p => new SweepPoint(p.Lambda, p.Result.Name, p.Result.Overall.Ndcg, p.Result.Diversity)
                     {
-                        ValidationNdcg = r.Validation?.Ndcg,
-                        ValidationDiversity = r.ValidationDiversity,
-                        TestNdcg = r.Test?.Ndcg,
-                        TestDiversity = r.TestDiversity,
-                    }
-                    : null).ToArray();
+                        ValidationNdcg = p.Result.Validation?.Ndcg,
+                        ValidationDiversity = p.Result.ValidationDiversity,
+                        TestNdcg = p.Result.Test?.Ndcg,
+                        TestDiversity = p.Result.TestDiversity,
+                    })
+                    .ToArray();
                 // The diversity to reach is the best baseline's (the one the intervals are against), on validation too.
                 var reference = report.Systems.Select(s => s.NdcgVsBest?.Reference).FirstOrDefault(n => n is not null);
                 report = report with

@@ -47,11 +47,14 @@ public sealed record ParkingContext(
 {
     /// <summary>When <paramref name="entry"/>'s wait started for the age bound: when it was parked, or when this process
     /// took its partition over if that is later. An outage (nobody indexing its item, nobody retrying it) does not use up the wait.</summary>
-    public DateTimeOffset WaitingSince(ParkedEvent entry) => WaitingSince(entry, OwnedSince);
+    public DateTimeOffset WaitingSince(ParkedEvent entry) =>
+        WaitingSince(entry, OwnedSince is not null && OwnedSince.TryGetValue(entry.PartitionKey, out var since) ? since : null);
 
     /// <inheritdoc cref="WaitingSince(ParkedEvent)"/>
-    public static DateTimeOffset WaitingSince(ParkedEvent entry, IReadOnlyDictionary<string, DateTimeOffset>? ownedSince) =>
-        ownedSince is not null && ownedSince.TryGetValue(entry.PartitionKey, out var since) && since > entry.ParkedAt ? since : entry.ParkedAt;
+    /// <param name="entry">The parked event.</param>
+    /// <param name="ownedSince">When this process took <paramref name="entry"/>'s partition over (null: unknown, before the parking).</param>
+    public static DateTimeOffset WaitingSince(ParkedEvent entry, DateTimeOffset? ownedSince) =>
+        ownedSince > entry.ParkedAt ? ownedSince.Value : entry.ParkedAt;
 }
 
 /// <summary>What parking did beyond the profiles: collected over a batch or a retry round.</summary>

@@ -397,7 +397,13 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             var counts = profile.Parked.GroupBy(p => p.PartitionKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var head = profile.Parked[0];
             // Retried at the head's next attempt, or when it would expire by age, whichever comes first.
-            var expires = ParkingContext.WaitingSince(head, OwnedSince()) + _policy.MaxAge;
+            DateTimeOffset? since;
+            lock (_gate)
+            {
+                since = _ownedSince.TryGetValue(head.PartitionKey, out var at) ? at : null;
+            }
+
+            var expires = ParkingContext.WaitingSince(head, since) + _policy.MaxAge;
             var due = head.NextAttemptAt < expires ? head.NextAttemptAt : expires;
             _schedule.Set(profile.UserId, due, counts);
         }
