@@ -29,9 +29,16 @@ public sealed class CoEngagementOptions
     [Range(0.0, 10_000.0)]
     public double QueryHalfLifePositions { get; set; } = 5;
 
-    /// <summary>Neighbours kept per item: past twice this many, a row keeps its strongest this many. Default 200.</summary>
+    /// <summary>A recent item's say in the list is also divided by its engagement count to this power
+    /// (<c>q = 2^(-p/h) / n(h)^e</c>): 0.5 is the plain cosine, lower lets items many users engaged with speak louder.
+    /// Default 0.3.</summary>
+    [Range(0.0, 2.0)]
+    public double QueryCountExponent { get; set; } = 0.3;
+
+    /// <summary>Neighbours kept per item: past twice this many, a row keeps its strongest this many. Default 500 (at 200
+    /// the pruning cost 3 % of NDCG on the validation period: specific neighbours were dropped before they grew).</summary>
     [Range(1, 100_000)]
-    public int NeighbourLimit { get; set; } = 200;
+    public int NeighbourLimit { get; set; } = 500;
 
     /// <summary>Buckets the item side's rows are grouped in on streamrec.engagements (the message key): one batch of user
     /// events sends at most this many messages. Every producer must use the same value; change it only with an empty
@@ -144,8 +151,8 @@ public sealed class CoEngagementRow
 /// <summary>
 /// The pure math of the co-engagement source. When a user engages with an item for the first time, it pairs with each
 /// of the user's last <see cref="CoEngagementOptions.HistorySize"/> items, weighted by their distance in the sequence;
-/// a list scores item j as <c>Σ_h q(h)·W(h, j) / sqrt(n(h)·n(j))</c> over the user's recent items h, q decaying by
-/// position. Both directions of a pair carry the same weight, so the similarity is symmetric.
+/// a list scores item j as <c>Σ_h q(h)·W(h, j) / (n(h)^e · sqrt(n(j)))</c> over the user's recent items h, q decaying by
+/// position (e = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
 /// </summary>
 public static class CoEngagement
 {
@@ -238,7 +245,7 @@ public static class CoEngagement
                 continue;
             }
 
-            var q = Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Sqrt(source.Count);
+            var q = Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
             foreach (var (item, weight) in source.Neighbours)
             {
                 if (exclude?.Contains(item) == true)

@@ -4,8 +4,9 @@ namespace StreamRec.Core.Tests.Domain;
 
 public sealed class CoEngagementTests
 {
-    private static CoEngagementOptions Options(double pairHalfLife = 1, double queryHalfLife = 1, int history = 50, int limit = 200) => new()
+    private static CoEngagementOptions Options(double pairHalfLife = 1, double queryHalfLife = 1, int history = 50, int limit = 200, double countExponent = 0.5) => new()
     {
+        QueryCountExponent = countExponent,
         PairHalfLifePositions = pairHalfLife,
         QueryHalfLifePositions = queryHalfLife,
         HistorySize = history,
@@ -87,6 +88,26 @@ public sealed class CoEngagementTests
 
         Assert.Equal(2.0 / Math.Sqrt(4 * 100), scores["popular"], 12);
         Assert.Equal(1.0 / Math.Sqrt(4 * 1), scores["niche"], 12);
+    }
+
+    [Fact]
+    public void Score_QueryCountExponent_SetsHowMuchARecentItemsEngagementQuietsIt()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["busy"] = Row(16, ("x", 1.0)),
+            ["quiet"] = Row(1, ("y", 1.0)),
+            ["x"] = Row(1),
+            ["y"] = Row(1),
+        };
+
+        // Same position weight for both (no recency decay): only the sources' counts differ.
+        var cosine = CoEngagement.Score(["busy", "quiet"], rows.GetValueOrDefault, Options(queryHalfLife: 0, countExponent: 0.5), null, 10).ToDictionary(s => s.ItemId, s => s.Score);
+        var flatter = CoEngagement.Score(["busy", "quiet"], rows.GetValueOrDefault, Options(queryHalfLife: 0, countExponent: 0.25), null, 10).ToDictionary(s => s.ItemId, s => s.Score);
+
+        Assert.Equal(1.0 / 4, cosine["x"], 12);
+        Assert.Equal(1.0 / 2, flatter["x"], 12);
+        Assert.Equal(1.0, flatter["y"], 12);
     }
 
     [Fact]
