@@ -12,6 +12,7 @@ using StreamRec.Evaluation.Output;
 using StreamRec.Evaluation.Protocol;
 using StreamRec.Evaluation.StreamRecSystems;
 using StreamRec.Ports;
+using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Cli.Commands;
 
@@ -89,7 +90,8 @@ internal static class EvaluateCommand
             var encoder = new CachingTextEncoder(encoderHost.Encoder);
             Console.WriteLine($"encoder: {encoder.Info.ModelName} ({encoder.Info.ExecutionProvider}, {encoder.Dimension} dims{(encoder.Info.SemanticallyTrained ? "" : ", not semantically trained")})");
 
-            using var catalog = new StreamRecCatalog(encoder, new ReplayClock(events.Count == 0 ? default : events.Min(e => e.OccurredAt)));
+            using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+            var catalog = new StreamRecCatalog(store, encoder, new ReplayClock(events.Count == 0 ? default : events.Min(e => e.OccurredAt)));
             var (selected, sweepSystems) = Select(parse.GetValue(systems)!, parse.GetValue(sweep), catalog, options.RecallListSize);
             foreach (var spec in parse.GetValue(variants) ?? [])
             {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Cli.Commands;
 

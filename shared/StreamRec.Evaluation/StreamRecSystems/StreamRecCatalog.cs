@@ -1,27 +1,27 @@
 using StreamRec.Contracts;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Ports;
-using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Evaluation.StreamRecSystems;
 
 /// <summary>
-/// The item side shared by every StreamRec variant in a run: one in-memory embedded vector store holding the items
-/// collection, filled by the item-indexer's own <see cref="ItemIndexEngine"/>. Items are indexed once per event
-/// however many variants observe it; user state stays with each variant.
+/// The item side shared by every StreamRec variant in a run: one vector store holding the items collection (the caller's,
+/// through the port; the CLI passes an in-memory embedded store, which it owns and disposes), filled by the
+/// item-indexer's own <see cref="ItemIndexEngine"/>. Items are indexed once per event however many variants observe it;
+/// user state stays with each variant.
 /// </summary>
-public sealed class StreamRecCatalog : IDisposable
+public sealed class StreamRecCatalog
 {
-    private readonly EmbeddedVectorStore _store;
+    private readonly IVectorStore _store;
     private readonly ItemIndexEngine _indexer;
     private IStreamRecEvent? _lastIndexed;
     private bool _initialized;
 
-    public StreamRecCatalog(ITextEncoder encoder, ReplayClock clock)
+    public StreamRecCatalog(IVectorStore store, ITextEncoder encoder, ReplayClock clock)
     {
         Encoder = encoder;
         Clock = clock;
-        _store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        _store = store;
         _indexer = new ItemIndexEngine(_store, encoder, clock);
     }
 
@@ -52,6 +52,4 @@ public sealed class StreamRecCatalog : IDisposable
             _initialized = true;
         }
     }
-
-    public void Dispose() => _store.Dispose();
 }

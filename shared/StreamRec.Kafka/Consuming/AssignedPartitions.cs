@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 

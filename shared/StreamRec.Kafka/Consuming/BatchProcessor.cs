@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 using StreamRec.Observability;
 
 namespace StreamRec.Kafka.Consuming;
@@ -144,7 +145,7 @@ internal sealed class BatchProcessor(
                 }
                 else
                 {
-                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken).ConfigureAwait(false);
                     Finish(normal[0], unfinished);
                 }
 
@@ -175,7 +176,7 @@ internal sealed class BatchProcessor(
         }
         catch (Exception e) when (IsPoison(e, cancellationToken))
         {
-            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterPublisher.Kinds.HandlerError, cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -184,7 +185,7 @@ internal sealed class BatchProcessor(
     {
         if (rejection is not null)
         {
-            return DeadLetterAsync(envelope, rejection, DeadLetterPublisher.Kinds.Rejected, cancellationToken);
+            return DeadLetterAsync(envelope, rejection, DeadLetterKinds.Rejected, cancellationToken);
         }
 
         events.CountProcessed(envelope.Message.Topic, StreamRecMetrics.Outcomes.Ok);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 

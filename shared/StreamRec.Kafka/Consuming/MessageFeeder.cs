@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 

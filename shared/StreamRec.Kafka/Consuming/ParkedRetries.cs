@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 
@@ -76,7 +77,7 @@ internal abstract class ParkedRetries
                 var owned = partitions.Current;
                 if (owned.Length > 0)
                 {
-                    await parking.RetryParkedAsync(owned, context.Options.MaxBatchSize, abort).ConfigureAwait(false);
+                    await parking.RetryParkedAsync(owned.ToPartitionIds(), context.Options.MaxBatchSize, abort).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (!abort.IsCancellationRequested)
@@ -90,6 +91,6 @@ internal abstract class ParkedRetries
             }
         }
 
-        public override long ParkedCount(TopicPartition partition) => parking.ParkedCount(partition);
+        public override long ParkedCount(TopicPartition partition) => parking.ParkedCount(partition.ToPartitionId());
     }
 }

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 
@@ -117,11 +118,11 @@ internal sealed class RebalanceCoordinator(
     }
 
     /// <summary>Calls a handler's rebalance callback; a failure is logged, never thrown into librdkafka.</summary>
-    private void Tell(Action<IReadOnlyCollection<TopicPartition>> callback, List<TopicPartition> partitionsChanged, string name)
+    private void Tell(Action<IReadOnlyCollection<PartitionId>> callback, List<TopicPartition> partitionsChanged, string name)
     {
         try
         {
-            callback(partitionsChanged);
+            callback(partitionsChanged.ToPartitionIds());
         }
         catch (Exception e)
         {

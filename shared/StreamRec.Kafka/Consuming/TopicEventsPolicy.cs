@@ -1,5 +1,6 @@
 using StreamRec.Contracts;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Consuming;
 
@@ -40,7 +41,7 @@ internal sealed class TopicEventsOwner(IDeadLetterSink deadLetters, string servi
         deadLetters.PublishAsync(
             message,
             $"{DeadLetterCodes.TooLarge}: message is {message.Value.Length} bytes, the limit is {maxMessageBytes} (StreamRec:Kafka:MaxMessageBytes)",
-            DeadLetterPublisher.Kinds.TooLarge,
+            DeadLetterKinds.TooLarge,
             serviceName,
             cancellationToken);
 }

@@ -1,18 +1,20 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.DependencyInjection;
 
 public static class KafkaServiceCollectionExtensions
 {
     /// <summary>Binds and validates <see cref="KafkaOptions"/> (section <c>StreamRec:Kafka</c>) and registers
-    /// the process-wide <see cref="KafkaProducer"/> and <see cref="DeadLetterPublisher"/>.</summary>
+    /// the process-wide <see cref="KafkaProducer"/> and <see cref="DeadLetterPublisher"/>, also as the messaging ports
+    /// <see cref="IEventPublisher"/> and <see cref="IDeadLetterSink"/> the handlers depend on.</summary>
     public static IServiceCollection AddStreamRecKafka(this IServiceCollection services)
     {
         services.AddOptions<KafkaOptions>()
@@ -23,6 +25,8 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KafkaProducer>();
         services.TryAddSingleton<DeadLetterPublisher>();
+        services.TryAddSingleton<IEventPublisher>(sp => sp.GetRequiredService<KafkaProducer>());
+        services.TryAddSingleton<IDeadLetterSink>(sp => sp.GetRequiredService<DeadLetterPublisher>());
         return services;
     }
 

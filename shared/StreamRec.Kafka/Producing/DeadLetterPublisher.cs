@@ -3,7 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
-using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 using StreamRec.Observability;
 
 namespace StreamRec.Kafka.Producing;
@@ -14,6 +14,7 @@ namespace StreamRec.Kafka.Producing;
 /// replayed); why and where it came from travel in headers. A value too large for the dead-letter topic
 /// (the producer's or the broker's size limit) is cut to its first <see cref="TruncatedValueBytes"/> bytes,
 /// marked by the <c>truncated</c> and <c>original-size</c> headers, rather than stopping the consumer.
+/// The <c>error-kind</c> header is one of <see cref="DeadLetterKinds"/>.
 /// </summary>
 public sealed class DeadLetterPublisher : IDeadLetterSink
 {
@@ -35,19 +36,6 @@ public sealed class DeadLetterPublisher : IDeadLetterSink
 
     /// <summary>How much of a value too large to dead-letter whole is kept: 64 KiB.</summary>
     public const int TruncatedValueBytes = 64 * 1024;
-
-    /// <summary>Values of the <c>error-kind</c> header.</summary>
-    public static class Kinds
-    {
-        /// <summary>The handler threw a non-transient exception for this message alone.</summary>
-        public const string HandlerError = "handler_error";
-
-        /// <summary>The handler returned it as poison (bad JSON, schema violation, ...).</summary>
-        public const string Rejected = "rejected";
-
-        /// <summary>Larger than <c>MaxMessageBytes</c>; the handler never saw it.</summary>
-        public const string TooLarge = "too_large";
-    }
 
     private static readonly HashSet<string> OwnHeaders =
         [Headers.Error, Headers.ErrorKind, Headers.SourceTopic, Headers.SourcePartition, Headers.SourceOffset, Headers.Service, Headers.Truncated, Headers.OriginalSize];

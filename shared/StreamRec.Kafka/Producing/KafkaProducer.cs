@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamRec.Kafka.Configuration;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Producing;
 
@@ -12,7 +13,7 @@ namespace StreamRec.Kafka.Producing;
 /// returned call is durable on all in-sync replicas and internal retries cannot duplicate or reorder
 /// messages of a partition.
 /// </summary>
-public sealed class KafkaProducer : IDisposable
+public sealed class KafkaProducer : IEventPublisher, IDisposable
 {
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly ILogger<KafkaProducer> _logger;
@@ -67,6 +68,11 @@ public sealed class KafkaProducer : IDisposable
 
         await Task.WhenAll(deliveries).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The <see cref="IEventPublisher"/> port: <see cref="ProduceBatchAsync"/>, whose acks=all delivery is the
+    /// durability the handlers need before they return.</summary>
+    Task IEventPublisher.PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) =>
+        ProduceBatchAsync(messages, cancellationToken);
 
     /// <summary>Waits until every queued message was delivered or <paramref name="timeout"/> passed; returns how many are still queued.</summary>
     public int Flush(TimeSpan timeout) => _producer.Flush(timeout);

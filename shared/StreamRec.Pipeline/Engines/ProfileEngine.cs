@@ -10,30 +10,6 @@ namespace StreamRec.Pipeline.Engines;
 /// <summary>An event with where it came from. Offsets make replays detectable; ReceivedAt is the Kafka timestamp.</summary>
 public sealed record PositionedEvent(IStreamRecEvent Event, string Topic, int Partition, long Offset, DateTimeOffset ReceivedAt);
 
-public enum ApplyOutcome
-{
-    /// <summary>The event changed the profile.</summary>
-    Applied,
-
-    /// <summary>Its offset was already applied to this user: nothing changed.</summary>
-    SkippedReplay,
-
-    /// <summary>The item has no vector yet (not indexed, or a tombstone): try again later.</summary>
-    ItemNotReady,
-
-    /// <summary>The user was forgotten.</summary>
-    Forgotten,
-
-    /// <summary>The event cannot be applied, ever (see the reason).</summary>
-    Rejected,
-
-    /// <summary>Its event_id is among the user's recent event ids: a duplicate, not applied.</summary>
-    Duplicate,
-
-    /// <summary>It waits in the user's state (its item is not indexed yet, or an earlier event of the user waits).</summary>
-    Parked,
-}
-
 /// <summary>Where a parked event's original bytes come from (kept so an expired one is dead-lettered unchanged).</summary>
 /// <param name="Key">The message key as received.</param>
 /// <param name="Value">The message value as received.</param>
@@ -80,10 +56,6 @@ public sealed class ParkingEffects
 /// <summary>An applied click or review: the item, the user's most recent items before it (oldest first), and where the
 /// event sits in its topic. <see cref="Retried"/> is true when it was applied late, from the user's parking list.</summary>
 public sealed record AppliedEngagement(string ItemId, IReadOnlyList<string> History, string Topic, int Partition, long Offset, bool Retried);
-
-/// <param name="Outcome">What happened.</param>
-/// <param name="Reason">For <see cref="ApplyOutcome.Rejected"/> the dead-letter reason (<c>Code: message</c>); for <see cref="ApplyOutcome.ItemNotReady"/> what is missing.</param>
-public readonly record struct ApplyResult(ApplyOutcome Outcome, string? Reason = null);
 
 /// <summary>
 /// Applies clicks, reviews and forget requests to user profiles, and loads and saves profiles in the users
@@ -249,7 +221,7 @@ public sealed class ProfileEngine
         }
 
         var history = HistoryFor(profile, effects);
-        var result = Mutate(profile, e, positioned.Topic, itemVector, textVector);
+        var result = ProfileUpdate.Apply(profile, e, positioned.Topic, itemVector, textVector, _options);
         Record(effects, history, e, result, positioned.Topic, positioned.Partition, positioned.Offset, retried: false);
         if (result.Outcome is ApplyOutcome.Applied or ApplyOutcome.Forgotten)
         {
@@ -376,7 +348,7 @@ public sealed class ProfileEngine
             {
                 profile.Parked.RemoveAt(0);
                 var history = HistoryFor(profile, effects);
-                var result = Mutate(profile, e, head.Topic, itemVector, context.ParkedTextVectors.GetValueOrDefault(head));
+                var result = ProfileUpdate.Apply(profile, e, head.Topic, itemVector, context.ParkedTextVectors.GetValueOrDefault(head), _options);
                 Record(effects, history, e, result, head.Topic, head.Partition, head.Offset, retried: true);
                 if (result.Outcome == ApplyOutcome.Applied)
                 {
@@ -457,50 +429,6 @@ public sealed class ProfileEngine
     }
 
     /// <summary>Changes the profile by one event whose offset the caller records (or recorded when it parked it).</summary>
-    private ApplyResult Mutate(UserProfile profile, IStreamRecEvent e, string topic, float[]? itemVector, float[]? textVector)
-    {
-        switch (e)
-        {
-            case UserForget:
-                profile.Forget();
-                break;
-
-            case Click click:
-                if (itemVector is null)
-                {
-                    return new ApplyResult(ApplyOutcome.ItemNotReady, $"item '{click.ItemId}' is not indexed yet");
-                }
-
-                profile.AddContribution(itemVector, _options.ClickWeight, click.OccurredAt, _options);
-                profile.RememberItem(click.ItemId, _options.SeenHistory);
-                profile.MarkEngagement(click.ItemId, positive: true, _options.SeenHistory);
-                profile.Clicks++;
-                profile.Forgotten = false;
-                break;
-
-            case Review review:
-                if (itemVector is null)
-                {
-                    return new ApplyResult(ApplyOutcome.ItemNotReady, $"item '{review.ItemId}' is not indexed yet");
-                }
-
-                var direction = InteractionWeights.ReviewVector(itemVector, textVector ?? [], _options);
-                var weight = InteractionWeights.Review(review.Rating, _options);
-                profile.AddContribution(direction, weight, review.OccurredAt, _options);
-                profile.RememberItem(review.ItemId, _options.SeenHistory);
-                profile.MarkEngagement(review.ItemId, positive: weight > 0, _options.SeenHistory);
-                profile.Reviews++;
-                profile.Forgotten = false;
-                break;
-
-            default:
-                return new ApplyResult(ApplyOutcome.Rejected, $"{DeadLetterCodes.WrongTopic}: schema '{e.Schema}' does not belong on topic {topic}");
-        }
-
-        profile.Version++;
-        return new ApplyResult(e is UserForget ? ApplyOutcome.Forgotten : ApplyOutcome.Applied);
-    }
-
     // Parked events passed the configured limits when they arrived; re-reading them must not depend on a limit changed since.
     private static readonly ParseLimits Reparse = new()
     {
@@ -518,221 +446,4 @@ public sealed class ProfileEngine
         Review r => r.ItemId,
         _ => null,
     };
-}
-
-/// <summary>Maps a <see cref="UserProfile"/> to a users-collection point and back.</summary>
-public static class ProfileCodec
-{
-    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; users never stored are absent from the result.</summary>
-    public static async Task<Dictionary<string, UserProfile>> ReadAsync(IVectorStore store, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
-        if (userIds.Count == 0)
-        {
-            return result;
-        }
-
-        var points = await store.GetAsync(Collections.Users, userIds.ToArray(), withVectors: true, withPayload: true, cancellationToken);
-        foreach (var point in points)
-        {
-            var dimension = point.Vectors.TryGetValue(Collections.LongTermVector, out var l) ? l.Length : 0;
-            result[point.Id] = Decode(point, dimension);
-        }
-
-        return result;
-    }
-
-    public static VectorPoint Encode(UserProfile p)
-    {
-        var recent = new JsonArray();
-        foreach (var id in p.RecentItems)
-        {
-            recent.Add(id);
-        }
-
-        var offsets = new JsonObject();
-        foreach (var (key, offset) in p.AppliedOffsets.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            offsets[key] = offset;
-        }
-
-        var payload = new JsonObject
-        {
-            [UserFields.UserId] = p.UserId,
-            [UserFields.ReferenceTime] = p.ReferenceTime == DateTimeOffset.MinValue ? null : p.ReferenceTime.ToUnixTimeMilliseconds(),
-            [UserFields.Recent] = recent,
-            [UserFields.Clicks] = p.Clicks,
-            [UserFields.Reviews] = p.Reviews,
-            [UserFields.Version] = p.Version,
-            [UserFields.Offsets] = offsets,
-            [UserFields.Forgotten] = p.Forgotten,
-        };
-        if (p.NotPositive.Count > 0)
-        {
-            payload[UserFields.NotPositive] = new JsonArray([.. p.NotPositive.Select(id => (JsonNode?)id)]);
-        }
-
-        if (p.RecentEventIds.Count > 0)
-        {
-            payload[UserFields.EventIds] = new JsonArray([.. p.RecentEventIds.Select(id => (JsonNode?)id)]);
-        }
-
-        if (p.Parked.Count > 0)
-        {
-            payload[UserFields.Parked] = new JsonArray([.. p.Parked.Select(e => (JsonNode?)EncodeParked(e))]);
-        }
-
-        if (p.PendingNotice is { } notice)
-        {
-            payload[UserFields.PendingNotice] = new JsonObject
-            {
-                ["event_id"] = notice.EventId,
-                ["topic"] = notice.Topic,
-                ["partition"] = notice.Partition,
-                ["offset"] = notice.Offset,
-                ["occurred_ms"] = notice.OccurredAt.ToUnixTimeMilliseconds(),
-                ["received_ms"] = notice.ReceivedAt.ToUnixTimeMilliseconds(),
-            };
-        }
-
-        var waitingIn = p.Parked.Select(e => e.PartitionKey).Append(p.PendingNotice?.PartitionKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        if (waitingIn.Length > 0)
-        {
-            payload[UserFields.ParkedIn] = new JsonArray([.. waitingIn.Select(k => (JsonNode?)k)]);
-        }
-
-        return new VectorPoint(
-            p.UserId,
-            new Dictionary<string, float[]> { [Collections.ShortTermVector] = (float[])p.ShortTerm.Clone(), [Collections.LongTermVector] = (float[])p.LongTerm.Clone() },
-            payload);
-    }
-
-    public static UserProfile Decode(VectorPoint point, int dimension)
-    {
-        var p = new UserProfile(point.Id, dimension);
-        if (point.Vectors.TryGetValue(Collections.ShortTermVector, out var s) && point.Vectors.TryGetValue(Collections.LongTermVector, out var l)
-            && s.Length == dimension && l.Length == dimension)
-        {
-            p.SetVectors((float[])s.Clone(), (float[])l.Clone());
-        }
-
-        var payload = point.Payload;
-        if (payload is null)
-        {
-            return p;
-        }
-
-        if (payload[UserFields.ReferenceTime] is JsonValue rt && rt.TryGetValue<long>(out var ms))
-        {
-            p.ReferenceTime = DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        }
-
-        if (payload[UserFields.Recent] is JsonArray recent)
-        {
-            foreach (var node in recent)
-            {
-                if (node is JsonValue v && v.TryGetValue<string>(out var id))
-                {
-                    p.RecentItems.Add(id);
-                }
-            }
-        }
-
-        p.Clicks = Long(payload, UserFields.Clicks);
-        p.Reviews = Long(payload, UserFields.Reviews);
-        p.Version = Long(payload, UserFields.Version);
-        p.Forgotten = payload[UserFields.Forgotten] is JsonValue f && f.TryGetValue<bool>(out var forgotten) && forgotten;
-        if (payload[UserFields.Offsets] is JsonObject offsets)
-        {
-            foreach (var (key, node) in offsets)
-            {
-                if (node is JsonValue v && v.TryGetValue<long>(out var offset))
-                {
-                    p.AppliedOffsets[key] = offset;
-                }
-            }
-        }
-
-        if (payload[UserFields.NotPositive] is JsonArray notPositive)
-        {
-            p.NotPositive.AddRange(notPositive.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var id) ? id : null).OfType<string>());
-        }
-
-        if (payload[UserFields.EventIds] is JsonArray eventIds)
-        {
-            p.RecentEventIds.AddRange(eventIds.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var id) ? id : null).OfType<string>());
-        }
-
-        if (payload[UserFields.Parked] is JsonArray parked)
-        {
-            p.Parked.AddRange(parked.OfType<JsonObject>().Select(DecodeParked).OfType<ParkedEvent>());
-        }
-
-        if (payload[UserFields.PendingNotice] is JsonObject n && Str(n, "event_id") is { } noticeId && Str(n, "topic") is { } noticeTopic)
-        {
-            p.PendingNotice = new PendingNotice(
-                noticeId, noticeTopic, (int)Long(n, "partition"), Long(n, "offset"),
-                DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "occurred_ms")), DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "received_ms")));
-        }
-
-        return p;
-    }
-
-    private static JsonObject EncodeParked(ParkedEvent e) => new()
-    {
-        ["topic"] = e.Topic,
-        ["partition"] = e.Partition,
-        ["offset"] = e.Offset,
-        ["key"] = e.Key,
-        ["value"] = Convert.ToBase64String(e.Value),
-        ["item_id"] = e.ItemId,
-        ["event_id"] = e.EventId,
-        ["received_ms"] = e.ReceivedAt.ToUnixTimeMilliseconds(),
-        ["parked_ms"] = e.ParkedAt.ToUnixTimeMilliseconds(),
-        ["attempts"] = e.Attempts,
-        ["next_ms"] = e.NextAttemptAt.ToUnixTimeMilliseconds(),
-        ["reason"] = e.Reason,
-    };
-
-    private static ParkedEvent? DecodeParked(JsonObject o)
-    {
-        // Written by this code, so never expected to be damaged; a damaged entry must not make the whole user unreadable.
-        if (Str(o, "topic") is not { } topic || Str(o, "value") is not { } value || Str(o, "item_id") is not { } itemId || Str(o, "event_id") is not { } eventId)
-        {
-            return null;
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(value);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-
-        return new ParkedEvent
-        {
-            Topic = topic,
-            Partition = (int)Long(o, "partition"),
-            Offset = Long(o, "offset"),
-            Key = Str(o, "key"),
-            Value = bytes,
-            ItemId = itemId,
-            EventId = eventId,
-            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "received_ms")),
-            ParkedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "parked_ms")),
-            Attempts = (int)Long(o, "attempts"),
-            NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(o, "next_ms")),
-            Reason = Str(o, "reason") ?? "",
-        };
-    }
-
-    private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    private static long Long(JsonObject payload, string key) =>
-        payload[key] is JsonValue v && v.TryGetValue<long>(out var value) ? value
-        : payload[key] is JsonValue d && d.TryGetValue<double>(out var dv) ? (long)dv : 0;
-
 }

@@ -1,5 +1,5 @@
 using StreamRec.Contracts;
-using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 using StreamRec.Pipeline.Engines;
 
 namespace StreamRec.Pipeline.Handlers;

@@ -1,6 +1,5 @@
-using Confluent.Kafka;
 using StreamRec.Domain;
-using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.ItemSide;
@@ -136,12 +135,12 @@ public sealed class CoEngagementHandler : IBatchHandler
         return rows;
     }
 
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 
     /// <summary>Another instance may own these rows next: cached ones could go stale, so drop them all.</summary>
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
         lock (_gate)
         {

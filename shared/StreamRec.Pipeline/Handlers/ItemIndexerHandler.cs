@@ -1,7 +1,6 @@
-using Confluent.Kafka;
 using StreamRec.Contracts;
 using StreamRec.Domain;
-using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 using StreamRec.Pipeline.Engines;
 
 namespace StreamRec.Pipeline.Handlers;
@@ -50,11 +49,11 @@ public sealed class ItemIndexerHandler : IBatchHandler
         return poison;
     }
 
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 }

@@ -1,14 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
-using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
 using StreamRec.Domain;
-using StreamRec.Kafka.Consuming;
-using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 using StreamRec.Observability;
-using StreamRec.Pipeline.ItemSide;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Pipeline.Options;
 using StreamRec.Pipeline.Parking;
 
@@ -31,31 +29,31 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 {
 
     private readonly ProfileEngine _engine;
-    private readonly KafkaProducer _producer;
+    private readonly IEventPublisher _publisher;
     private readonly ProfileUpdaterOptions _options;
     private readonly ParseLimits _limits;
     private readonly ILogger<ProfileUpdaterHandler> _logger;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly LruCache<string, CachedProfile> _cache;
-    private readonly DeadLetterPublisher _deadLetters;
+    private readonly IDeadLetterSink _deadLetters;
     private readonly ParkingPolicy _policy;
     private readonly ParkingSchedule _schedule = new();
     private readonly CoEngagementOptions? _coEngagement;
 
     // Partitions assigned since the last retry round: their users with parked events are looked up in the store.
-    private readonly HashSet<TopicPartition> _toRecover = [];
+    private readonly HashSet<PartitionId> _toRecover = [];
 
     // "topic:partition" → when this process took it over: parked events' age bound counts from then at the earliest.
     private readonly Dictionary<string, DateTimeOffset> _ownedSince = new(StringComparer.Ordinal);
 
     public ProfileUpdaterHandler(
-        ProfileEngine engine, KafkaProducer producer, DeadLetterPublisher deadLetters, ProfileUpdaterOptions options, ParseLimits limits,
+        ProfileEngine engine, IEventPublisher publisher, IDeadLetterSink deadLetters, ProfileUpdaterOptions options, ParseLimits limits,
         ILogger<ProfileUpdaterHandler> logger, TimeProvider time, CoEngagementOptions? coEngagement = null)
     {
         _coEngagement = options.PublishEngagements ? coEngagement : null;
         _engine = engine;
-        _producer = producer;
+        _publisher = publisher;
         _deadLetters = deadLetters;
         _options = options;
         _policy = options.ParkingPolicy();
@@ -181,7 +179,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         foreach (var (entry, reason) in effects.Expired)
         {
             var message = new ConsumedMessage(entry.Topic, entry.Partition, entry.Offset, entry.Key, entry.Value, entry.ReceivedAt, []);
-            await _deadLetters.PublishAsync(message, reason, DeadLetterPublisher.Kinds.Rejected, "profile-updater", cancellationToken);
+            await _deadLetters.PublishAsync(message, reason, DeadLetterKinds.Rejected, "profile-updater", cancellationToken);
             StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Expired).Inc();
         }
 
@@ -199,7 +197,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         if (_coEngagement is not null && effects.Engagements.Count > 0)
         {
             var engagementsStarted = _time.GetTimestamp();
-            await _producer.ProduceBatchAsync(EngagementMessage.For(effects.Engagements, _coEngagement, _time.GetUtcNow()), cancellationToken);
+            await _publisher.PublishAsync(EngagementMessage.For(effects.Engagements, _coEngagement, _time.GetUtcNow()), cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(engagementsStarted).TotalSeconds);
         }
 
@@ -236,7 +234,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         {
             var publishStarted = _time.GetTimestamp();
             var messages = changed.Select(kv => Notification(profiles[kv.Key].Profile, NoticeOf(kv.Value))).ToArray();
-            await _producer.ProduceBatchAsync(messages, cancellationToken);
+            await _publisher.PublishAsync(messages, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("publish").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
             foreach (var userId in changed.Keys)
             {
@@ -251,9 +249,9 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// One retry round: users of newly assigned partitions whose state holds parked events are found in the store,
     /// then every user whose retry is due is retried (a scheduled attempt), applied, dead-lettered or left waiting.
     /// </summary>
-    public async Task RetryParkedAsync(IReadOnlyCollection<TopicPartition> owned, int maxKeys, CancellationToken cancellationToken)
+    public async Task RetryParkedAsync(IReadOnlyCollection<PartitionId> owned, int maxKeys, CancellationToken cancellationToken)
     {
-        TopicPartition[] recover;
+        PartitionId[] recover;
         lock (_gate)
         {
             recover = [.. _toRecover];
@@ -277,7 +275,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             throw;
         }
 
-        var ownedKeys = owned.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value)).ToHashSet(StringComparer.Ordinal);
+        var ownedKeys = owned.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition)).ToHashSet(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
         var due = _schedule.Due(now, ownedKeys.Contains, maxKeys);
         if (due.Count == 0)
@@ -330,9 +328,9 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// truth; the schedule is only an index), and notifies again for those whose last retry round's notification may
     /// not have gone out (<see cref="PendingNotice"/>), clearing the notice afterwards.
     /// </summary>
-    private async Task RecoverParkedAsync(TopicPartition tp, CancellationToken cancellationToken)
+    private async Task RecoverParkedAsync(PartitionId tp, CancellationToken cancellationToken)
     {
-        var key = UserProfile.OffsetKey(tp.Topic, tp.Partition.Value);
+        var key = UserProfile.OffsetKey(tp.Topic, tp.Partition);
         var found = await _engine.UsersWithParkedEventsAsync(key, cancellationToken);
         var pending = new List<UserProfile>();
         foreach (var stored in found)
@@ -366,7 +364,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
         if (pending.Count > 0)
         {
-            await _producer.ProduceBatchAsync([.. pending.Select(p => Notification(p, p.PendingNotice!))], cancellationToken);
+            await _publisher.PublishAsync([.. pending.Select(p => Notification(p, p.PendingNotice!))], cancellationToken);
             foreach (var profile in pending)
             {
                 profile.PendingNotice = null;
@@ -421,7 +419,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
     }
 
-    public long ParkedCount(TopicPartition partition) => _schedule.CountIn(UserProfile.OffsetKey(partition.Topic, partition.Partition.Value));
+    public long ParkedCount(PartitionId partition) => _schedule.CountIn(UserProfile.OffsetKey(partition.Topic, partition.Partition));
 
     private void Evict(IEnumerable<string> userIds)
     {
@@ -500,7 +498,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     };
 
     /// <summary>The users of new partitions may hold parked events: the next retry round looks them up.</summary>
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
         var now = _time.GetUtcNow();
         lock (_gate)
@@ -508,7 +506,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             _toRecover.UnionWith(partitions);
             foreach (var tp in partitions)
             {
-                _ownedSince[UserProfile.OffsetKey(tp.Topic, tp.Partition.Value)] = now;
+                _ownedSince[UserProfile.OffsetKey(tp.Topic, tp.Partition)] = now;
             }
         }
     }
@@ -522,7 +520,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     }
 
     /// <summary>Another instance may own these users next: cached profiles could go stale, so drop them all.</summary>
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
         lock (_gate)
         {
@@ -530,11 +528,11 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             _toRecover.ExceptWith(partitions);
             foreach (var tp in partitions)
             {
-                _ownedSince.Remove(UserProfile.OffsetKey(tp.Topic, tp.Partition.Value));
+                _ownedSince.Remove(UserProfile.OffsetKey(tp.Topic, tp.Partition));
             }
         }
 
-        _schedule.ForgetPartitions([.. partitions.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition.Value))]);
+        _schedule.ForgetPartitions([.. partitions.Select(tp => UserProfile.OffsetKey(tp.Topic, tp.Partition))]);
         UpdateGauge();
     }
 

@@ -1,9 +1,7 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
 using StreamRec.Domain;
-using StreamRec.Kafka.Consuming;
-using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Options;
@@ -17,17 +15,17 @@ namespace StreamRec.Pipeline.Handlers;
 public sealed partial class RecommenderHandler : IBatchHandler
 {
     private readonly RecommendationEngine _engine;
-    private readonly KafkaProducer _producer;
+    private readonly IEventPublisher _publisher;
     private readonly ParseLimits _limits;
     private readonly TimeProvider _time;
     private readonly ServedListStats _stats;
     private readonly ILogger<RecommenderHandler> _logger;
 
-    public RecommenderHandler(RecommendationEngine engine, KafkaProducer producer, ParseLimits limits, ServedListStats stats, ILogger<RecommenderHandler> logger, TimeProvider time)
+    public RecommenderHandler(RecommendationEngine engine, IEventPublisher publisher, ParseLimits limits, ServedListStats stats, ILogger<RecommenderHandler> logger, TimeProvider time)
     {
         _logger = logger;
         _engine = engine;
-        _producer = producer;
+        _publisher = publisher;
         _limits = limits;
         _stats = stats;
         _time = time;
@@ -92,7 +90,7 @@ public sealed partial class RecommenderHandler : IBatchHandler
         }
 
         var publishStarted = _time.GetTimestamp();
-        await _producer.ProduceBatchAsync(messages, cancellationToken);
+        await _publisher.PublishAsync(messages, cancellationToken);
         StreamRecMetrics.StageDuration.WithLabels("publish").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
 
         var publishedAt = _time.GetUtcNow();
@@ -112,11 +110,11 @@ public sealed partial class RecommenderHandler : IBatchHandler
         return poison;
     }
 
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 
@@ -151,11 +149,11 @@ public sealed class TrendingHandler : IBatchHandler
         return Task.FromResult<IReadOnlyList<PoisonMessage>>([]);
     }
 
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
     }
 }

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using StreamRec.Contracts;
 using StreamRec.Domain;
-using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 using StreamRec.Pipeline.Engines;
 
 namespace StreamRec.Pipeline.ItemSide;

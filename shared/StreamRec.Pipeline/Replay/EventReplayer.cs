@@ -1,5 +1,5 @@
 using StreamRec.Contracts;
-using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Pipeline.Replay;
 
@@ -34,12 +34,12 @@ public sealed class EventReplayer
     private static readonly TimeSpan PacingSlack = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan BacklogPoll = TimeSpan.FromMilliseconds(20);
 
-    private readonly KafkaProducer _producer;
+    private readonly IEventPublisher _publisher;
     private readonly TimeProvider _time;
 
-    public EventReplayer(KafkaProducer producer, TimeProvider time)
+    public EventReplayer(IEventPublisher publisher, TimeProvider time)
     {
-        _producer = producer;
+        _publisher = publisher;
         _time = time;
     }
 
@@ -100,5 +100,5 @@ public sealed class EventReplayer
     }
 
     private Task FlushAsync(List<OutgoingMessage> batch, CancellationToken cancellationToken) =>
-        batch.Count == 0 ? Task.CompletedTask : _producer.ProduceBatchAsync(batch.ToArray(), cancellationToken);
+        batch.Count == 0 ? Task.CompletedTask : _publisher.PublishAsync(batch.ToArray(), cancellationToken);
 }

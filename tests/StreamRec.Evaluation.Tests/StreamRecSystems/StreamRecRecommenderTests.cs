@@ -2,6 +2,7 @@ using StreamRec.Domain;
 using StreamRec.Evaluation.Baselines;
 using StreamRec.Evaluation.Protocol;
 using StreamRec.Evaluation.StreamRecSystems;
+using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Evaluation.Tests.StreamRecSystems;
 
@@ -10,11 +11,14 @@ public class StreamRecRecommenderTests
     private static readonly string[] Space = ["rocket launch orbit", "galaxy star telescope", "moon lander astronaut", "planet orbit telescope", "astronaut rocket station"];
     private static readonly string[] Cooking = ["pasta sauce basil", "bread flour yeast", "curry spice rice", "cake sugar butter", "soup onion garlic"];
 
-    private static (StreamRecCatalog Catalog, StreamRecRecommender System) Create(StreamRecVariant? variant = null)
+    private static (EmbeddedVectorStore Store, StreamRecCatalog Catalog, StreamRecRecommender System) Create(StreamRecVariant? variant = null)
     {
-        var catalog = new StreamRecCatalog(new CachingTextEncoder(new HashingTextEncoder(128)), new ReplayClock(StreamBuilder.T0));
-        return (catalog, new StreamRecRecommender(catalog, variant ?? StreamRecVariants.Create(), 10));
+        var store = InMemoryStore();
+        var catalog = new StreamRecCatalog(store, new CachingTextEncoder(new HashingTextEncoder(128)), new ReplayClock(StreamBuilder.T0));
+        return (store, catalog, new StreamRecRecommender(catalog, variant ?? StreamRecVariants.Create(), 10));
     }
+
+    private static EmbeddedVectorStore InMemoryStore() => new(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
 
     private static StreamBuilder Catalogue()
     {
@@ -39,8 +43,8 @@ public class StreamRecRecommenderTests
     [Fact]
     public async Task Recommend_AfterSpaceClicks_RanksSpaceItemsFirst_AndExcludesSeen()
     {
-        var (catalog, system) = Create();
-        using var _ = catalog;
+        var (store, catalog, system) = Create();
+        using var _ = store;
         var s = Catalogue().Click("u", "space0", 10).Click("u", "space3", 11).Click("other", "food1", 12);
         await Feed(system, s);
 
@@ -56,8 +60,8 @@ public class StreamRecRecommenderTests
     [Fact]
     public async Task Recommend_UserWithoutHistory_GetsTrendingItems()
     {
-        var (catalog, system) = Create();
-        using var _ = catalog;
+        var (store, catalog, system) = Create();
+        using var _ = store;
         var s = Catalogue().Click("a", "food2", 10).Click("b", "food2", 11).Click("c", "space1", 12);
         await Feed(system, s);
 
@@ -69,8 +73,8 @@ public class StreamRecRecommenderTests
     [Fact]
     public async Task Recommend_NegativeReview_PushesTheUserAwayFromThatTopic()
     {
-        var (catalog, system) = Create();
-        using var _ = catalog;
+        var (store, catalog, system) = Create();
+        using var _ = store;
         var s = Catalogue().Review("u", "food0", 10, 1.0).Review("u", "food3", 11, 0.5);
         await Feed(system, s);
 
@@ -114,7 +118,8 @@ public class StreamRecRecommenderTests
         }
 
         var encoder = new CachingTextEncoder(new HashingTextEncoder(128));
-        using var catalog = new StreamRecCatalog(encoder, new ReplayClock(StreamBuilder.T0));
+        using var store = InMemoryStore();
+        var catalog = new StreamRecCatalog(store, encoder, new ReplayClock(StreamBuilder.T0));
         var streamRec = new StreamRecRecommender(catalog, StreamRecVariants.Create(), 20);
         var noMmr = new StreamRecRecommender(catalog, StreamRecVariants.Ablation(StreamRecVariants.Create(), StreamRecVariants.NoMmr), 20);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Tests.Consuming;
 
@@ -41,7 +42,7 @@ public sealed class BatchProcessorTests
         var letter = Assert.Single(rig.DeadLetters.Sent);
         Assert.Equal(2, letter.Message.Offset);
         Assert.Equal("HandlerError: cannot handle 2", letter.Reason);
-        Assert.Equal(DeadLetterPublisher.Kinds.HandlerError, letter.Kind);
+        Assert.Equal(DeadLetterKinds.HandlerError, letter.Kind);
         Assert.Equal(Rig.Service, letter.Service);
         Assert.Equal([(0, 4L)], rig.StoredEnds());
     }
@@ -111,7 +112,7 @@ public sealed class BatchProcessorTests
         var letter = Assert.Single(rig.DeadLetters.Sent);
         Assert.Equal(11, letter.Message.Offset);
         Assert.Equal("schema violation", letter.Reason);
-        Assert.Equal(DeadLetterPublisher.Kinds.Rejected, letter.Kind);
+        Assert.Equal(DeadLetterKinds.Rejected, letter.Kind);
         Assert.Equal([(0, 13L)], rig.StoredEnds());
     }
 
@@ -126,7 +127,7 @@ public sealed class BatchProcessorTests
 
         Assert.Equal([0L, 1], Assert.Single(rig.Handler.Calls).Select(m => m.Offset));
         var letter = Assert.Single(rig.DeadLetters.Sent);
-        Assert.Equal(DeadLetterPublisher.Kinds.TooLarge, letter.Kind);
+        Assert.Equal(DeadLetterKinds.TooLarge, letter.Kind);
         Assert.StartsWith("TooLarge: message is 200 bytes, the limit is 100", letter.Reason, StringComparison.Ordinal);
         Assert.Equal([(0, 3L)], rig.StoredEnds());
     }
@@ -303,11 +304,11 @@ public sealed class BatchProcessorTests
             return handle(batch, cancellationToken);
         }
 
-        public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+        public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
         {
         }
 
-        public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+        public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
         {
         }
     }

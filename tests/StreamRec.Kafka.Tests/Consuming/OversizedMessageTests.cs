@@ -2,6 +2,7 @@ using System.Text;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Producing;
 using StreamRec.Kafka.Tests.Fixtures;
+using StreamRec.Messaging;
 using StreamRec.Observability;
 
 namespace StreamRec.Kafka.Tests.Consuming;
@@ -24,7 +25,7 @@ public sealed class OversizedMessageTests(MockClusterFixture fixture) : IDisposa
         await consumer.StopAsync(ct);
 
         var letter = Assert.Single(dead, x => KafkaTestKit.Header(x, "source-topic") == topic);
-        Assert.Equal(DeadLetterPublisher.Kinds.TooLarge, KafkaTestKit.Header(letter, DeadLetterPublisher.Headers.ErrorKind));
+        Assert.Equal(DeadLetterKinds.TooLarge, KafkaTestKit.Header(letter, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal(500, letter.Message.Value.Length);
         Assert.Equal("big", System.Text.Encoding.UTF8.GetString(letter.Message.Key!));
         Assert.Equal(["small"], handler.Handled.Select(m => m.Key!));

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Configuration;
@@ -9,6 +9,7 @@ using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.DevBroker;
 using StreamRec.Kafka.Producing;
 using StreamRec.Kafka.Tests.Fixtures;
+using StreamRec.Messaging;
 
 [assembly: AssemblyFixture(typeof(MockClusterFixture))]
 

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.Producing;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Tests.Fixtures;
 
@@ -81,7 +82,7 @@ public static class PlumbingScenarios
         Assert.Equal("k2", System.Text.Encoding.UTF8.GetString(thrown.Message.Key!));
         Assert.Equal("v2", System.Text.Encoding.UTF8.GetString(thrown.Message.Value));
         Assert.Equal("HandlerError: cannot handle v2", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.Error));
-        Assert.Equal(DeadLetterPublisher.Kinds.HandlerError, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.ErrorKind));
+        Assert.Equal(DeadLetterKinds.HandlerError, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal(topic, KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourceTopic));
         Assert.Equal("0", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourcePartition));
         Assert.Equal("2", KafkaTestKit.Header(thrown, DeadLetterPublisher.Headers.SourceOffset));
@@ -91,7 +92,7 @@ public static class PlumbingScenarios
         var rejected = letters[1];
         Assert.Equal("k4", System.Text.Encoding.UTF8.GetString(rejected.Message.Key!));
         Assert.Equal("k4 is rejected", KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.Error));
-        Assert.Equal(DeadLetterPublisher.Kinds.Rejected, KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.ErrorKind));
+        Assert.Equal(DeadLetterKinds.Rejected, KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.ErrorKind));
         Assert.Equal("4", KafkaTestKit.Header(rejected, DeadLetterPublisher.Headers.SourceOffset));
 
         Assert.Equal(["k0", "k1", "k3", "k5"], handler.Handled.Select(m => m.Key!).Distinct().Order());

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Tests.Fixtures;
 
@@ -21,9 +22,9 @@ public sealed class RecordingHandler : IBatchHandler
 
     public ConcurrentQueue<int> BatchSizes { get; } = new();
 
-    public ConcurrentQueue<TopicPartition> Revoked { get; } = new();
+    public ConcurrentQueue<PartitionId> Revoked { get; } = new();
 
-    public ConcurrentQueue<TopicPartition> Assigned { get; } = new();
+    public ConcurrentQueue<PartitionId> Assigned { get; } = new();
 
     public int Calls => _calls;
 
@@ -56,7 +57,7 @@ public sealed class RecordingHandler : IBatchHandler
         return poison;
     }
 
-    public void OnPartitionsRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsRevoked(IReadOnlyCollection<PartitionId> partitions)
     {
         foreach (var tp in partitions)
         {
@@ -64,7 +65,7 @@ public sealed class RecordingHandler : IBatchHandler
         }
     }
 
-    public void OnPartitionsAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)
     {
         foreach (var tp in partitions)
         {

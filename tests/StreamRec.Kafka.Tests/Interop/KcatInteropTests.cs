@@ -1,6 +1,7 @@
 using System.Text;
 using StreamRec.Kafka.Producing;
 using StreamRec.Kafka.Tests.Fixtures;
+using StreamRec.Messaging;
 
 namespace StreamRec.Kafka.Tests.Interop;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using StreamRec.Contracts;
 using StreamRec.Domain;
-using StreamRec.Kafka.Consuming;
+using StreamRec.Messaging;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Handlers;
 using StreamRec.Pipeline.ItemSide;
@@ -40,7 +40,7 @@ public sealed class CoEngagementItemSideTests : IDisposable
         return engagements;
     }
 
-    private static List<ConsumedMessage> Consumed(IEnumerable<Kafka.Producing.OutgoingMessage> messages, ref long offset)
+    private static List<ConsumedMessage> Consumed(IEnumerable<OutgoingMessage> messages, ref long offset)
     {
         var list = new List<ConsumedMessage>();
         foreach (var m in messages)

@@ -1,6 +1,6 @@
-namespace StreamRec.Kafka.Producing;
+namespace StreamRec.Messaging;
 
-/// <summary>One message for <see cref="KafkaProducer.ProduceBatchAsync"/>.</summary>
+/// <summary>One message for <see cref="IEventPublisher.PublishAsync"/>.</summary>
 /// <param name="Topic">Destination topic.</param>
 /// <param name="Key">Partitioning key (UTF-8 on the wire); null spreads messages over partitions.</param>
 /// <param name="Value">The payload bytes, sent as given.</param>

@@ -1,0 +1,194 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using StreamRec.Contracts;
+using StreamRec.Domain;
+using StreamRec.Messaging;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.Handlers;
+using StreamRec.Pipeline.Options;
+using StreamRec.Pipeline.Tests.Support;
+using StreamRec.VectorStore.Embedded;
+
+namespace StreamRec.Pipeline.Tests.Handlers;
+
+/// <summary>The profile-updater's handler on fakes of the messaging ports and an in-memory store: no broker.</summary>
+public sealed class ProfileUpdaterHandlerTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = Catalog.T0;
+    private static readonly PartitionId Clicks0 = new(Topics.Clicks, 0);
+    private readonly EmbeddedVectorStore _inner = new(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+    private readonly EffectLog _log = new();
+    private readonly RecordingVectorStore _store;
+    private readonly HashingEncoder _encoder = new();
+    private readonly FakeTimeProvider _time = new(T0.AddDays(1));
+    private readonly ProfileUpdaterOptions _options = new() { ItemNotReadyMaxAge = TimeSpan.FromMinutes(5), ParkedRetryMinBackoff = TimeSpan.FromSeconds(1) };
+    private readonly CoEngagementOptions _coEngagement = new() { Buckets = 4 };
+    private readonly ProfileEngine _engine;
+    private readonly ItemIndexEngine _items;
+    private readonly RecordingDeadLetters _deadLetters = new();
+
+    public ProfileUpdaterHandlerTests()
+    {
+        _store = new RecordingVectorStore(_inner, _log);
+        _engine = new ProfileEngine(_store, _encoder, new ProfileOptions(), _time, _coEngagement);
+        _items = new ItemIndexEngine(_inner, _encoder, _time);
+        _items.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _engine.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _items.IndexAsync([.. Catalog.Items()], CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _inner.Dispose();
+
+    private ProfileUpdaterHandler Handler(RecordingPublisher publisher) =>
+        new(_engine, publisher, _deadLetters, _options, new ParseLimits(), NullLogger<ProfileUpdaterHandler>.Instance, _time, _coEngagement);
+
+    private static Click ClickAt(string user, string item, int minutes) => Catalog.Click(user, item, T0.AddMinutes(minutes));
+
+    private async Task<long> StoredVersionAsync(string user) => (await _engine.LoadAsync([user], CancellationToken.None))[user].Version;
+
+    [Fact]
+    public async Task HandleAsync_ClickWithHistory_PublishesEngagementsThenWritesTheUserThenNotifies()
+    {
+        var publisher = new RecordingPublisher(_log);
+        var handler = Handler(publisher);
+
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "space-2", 1), 1)], CancellationToken.None);
+
+        // Engagements before the state: a crash in between re-applies and republishes them, and the item side skips
+        // them by source offset. The state before the notification: the recommender must find what it is told about.
+        Assert.Equal(["publish:" + Topics.Engagements, "upsert:" + Collections.Users, "publish:" + Topics.UserVectors], _log.Entries);
+        var notice = Assert.Single(publisher.On<UserVectorUpdated>(Topics.UserVectors));
+        Assert.Equal(("u1", 2L), (notice.UserId, notice.Version));
+    }
+
+    [Fact]
+    public async Task HandleAsync_UserStateWriteFails_ThrowsAndNotifiesNobody()
+    {
+        var publisher = new RecordingPublisher(_log);
+        _store.FailUpsertsInto = Collections.Users;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Handler(publisher).HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0)], CancellationToken.None));
+
+        Assert.Empty(publisher.On<UserVectorUpdated>(Topics.UserVectors));
+    }
+
+    [Fact]
+    public async Task HandleAsync_ReplayedOffsetAfterARestart_IsSkippedButItsUserIsNotifiedAgain()
+    {
+        var click = Consumed.Event(ClickAt("u1", "space-1", 0), 5);
+        await Handler(new RecordingPublisher()).HandleAsync([click], CancellationToken.None);
+
+        // A new process (empty cache) gets the same offset again: whether the first notification went out is unknown.
+        var afterRestart = new RecordingPublisher();
+        var poison = await Handler(afterRestart).HandleAsync([click], CancellationToken.None);
+
+        Assert.Empty(poison);
+        Assert.Equal(1, await StoredVersionAsync("u1"));
+        Assert.Equal(1, Assert.Single(afterRestart.On<UserVectorUpdated>(Topics.UserVectors)).Version);
+        // Skipped, so nothing new for the item side either.
+        Assert.DoesNotContain(afterRestart.Published, m => m.Topic == Topics.Engagements);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ReplayedOffsetInTheSameProcess_IsNotNotifiedTwice()
+    {
+        var publisher = new RecordingPublisher();
+        var handler = Handler(publisher);
+        var click = Consumed.Event(ClickAt("u1", "space-1", 0), 5);
+
+        await handler.HandleAsync([click], CancellationToken.None);
+        await handler.HandleAsync([click], CancellationToken.None);
+
+        Assert.Single(publisher.On<UserVectorUpdated>(Topics.UserVectors));
+        Assert.Equal(1, await StoredVersionAsync("u1"));
+    }
+
+    [Fact]
+    public async Task HandleAsync_UnparsableAndMisplacedMessages_AreReportedAsPoisonByIndex_TheRestApplied()
+    {
+        var publisher = new RecordingPublisher();
+        var review = Catalog.Review("u2", "space-1", 5, null, T0);
+
+        var poison = await Handler(publisher).HandleAsync(
+        [
+            Consumed.Event(ClickAt("u1", "space-1", 0), 0),
+            Consumed.Raw(Topics.Clicks, 1, "u1", "{not json"u8.ToArray()),
+            Consumed.Event(review, 2, topic: Topics.Clicks),
+            Consumed.Event(ClickAt("u1", "space-2", 1), 3) with { Key = "someone-else" },
+        ], CancellationToken.None);
+
+        Assert.Equal([1, 2, 3], poison.Select(p => p.Index));
+        Assert.Contains(DeadLetterCodes.WrongTopic, poison[1].Reason, StringComparison.Ordinal);
+        Assert.Contains(DeadLetterCodes.KeyMismatch, poison[2].Reason, StringComparison.Ordinal);
+        Assert.Equal(1, await StoredVersionAsync("u1"));
+    }
+
+    [Fact]
+    public async Task HandleAsync_ClickOnAnItemNotIndexedYet_IsParkedInItsPartition_WithoutPoisonOrNotification()
+    {
+        var publisher = new RecordingPublisher();
+        var handler = Handler(publisher);
+
+        var poison = await handler.HandleAsync([Consumed.Event(ClickAt("u1", "late-1", 0), 0)], CancellationToken.None);
+
+        Assert.Empty(poison);
+        Assert.Empty(publisher.On<UserVectorUpdated>(Topics.UserVectors));
+        Assert.Equal(1, handler.ParkedCount(Clicks0));
+        Assert.Equal(0, handler.ParkedCount(new PartitionId(Topics.Clicks, 1)));
+    }
+
+    [Fact]
+    public async Task RetryParkedAsync_ItemIndexedMeanwhile_AppliesTheParkedClickAndNotifies()
+    {
+        var publisher = new RecordingPublisher();
+        var handler = Handler(publisher);
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "late-1", 0), 0)], CancellationToken.None);
+        await _items.IndexAsync([Catalog.Item("late-1", "space", "space rocket galaxy", 1, T0)], CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await handler.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
+
+        Assert.Equal(0, handler.ParkedCount(Clicks0));
+        Assert.Equal("u1", Assert.Single(publisher.On<UserVectorUpdated>(Topics.UserVectors)).UserId);
+        Assert.Empty(_deadLetters.Sent);
+    }
+
+    [Fact]
+    public async Task RetryParkedAsync_ParkedLongerThanMaxAge_IsDeadLetteredAsRejected()
+    {
+        var handler = Handler(new RecordingPublisher());
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "never-indexed", 0), 7)], CancellationToken.None);
+
+        _time.Advance(_options.ItemNotReadyMaxAge + TimeSpan.FromSeconds(1));
+        await handler.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
+
+        var letter = Assert.Single(_deadLetters.Sent);
+        Assert.Equal((Topics.Clicks, 0, 7L), (letter.Message.Topic, letter.Message.Partition, letter.Message.Offset));
+        Assert.Equal((DeadLetterKinds.Rejected, "profile-updater"), (letter.Kind, letter.Service));
+        Assert.Equal(0, handler.ParkedCount(Clicks0));
+    }
+
+    [Fact]
+    public async Task RetryParkedAsync_PartitionNotOwned_LeavesItsParkedEventsAlone()
+    {
+        var handler = Handler(new RecordingPublisher());
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "never-indexed", 0), 7)], CancellationToken.None);
+
+        _time.Advance(_options.ItemNotReadyMaxAge + TimeSpan.FromSeconds(1));
+        await handler.RetryParkedAsync([new PartitionId(Topics.Clicks, 1)], maxKeys: 10, CancellationToken.None);
+
+        Assert.Empty(_deadLetters.Sent);
+        Assert.Equal(1, handler.ParkedCount(Clicks0));
+    }
+
+    [Fact]
+    public async Task OnPartitionsRevoked_ForgetsTheParkedCountsOfThosePartitions()
+    {
+        var handler = Handler(new RecordingPublisher());
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "never-indexed", 0), 7)], CancellationToken.None);
+
+        handler.OnPartitionsRevoked([Clicks0]);
+
+        Assert.Equal(0, handler.ParkedCount(Clicks0));
+    }
+}
