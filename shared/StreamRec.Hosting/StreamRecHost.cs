@@ -98,7 +98,11 @@ public static class StreamRecHost
         if (roles.HasFlag(Roles.Recommender))
         {
             var options = Bind<RecommenderOptions>(services, RecommenderOptions.SectionName, configuration);
-            services.TryAddSingleton(sp => new TrendingCounter(sp.GetRequiredService<RankingOptions>().TrendingHalfLife));
+            services.TryAddSingleton(sp =>
+            {
+                var ranking = sp.GetRequiredService<RankingOptions>();
+                return new TrendingCounter(ranking.TrendingHalfLife, ranking.TrendingPriorHalfLife, ranking.TrendingPriorWeight);
+            });
             services.TryAddSingleton(new ServedListStats(options.CoverageWindow));
             services.TryAddSingleton<ICoEngagementSource>(sp => sp.GetRequiredService<CoEngagementStore>());
             services.TryAddSingleton<RecommendationEngine>();

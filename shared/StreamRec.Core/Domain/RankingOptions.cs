@@ -56,6 +56,16 @@ public sealed class RankingOptions
     /// <summary>Half-life of the trending counts kept from the click stream. Default 6 hours.</summary>
     public TimeSpan TrendingHalfLife { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>K: the strength, in clicks, of the popularity prior trending is shrunk towards (an item scores its
+    /// trending count plus K times its share of clicks over <see cref="TrendingPriorHalfLife"/>). With far more than K
+    /// clicks per trending half-life the list follows what is trending; with fewer it stays close to what was popular.
+    /// Default 0 (no prior).</summary>
+    [Range(0.0, 1e12)]
+    public double TrendingPriorWeight { get; set; }
+
+    /// <summary>Half-life of the popularity prior's counts. Default 90 days.</summary>
+    public TimeSpan TrendingPriorHalfLife { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Items younger than this count as "fresh" in the served-list metrics and reasons. Default 7 days.</summary>
     public TimeSpan FreshHorizon { get; set; } = TimeSpan.FromDays(7);
 

@@ -1,7 +1,12 @@
 namespace StreamRec.Domain;
 
 /// <summary>
-/// Time-decayed popularity: each click adds 1 to its item's score, and scores halve every half-life.
+/// Time-decayed popularity: each click adds 1 to its item's score, and scores halve every half-life. With a prior
+/// (<c>priorWeight</c> K &gt; 0) an item's score is <c>c(i) + K·p(i)</c>, where c is the decayed count and p the item's
+/// share of all clicks decayed over the much longer <c>priorHalfLife</c>: the posterior mean of the item's current click
+/// share under a Dirichlet prior of strength K clicks, up to a factor common to all items. When the last half-life
+/// saw far more than K clicks the list is what is trending now; when it saw few (a quiet hour, a sparse catalogue) it
+/// falls back to what has been popular lately instead of whatever the last few clicks touched.
 /// Time is event time, so a replay of the same stream gives the same counts. Thread-safe.
 /// </summary>
 public sealed class TrendingCounter
@@ -9,9 +14,22 @@ public sealed class TrendingCounter
     private readonly Dictionary<string, Entry> _scores = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly TimeSpan _halfLife;
+    private readonly TimeSpan _priorHalfLife;
+    private readonly double _priorWeight;
     private DateTimeOffset _latest = DateTimeOffset.MinValue;
+    private double _priorTotal;
+    private DateTimeOffset _priorTotalAt = DateTimeOffset.MinValue;
 
-    public TrendingCounter(TimeSpan halfLife) => _halfLife = halfLife;
+    /// <param name="halfLife">How fast a click stops counting as trending.</param>
+    /// <param name="priorHalfLife">The half-life of the popularity prior (ignored without a prior weight).</param>
+    /// <param name="priorWeight">K: the prior's strength in clicks; 0 = no prior.</param>
+    public TrendingCounter(TimeSpan halfLife, TimeSpan priorHalfLife = default, double priorWeight = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(priorWeight);
+        _halfLife = halfLife;
+        _priorHalfLife = priorHalfLife;
+        _priorWeight = priorHalfLife > TimeSpan.Zero ? priorWeight : 0;
+    }
 
     /// <summary>Items with a score.</summary>
     public int Count
@@ -51,12 +69,18 @@ public sealed class TrendingCounter
             {
                 // Express both at the later of the two times, like UserProfile does.
                 _scores[itemId] = at >= e.At
-                    ? new Entry(e.Score * Decay.Factor(at - e.At, _halfLife) + weight, at)
-                    : new Entry(e.Score + weight * Decay.Factor(e.At - at, _halfLife), e.At);
+                    ? new Entry(e.Score * Decay.Factor(at - e.At, _halfLife) + weight, e.Prior * PriorFactor(at - e.At) + weight, at)
+                    : new Entry(e.Score + weight * Decay.Factor(e.At - at, _halfLife), e.Prior + weight * PriorFactor(e.At - at), e.At);
             }
             else
             {
-                _scores[itemId] = new Entry(weight, at);
+                _scores[itemId] = new Entry(weight, weight, at);
+            }
+
+            if (_priorWeight > 0)
+            {
+                _priorTotal = at >= _priorTotalAt ? _priorTotal * PriorFactor(at - _priorTotalAt) + weight : _priorTotal + weight * PriorFactor(_priorTotalAt - at);
+                _priorTotalAt = at >= _priorTotalAt ? at : _priorTotalAt;
             }
         }
     }
@@ -66,7 +90,10 @@ public sealed class TrendingCounter
     {
         lock (_gate)
         {
-            _scores.Remove(itemId);
+            if (_scores.Remove(itemId, out var e) && _priorWeight > 0)
+            {
+                _priorTotal = Math.Max(0, _priorTotal - e.PriorAt(_priorTotalAt, _priorHalfLife));
+            }
         }
     }
 
@@ -75,7 +102,7 @@ public sealed class TrendingCounter
     {
         lock (_gate)
         {
-            return _scores.TryGetValue(itemId, out var e) ? e.ValueAt(now, _halfLife) : 0;
+            return _scores.TryGetValue(itemId, out var e) ? ValueAt(e, now, PriorScale(now)) : 0;
         }
     }
 
@@ -91,6 +118,7 @@ public sealed class TrendingCounter
         var heap = new PriorityQueue<(string Id, double Score), (double, string)>(count + 1, TopComparer.Instance);
         lock (_gate)
         {
+            var priorScale = PriorScale(now);
             foreach (var (id, e) in _scores)
             {
                 if (exclude is not null && exclude.Contains(id))
@@ -98,7 +126,7 @@ public sealed class TrendingCounter
                     continue;
                 }
 
-                var score = e.ValueAt(now, _halfLife);
+                var score = ValueAt(e, now, priorScale);
                 heap.Enqueue((id, score), (score, id));
                 if (heap.Count > count)
                 {
@@ -116,9 +144,28 @@ public sealed class TrendingCounter
         return result;
     }
 
-    private readonly record struct Entry(double Score, DateTimeOffset At)
+    /// <summary>K / (the prior's total at <paramref name="now"/>): what turns an item's prior count into K·p(i). 0 without a prior.</summary>
+    private double PriorScale(DateTimeOffset now)
     {
-        public double ValueAt(DateTimeOffset now, TimeSpan halfLife) => now > At ? Score * Decay.Factor(now - At, halfLife) : Score;
+        if (_priorWeight <= 0 || _priorTotal <= 0)
+        {
+            return 0;
+        }
+
+        var total = now > _priorTotalAt ? _priorTotal * PriorFactor(now - _priorTotalAt) : _priorTotal;
+        return total > 0 ? _priorWeight / total : 0;
+    }
+
+    private double ValueAt(Entry e, DateTimeOffset now, double priorScale) =>
+        (now > e.At ? e.Score * Decay.Factor(now - e.At, _halfLife) : e.Score) + (priorScale > 0 ? priorScale * e.PriorAt(now, _priorHalfLife) : 0);
+
+    private double PriorFactor(TimeSpan elapsed) => _priorWeight > 0 ? Decay.Factor(elapsed, _priorHalfLife) : 1;
+
+    /// <param name="Score">The decayed click count at <see cref="At"/>.</param>
+    /// <param name="Prior">The same clicks decayed with the prior's half-life, at <see cref="At"/>.</param>
+    private readonly record struct Entry(double Score, double Prior, DateTimeOffset At)
+    {
+        public double PriorAt(DateTimeOffset now, TimeSpan halfLife) => now > At ? Prior * Decay.Factor(now - At, halfLife) : Prior;
     }
 
     /// <summary>Min-heap order: lowest score first; among equal scores the larger id is "smaller" so it is evicted first.</summary>

@@ -78,12 +78,12 @@ public static class ResultWriter
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture,
             $"Validation = targets before {report.Summary.TestStart:yyyy-MM-dd}, test = from then on; ratios are over **{reference}** (the best baseline), [95 % paired-bootstrap interval].\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} | validation diversity | test diversity |\n");
-        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} | validation diversity | test diversity | validation cold-item NDCG@{k} |\n");
+        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var s in report.Systems)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} | {s.ValidationDiversity:0.000} | {s.TestDiversity:0.000} |\n");
+                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} | {s.ValidationDiversity:0.000} | {s.TestDiversity:0.000} | {s.ValidationColdItems?.Ndcg:0.0000} ({s.ValidationColdItems?.Targets}) |\n");
         }
 
         return sb.ToString();

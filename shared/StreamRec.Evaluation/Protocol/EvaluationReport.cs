@@ -50,6 +50,10 @@ public sealed record SystemResult(
     /// <summary><see cref="Diversity"/> over the test period's lists only.</summary>
     public double? TestDiversity { get; init; }
 
+    /// <summary>Cold-item metrics over the validation period's cold-item targets only: how a setting's cost on new
+    /// items is judged without looking at the test period.</summary>
+    public MetricSet? ValidationColdItems { get; init; }
+
     /// <summary>NDCG over the best baseline's, all targets, with its paired-bootstrap 95 % interval.</summary>
     public RatioInterval? NdcgVsBest { get; init; }
 

@@ -248,6 +248,7 @@ public sealed class ReplayEvaluator
         private readonly DateTimeOffset _testStart;
         private readonly MetricAccumulator _coldUsers = new();
         private readonly MetricAccumulator _coldItems = new();
+        private readonly MetricAccumulator _validationColdItems = new();
         private readonly SortedDictionary<DateTimeOffset, (string Label, MetricAccumulator Metrics)> _windows = [];
         private readonly HashSet<string> _recommended = new(StringComparer.Ordinal);
         private readonly List<float[]> _vectorBuffer = [];
@@ -305,6 +306,10 @@ public sealed class ReplayEvaluator
             if (target.ColdItem)
             {
                 _coldItems.Add(hit, ndcg, recall, rr);
+                if (!isTest)
+                {
+                    _validationColdItems.Add(hit, ndcg, recall, rr);
+                }
             }
 
             var (label, start) = WindowOf(target.At, _options.WindowMonths);
@@ -378,6 +383,7 @@ public sealed class ReplayEvaluator
             Test = _test.ToMetricSet(),
             ValidationDiversity = _periodDiversityLists[0] == 0 ? 0 : _periodDiversitySum[0] / _periodDiversityLists[0],
             TestDiversity = _periodDiversityLists[1] == 0 ? 0 : _periodDiversitySum[1] / _periodDiversityLists[1],
+            ValidationColdItems = _validationColdItems.ToMetricSet(),
         };
     }
 

@@ -30,7 +30,7 @@ public sealed class StreamRecRecommender : IRecommenderSystem
         Variant = variant;
         var ranking = StreamRecVariants.Copy(variant.Ranking);
         ranking.ListSize = listSize;
-        _trending = new TrendingCounter(ranking.TrendingHalfLife);
+        _trending = new TrendingCounter(ranking.TrendingHalfLife, ranking.TrendingPriorHalfLife, ranking.TrendingPriorWeight);
         _profiles = new ProfileEngine(catalog.Store, catalog.Encoder, variant.Profile, catalog.Clock);
         _coEngagement = new CoEngagementTable(variant.CoEngagement);
         _recommender = new RecommendationEngine(catalog.Store, _trending, ranking, variant.Profile, catalog.Clock, _coEngagement);

@@ -127,4 +127,73 @@ public sealed class TrendingCounterTests
 
         Assert.Equal(T0.AddHours(2), counter.Latest);
     }
+
+    [Fact]
+    public void Prior_FewRecentClicks_TheLongPopularItemLeads()
+    {
+        var counter = new TrendingCounter(HalfLife, TimeSpan.FromDays(90), priorWeight: 100);
+
+        // "classic" was clicked 50 times over the last weeks; "blip" once, just now.
+        for (var i = 0; i < 50; i++)
+        {
+            counter.Add("classic", T0.AddHours(-24 * 20 + i));
+        }
+
+        counter.Add("blip", T0);
+
+        Assert.Equal(["classic", "blip"], counter.Top(2, T0).Select(t => t.ItemId));
+        Assert.Equal(["blip", "classic"], new TrendingCounter(HalfLife).WithClicks(("classic", T0.AddDays(-20), 50), ("blip", T0, 1)).Top(2, T0).Select(t => t.ItemId));
+    }
+
+    [Fact]
+    public void Prior_ManyRecentClicks_WhatIsTrendingNowLeads()
+    {
+        var counter = new TrendingCounter(HalfLife, TimeSpan.FromDays(90), priorWeight: 10);
+
+        counter.WithClicks(("classic", T0.AddDays(-20), 50), ("new-hit", T0.AddMinutes(-30), 40));
+
+        Assert.Equal("new-hit", counter.Top(1, T0)[0].ItemId);
+    }
+
+    [Fact]
+    public void Prior_ScoreIsTheCountPlusKTimesThePriorShare()
+    {
+        var counter = new TrendingCounter(HalfLife, TimeSpan.FromDays(90), priorWeight: 100);
+
+        counter.Add("a", T0, weight: 3);
+        counter.Add("b", T0, weight: 1);
+
+        // Prior shares 3/4 and 1/4 (same time, so no decay between them).
+        Assert.Equal(3 + (100 * 0.75), counter.Score("a", T0), 9);
+        Assert.Equal(1 + (100 * 0.25), counter.Score("b", T0), 9);
+    }
+
+    [Fact]
+    public void Prior_RemovedItem_LeavesTheOthersShares()
+    {
+        var counter = new TrendingCounter(HalfLife, TimeSpan.FromDays(90), priorWeight: 100);
+        counter.Add("a", T0, weight: 1);
+        counter.Add("b", T0, weight: 1);
+
+        counter.Remove("b");
+
+        Assert.Equal(1 + 100, counter.Score("a", T0), 9);
+        Assert.Equal(0, counter.Score("b", T0));
+    }
+}
+
+internal static class TrendingCounterTestExtensions
+{
+    public static TrendingCounter WithClicks(this TrendingCounter counter, params (string Item, DateTimeOffset At, int Clicks)[] clicks)
+    {
+        foreach (var (item, at, n) in clicks)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                counter.Add(item, at);
+            }
+        }
+
+        return counter;
+    }
 }
