@@ -31,9 +31,10 @@ public sealed class CoEngagementOptions
 
     /// <summary>A recent item's say in the list is also divided by its engagement count to this power
     /// (<c>q = 2^(-p/h) / n(h)^e</c>): 0.5 is the plain cosine, lower lets items many users engaged with speak louder.
-    /// Default 0.3.</summary>
+    /// Default 0.5 (0.3 was 1.3 % more accurate on MovieLens's validation period, within its noise, and found a sixth
+    /// fewer new items).</summary>
     [Range(0.0, 2.0)]
-    public double QueryCountExponent { get; set; } = 0.3;
+    public double QueryCountExponent { get; set; } = 0.5;
 
     /// <summary>Neighbours kept per item: past twice this many, a row keeps its strongest this many. Default 500 (at 200
     /// the pruning cost 3 % of NDCG on the validation period: specific neighbours were dropped before they grew).</summary>

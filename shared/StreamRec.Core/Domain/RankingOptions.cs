@@ -59,9 +59,9 @@ public sealed class RankingOptions
     /// <summary>K: the strength, in clicks, of the popularity prior trending is shrunk towards (an item scores its
     /// trending count plus K times its share of clicks over <see cref="TrendingPriorHalfLife"/>). With far more than K
     /// clicks per trending half-life the list follows what is trending; with fewer it stays close to what was popular.
-    /// Default 0 (no prior).</summary>
+    /// Default 100; 0 turns the prior off.</summary>
     [Range(0.0, 1e12)]
-    public double TrendingPriorWeight { get; set; }
+    public double TrendingPriorWeight { get; set; } = 100;
 
     /// <summary>Half-life of the popularity prior's counts. Default 90 days.</summary>
     public TimeSpan TrendingPriorHalfLife { get; set; } = TimeSpan.FromDays(90);
