@@ -21,14 +21,14 @@ public static class StreamRecVariants
     public const string NoPairDistance = "streamrec-no-pair-distance";
     public const string NoText = "streamrec-no-text";
     public const string NoTrending = "streamrec-no-trending";
-    public const string QueryAllEngaged = "streamrec-query-all";
+    public const string QueryPositiveOnly = "streamrec-query-positive";
 
     /// <summary>The λ values of the diversity sweep.</summary>
     public static readonly IReadOnlyList<double> SweepLambdas = [0, 0.25, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.85, 1];
 
     /// <summary>Every ablation name, in report order.</summary>
     public static readonly IReadOnlyList<string> AblationNames =
-        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, QueryAllEngaged, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
+        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, QueryPositiveOnly, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
 
     /// <summary>
     /// The services' defaults, with one evaluation-only change: the seen filter remembers every item (the services keep
@@ -62,9 +62,9 @@ public static class StreamRecVariants
             case NoPairDistance:
                 c.PairHalfLifePositions = 0;
                 break;
-            case QueryAllEngaged:
-                // The co-engagement query from every recent item, disliked ones included.
-                r.CoEngagementPositiveOnly = false;
+            case QueryPositiveOnly:
+                // The co-engagement query only from the items the user engaged with positively.
+                r.CoEngagementPositiveOnly = true;
                 break;
             case NoText:
                 r.TextWeight = 0;
