@@ -147,7 +147,7 @@ public static class ChaosAudit
             var outcome = engine.Apply(profile, p, itemId is null ? null : itemVectors.GetValueOrDefault(itemId), null).Outcome;
             if (outcome is ApplyOutcome.Applied && itemId is not null)
             {
-                referenceRows.Observe(history, itemId);
+                referenceRows.Observe(history, itemId, profile);
             }
 
             if (itemId is not null && late.Contains(itemId))

@@ -20,6 +20,12 @@ public sealed class CoEngagementOptions
     [Range(0.0, 10_000.0)]
     public double PairHalfLifePositions { get; set; } = 20;
 
+    /// <summary>A pair's weight is multiplied by this for each of its two items the user did not engage with positively
+    /// (a review rated at or below neutral; see <see cref="UserProfile.NotPositive"/>): a low rating is weaker evidence
+    /// of shared taste than a high one. Default 0.8; 1 counts every engagement alike (clicks are always positive).</summary>
+    [Range(0.0, 1.0)]
+    public double NotPositivePairWeight { get; set; } = 0.8;
+
     /// <summary>How many of the user's most recent items a list is built from. Default 20.</summary>
     [Range(1, 1_000)]
     public int QueryItems { get; set; } = 20;
@@ -35,6 +41,13 @@ public sealed class CoEngagementOptions
     /// fewer new items).</summary>
     [Range(0.0, 2.0)]
     public double QueryCountExponent { get; set; } = 0.5;
+
+    /// <summary>A recent item the user did not engage with positively (a review rated at or below neutral) has this
+    /// times the say of a liked one in the list (its neighbours are still pulled in: what a user bothered to rate says
+    /// something about their taste even when the rating is low). Default 0.5; 0 leaves such items out, 1 counts them
+    /// alike.</summary>
+    [Range(0.0, 1.0)]
+    public double NotPositiveQueryWeight { get; set; } = 0.5;
 
     /// <summary>Neighbours kept per item: past twice this many, a row keeps its strongest this many. Default 500 (at 200
     /// the pruning cost 3 % of NDCG on the validation period: specific neighbours were dropped before they grew).</summary>
@@ -153,7 +166,7 @@ public sealed class CoEngagementRow
 /// The pure math of the co-engagement source. When a user engages with an item for the first time, it pairs with each
 /// of the user's last <see cref="CoEngagementOptions.HistorySize"/> items, weighted by their distance in the sequence;
 /// a list scores item j as <c>Σ_h q(h)·W(h, j) / (n(h)^e · sqrt(n(j)))</c> over the user's recent items h, q decaying by
-/// position (e = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
+/// position and lower for items the user did not like (e = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
 /// </summary>
 public static class CoEngagement
 {
@@ -173,8 +186,11 @@ public static class CoEngagement
     }
 
     /// <summary>The pairs a new engagement with <paramref name="item"/> adds, given the user's sequence before it
-    /// (oldest first). Empty when the item is already in the sequence: a repeat is not new evidence.</summary>
-    public static IReadOnlyList<(string Other, double Weight)> Pairs(IReadOnlyList<string> history, string item, CoEngagementOptions options)
+    /// (oldest first). Empty when the item is already in the sequence: a repeat is not new evidence.
+    /// <paramref name="notPositive"/> holds the items (the new one included) the user's latest engagement with was not
+    /// positive; their pairs weigh <see cref="CoEngagementOptions.NotPositivePairWeight"/> times less per such item.</summary>
+    public static IReadOnlyList<(string Other, double Weight)> Pairs(
+        IReadOnlyList<string> history, string item, CoEngagementOptions options, IReadOnlySet<string>? notPositive = null)
     {
         if (IsRepeat(history, item, options))
         {
@@ -183,10 +199,11 @@ public static class CoEngagement
 
         var first = Math.Max(0, history.Count - options.HistorySize);
         var pairs = new List<(string, double)>(history.Count - first);
+        var itemFactor = RatingFactor(notPositive, item, options);
         for (var i = history.Count - 1; i >= first; i--)
         {
             var distance = history.Count - i;
-            pairs.Add((history[i], Decay(distance - 1, options.PairHalfLifePositions)));
+            pairs.Add((history[i], itemFactor * RatingFactor(notPositive, history[i], options) * Decay(distance - 1, options.PairHalfLifePositions)));
         }
 
         return pairs;
@@ -197,14 +214,15 @@ public static class CoEngagement
     /// (count 1, every pair) and each co-engaged item's (count 0, the pair back). Empty for a repeat.
     /// </summary>
     public static IReadOnlyList<(string RowId, CoEngagementContribution Contribution)> Contributions(
-        IReadOnlyList<string> history, string item, string source, long offset, bool retried, CoEngagementOptions options)
+        IReadOnlyList<string> history, string item, string source, long offset, bool retried, CoEngagementOptions options,
+        IReadOnlySet<string>? notPositive = null)
     {
         if (IsRepeat(history, item, options))
         {
             return [];
         }
 
-        var pairs = Pairs(history, item, options);
+        var pairs = Pairs(history, item, options, notPositive);
 
         var result = new List<(string, CoEngagementContribution)>(pairs.Count + 1)
         {
@@ -232,10 +250,12 @@ public static class CoEngagement
 
     /// <summary>
     /// Co-engagement scores of every item reachable from the user's recent items (oldest first), best first, without
-    /// <paramref name="exclude"/>. <paramref name="rowOf"/> gives an item's row (null when it has none).
+    /// <paramref name="exclude"/>. <paramref name="rowOf"/> gives an item's row (null when it has none);
+    /// <paramref name="notPositive"/> the recent items the user did not like (<see cref="CoEngagementOptions.NotPositiveQueryWeight"/>).
     /// </summary>
     public static IReadOnlyList<(string ItemId, double Score)> Score(
-        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
+        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit,
+        IReadOnlySet<string>? notPositive = null)
     {
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         var first = Math.Max(0, recent.Count - options.QueryItems);
@@ -246,7 +266,13 @@ public static class CoEngagement
                 continue;
             }
 
-            var q = Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
+            var liking = notPositive?.Contains(recent[i]) == true ? options.NotPositiveQueryWeight : 1;
+            if (liking <= 0)
+            {
+                continue;
+            }
+
+            var q = liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
             foreach (var (item, weight) in source.Neighbours)
             {
                 if (exclude?.Contains(item) == true)
@@ -281,6 +307,9 @@ public static class CoEngagement
 
         return row;
     }
+
+    private static double RatingFactor(IReadOnlySet<string>? notPositive, string item, CoEngagementOptions options) =>
+        notPositive?.Contains(item) == true ? options.NotPositivePairWeight : 1;
 
     /// <summary><c>2^(-steps/halfLife)</c>; 1 when the half-life is 0 (weighting off).</summary>
     private static double Decay(int steps, double halfLife) => halfLife <= 0 ? 1 : Math.Pow(2, -steps / halfLife);

@@ -33,13 +33,6 @@ public sealed class RankingOptions
     [Range(0, 10_000)]
     public int CoEngagementCandidates { get; set; } = 200;
 
-    /// <summary>Build the co-engagement query only from the recent items the user engaged with positively (a click, or a
-    /// review rated above neutral); items reviewed at or below neutral stay seen (never offered again) but do not pull
-    /// their neighbours into the list. Default false: every recent item queries (2.5 % more accurate and more new items
-    /// found on MovieLens's validation period; what a user bothered to rate says something about their taste even when
-    /// the rating is low).</summary>
-    public bool CoEngagementPositiveOnly { get; set; }
-
     /// <summary>Candidates taken from the trending items per list. Default 20.</summary>
     [Range(0, 10_000)]
     public int TrendingCandidates { get; set; } = 20;

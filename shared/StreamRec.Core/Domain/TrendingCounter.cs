@@ -65,22 +65,14 @@ public sealed class TrendingCounter
                 _latest = at;
             }
 
-            if (_scores.TryGetValue(itemId, out var e))
+            var hasPrior = _priorWeight > 0;
+            _scores[itemId] = _scores.TryGetValue(itemId, out var e)
+                ? new Entry(AddDecayed(e.Score, e.At, weight, at, _halfLife), hasPrior ? AddDecayed(e.Prior, e.At, weight, at, _priorHalfLife) : 0, Later(e.At, at))
+                : new Entry(weight, hasPrior ? weight : 0, at);
+            if (hasPrior)
             {
-                // Express both at the later of the two times, like UserProfile does.
-                _scores[itemId] = at >= e.At
-                    ? new Entry(e.Score * Decay.Factor(at - e.At, _halfLife) + weight, e.Prior * PriorFactor(at - e.At) + weight, at)
-                    : new Entry(e.Score + weight * Decay.Factor(e.At - at, _halfLife), e.Prior + weight * PriorFactor(e.At - at), e.At);
-            }
-            else
-            {
-                _scores[itemId] = new Entry(weight, weight, at);
-            }
-
-            if (_priorWeight > 0)
-            {
-                _priorTotal = at >= _priorTotalAt ? _priorTotal * PriorFactor(at - _priorTotalAt) + weight : _priorTotal + weight * PriorFactor(_priorTotalAt - at);
-                _priorTotalAt = at >= _priorTotalAt ? at : _priorTotalAt;
+                _priorTotal = AddDecayed(_priorTotal, _priorTotalAt, weight, at, _priorHalfLife);
+                _priorTotalAt = Later(_priorTotalAt, at);
             }
         }
     }
@@ -152,17 +144,23 @@ public sealed class TrendingCounter
             return 0;
         }
 
-        var total = now > _priorTotalAt ? _priorTotal * PriorFactor(now - _priorTotalAt) : _priorTotal;
+        var total = now > _priorTotalAt ? _priorTotal * Decay.Factor(now - _priorTotalAt, _priorHalfLife) : _priorTotal;
         return total > 0 ? _priorWeight / total : 0;
     }
 
     private double ValueAt(Entry e, DateTimeOffset now, double priorScale) =>
         (now > e.At ? e.Score * Decay.Factor(now - e.At, _halfLife) : e.Score) + (priorScale > 0 ? priorScale * e.PriorAt(now, _priorHalfLife) : 0);
 
-    private double PriorFactor(TimeSpan elapsed) => _priorWeight > 0 ? Decay.Factor(elapsed, _priorHalfLife) : 1;
+    /// <summary>A sum decayed with <paramref name="halfLife"/>, held at <paramref name="sumAt"/>, plus <paramref name="weight"/>
+    /// at <paramref name="at"/>: expressed at the later of the two times, like <see cref="UserProfile"/> does, so the
+    /// order events arrive in does not change the result.</summary>
+    private static double AddDecayed(double sum, DateTimeOffset sumAt, double weight, DateTimeOffset at, TimeSpan halfLife) =>
+        at >= sumAt ? sum * Decay.Factor(at - sumAt, halfLife) + weight : sum + weight * Decay.Factor(sumAt - at, halfLife);
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 
     /// <param name="Score">The decayed click count at <see cref="At"/>.</param>
-    /// <param name="Prior">The same clicks decayed with the prior's half-life, at <see cref="At"/>.</param>
+    /// <param name="Prior">The same clicks decayed with the prior's half-life, at <see cref="At"/> (0 without a prior).</param>
     private readonly record struct Entry(double Score, double Prior, DateTimeOffset At)
     {
         public double PriorAt(DateTimeOffset now, TimeSpan halfLife) => now > At ? Prior * Decay.Factor(now - At, halfLife) : Prior;

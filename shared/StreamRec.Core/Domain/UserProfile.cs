@@ -172,16 +172,26 @@ public sealed class UserProfile
         }
     }
 
-    /// <summary>The recent items the user engaged with positively, oldest first (<see cref="RecentItems"/> without <see cref="NotPositive"/>).</summary>
-    public IReadOnlyList<string> PositiveRecentItems()
+    /// <summary>Which of <paramref name="history"/> and <paramref name="itemId"/> the user's latest engagement with was
+    /// not positive (what <see cref="CoEngagement.Pairs"/> weighs down); null when none was.</summary>
+    public IReadOnlySet<string>? NotPositiveAmong(IReadOnlyList<string> history, string itemId)
     {
         if (NotPositive.Count == 0)
         {
-            return RecentItems;
+            return null;
         }
 
-        var skip = NotPositive.ToHashSet(StringComparer.Ordinal);
-        return RecentItems.Where(i => !skip.Contains(i)).ToArray();
+        var among = new HashSet<string>(history, StringComparer.Ordinal) { itemId };
+        HashSet<string>? result = null;
+        foreach (var id in NotPositive)
+        {
+            if (among.Contains(id))
+            {
+                (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Remembers an item as seen (moves it to the most recent end; evicts the oldest past the cap).</summary>

@@ -8,7 +8,8 @@ namespace StreamRec.Ports;
 public interface ICoEngagementSource
 {
     /// <summary>Co-engagement scores for a user whose recent items are <paramref name="recentItems"/> (oldest first),
-    /// best first, at most <paramref name="limit"/>, none of <paramref name="exclude"/>.</summary>
+    /// best first, at most <paramref name="limit"/>, none of <paramref name="exclude"/>; <paramref name="notPositive"/>:
+    /// the recent items the user did not like (null when none), which query with a lower weight.</summary>
     ValueTask<IReadOnlyList<(string ItemId, double Score)>> ScoreAsync(
-        IReadOnlyList<string> recentItems, IReadOnlySet<string> exclude, int limit, CancellationToken cancellationToken);
+        IReadOnlyList<string> recentItems, IReadOnlySet<string> exclude, int limit, IReadOnlySet<string>? notPositive, CancellationToken cancellationToken);
 }

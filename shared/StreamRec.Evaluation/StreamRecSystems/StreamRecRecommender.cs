@@ -109,7 +109,7 @@ public sealed class StreamRecRecommender : IRecommenderSystem
         }
         else if (result.Outcome == ApplyOutcome.Applied && history is not null)
         {
-            _coEngagement.Observe(history, ProfileEngine.ItemIdOf(e)!);
+            _coEngagement.Observe(history, ProfileEngine.ItemIdOf(e)!, profile);
         }
     }
 }

@@ -22,13 +22,14 @@ public static class StreamRecVariants
     public const string NoText = "streamrec-no-text";
     public const string NoTrending = "streamrec-no-trending";
     public const string QueryPositiveOnly = "streamrec-query-positive";
+    public const string NoRatingWeights = "streamrec-no-rating-weights";
 
     /// <summary>The λ values of the diversity sweep.</summary>
     public static readonly IReadOnlyList<double> SweepLambdas = [0, 0.25, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.85, 1];
 
     /// <summary>Every ablation name, in report order.</summary>
     public static readonly IReadOnlyList<string> AblationNames =
-        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, QueryPositiveOnly, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
+        [TextOnly, CoEngagementOnly, NoRecencyWeighting, NoPairDistance, QueryPositiveOnly, NoRatingWeights, NoText, NoTrending, NoDecay, ShortTermOnly, LongTermOnly, NoMmr, NoFreshness];
 
     /// <summary>
     /// The services' defaults, with one evaluation-only change: the seen filter remembers every item (the services keep
@@ -64,7 +65,12 @@ public static class StreamRecVariants
                 break;
             case QueryPositiveOnly:
                 // The co-engagement query only from the items the user engaged with positively.
-                r.CoEngagementPositiveOnly = true;
+                c.NotPositiveQueryWeight = 0;
+                break;
+            case NoRatingWeights:
+                // Low ratings count like high ones, in the pairs and in the query.
+                c.NotPositivePairWeight = 1;
+                c.NotPositiveQueryWeight = 1;
                 break;
             case NoText:
                 r.TextWeight = 0;

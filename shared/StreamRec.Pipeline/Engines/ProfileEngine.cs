@@ -54,8 +54,11 @@ public sealed class ParkingEffects
 }
 
 /// <summary>An applied click or review: the item, the user's most recent items before it (oldest first), and where the
-/// event sits in its topic. <see cref="Retried"/> is true when it was applied late, from the user's parking list.</summary>
-public sealed record AppliedEngagement(string ItemId, IReadOnlyList<string> History, string Topic, int Partition, long Offset, bool Retried);
+/// event sits in its topic. <see cref="Retried"/> is true when it was applied late, from the user's parking list.
+/// <see cref="NotPositive"/>: which of the item and its history the user's latest engagement with was not positive
+/// (null when none), as the profile held it after this engagement.</summary>
+public sealed record AppliedEngagement(
+    string ItemId, IReadOnlyList<string> History, string Topic, int Partition, long Offset, bool Retried, IReadOnlySet<string>? NotPositive = null);
 
 /// <summary>
 /// Applies clicks, reviews and forget requests to user profiles, and loads and saves profiles in the users
@@ -222,7 +225,7 @@ public sealed class ProfileEngine
 
         var history = HistoryFor(profile, effects);
         var result = ProfileUpdate.Apply(profile, e, positioned.Topic, itemVector, textVector, _options);
-        Record(effects, history, e, result, positioned.Topic, positioned.Partition, positioned.Offset, retried: false);
+        Record(effects, profile, history, e, result, positioned.Topic, positioned.Partition, positioned.Offset, retried: false);
         if (result.Outcome is ApplyOutcome.Applied or ApplyOutcome.Forgotten)
         {
             profile.MarkApplied(positioned.Topic, positioned.Partition, positioned.Offset);
@@ -349,7 +352,7 @@ public sealed class ProfileEngine
                 profile.Parked.RemoveAt(0);
                 var history = HistoryFor(profile, effects);
                 var result = ProfileUpdate.Apply(profile, e, head.Topic, itemVector, context.ParkedTextVectors.GetValueOrDefault(head), _options);
-                Record(effects, history, e, result, head.Topic, head.Partition, head.Offset, retried: true);
+                Record(effects, profile, history, e, result, head.Topic, head.Partition, head.Offset, retried: true);
                 if (result.Outcome == ApplyOutcome.Applied)
                 {
                     effects.Unparked.Add((head, new PositionedEvent(e, head.Topic, head.Partition, head.Offset, head.ReceivedAt)));
@@ -390,11 +393,11 @@ public sealed class ProfileEngine
         return recent.GetRange(recent.Count - count, count).ToArray();
     }
 
-    private static void Record(ParkingEffects? effects, string[]? history, IStreamRecEvent e, ApplyResult result, string topic, int partition, long offset, bool retried)
+    private static void Record(ParkingEffects? effects, UserProfile profile, string[]? history, IStreamRecEvent e, ApplyResult result, string topic, int partition, long offset, bool retried)
     {
         if (effects is not null && history is not null && result.Outcome == ApplyOutcome.Applied && ItemIdOf(e) is { } itemId)
         {
-            effects.Engagements.Add(new AppliedEngagement(itemId, history, topic, partition, offset, retried));
+            effects.Engagements.Add(new AppliedEngagement(itemId, history, topic, partition, offset, retried, profile.NotPositiveAmong(history, itemId)));
         }
     }
 

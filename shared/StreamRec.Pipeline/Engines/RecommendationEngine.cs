@@ -180,8 +180,8 @@ public sealed class RecommendationEngine
             var additional = new Dictionary<string, CandidateSources>(StringComparer.Ordinal);
             if (_coEngagement is not null && _ranking.CoEngagementWeight > 0 && _ranking.CoEngagementCandidates > 0 && profile.RecentItems.Count > 0)
             {
-                var query = _ranking.CoEngagementPositiveOnly ? profile.PositiveRecentItems() : profile.RecentItems;
-                foreach (var (item, score) in await _coEngagement.ScoreAsync(query, seen, _ranking.CoEngagementCandidates, cancellationToken))
+                var notPositive = profile.NotPositive.Count == 0 ? null : profile.NotPositive.ToHashSet(StringComparer.Ordinal);
+                foreach (var (item, score) in await _coEngagement.ScoreAsync(profile.RecentItems, seen, _ranking.CoEngagementCandidates, notPositive, cancellationToken))
                 {
                     coScores[item] = score;
                     if (!fromText.Contains(item))

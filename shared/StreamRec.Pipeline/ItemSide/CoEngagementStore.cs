@@ -60,7 +60,7 @@ public sealed class CoEngagementStore : ICoEngagementSource
     /// best candidates' counts for the cosine normalisation (two batched reads per list).
     /// </summary>
     public async ValueTask<IReadOnlyList<(string ItemId, double Score)>> ScoreAsync(
-        IReadOnlyList<string> recentItems, IReadOnlySet<string> exclude, int limit, CancellationToken cancellationToken)
+        IReadOnlyList<string> recentItems, IReadOnlySet<string> exclude, int limit, IReadOnlySet<string>? notPositive, CancellationToken cancellationToken)
     {
         var first = Math.Max(0, recentItems.Count - _options.QueryItems);
         var sources = await ReadAsync(recentItems.Skip(first).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
@@ -71,14 +71,14 @@ public sealed class CoEngagementStore : ICoEngagementSource
 
         // Without the candidates' counts the partial scores rank them as if every n were 1: read the counts of a
         // generous pool of the best partial scores, then normalise exactly.
-        var partial = StreamRec.Domain.CoEngagement.Score(recentItems, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
+        var partial = StreamRec.Domain.CoEngagement.Score(recentItems, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4, notPositive);
         var candidates = await ReadAsync(partial.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
         foreach (var (id, row) in sources)
         {
             candidates[id] = row;
         }
 
-        return StreamRec.Domain.CoEngagement.Score(recentItems, candidates.GetValueOrDefault, _options, exclude, limit);
+        return StreamRec.Domain.CoEngagement.Score(recentItems, candidates.GetValueOrDefault, _options, exclude, limit, notPositive);
     }
 
     private static readonly CoEngagementRow Unit = new() { Count = 1 };

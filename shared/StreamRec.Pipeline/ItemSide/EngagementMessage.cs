@@ -49,7 +49,7 @@ public sealed record EngagementMessage
         foreach (var engagement in engagements)
         {
             var source = $"{engagement.Topic}:{engagement.Partition.ToString(CultureInfo.InvariantCulture)}";
-            foreach (var (rowId, c) in StreamRec.Domain.CoEngagement.Contributions(engagement.History, engagement.ItemId, source, engagement.Offset, engagement.Retried, options))
+            foreach (var (rowId, c) in StreamRec.Domain.CoEngagement.Contributions(engagement.History, engagement.ItemId, source, engagement.Offset, engagement.Retried, options, engagement.NotPositive))
             {
                 if (!rows.TryGetValue(rowId, out var list))
                 {

@@ -30,6 +30,41 @@ public sealed class CoEngagementTests
     }
 
     [Fact]
+    public void Pairs_NotPositiveItems_WeighLessForEachSideOfThePair()
+    {
+        var options = Options(pairHalfLife: 1);
+        options.NotPositivePairWeight = 0.5;
+
+        var pairs = CoEngagement.Pairs(["a", "b", "c"], "d", options, new HashSet<string> { "b", "d" });
+
+        // d (the new item) is not positive: every pair halves; b too: its pair halves twice.
+        Assert.Equal([("c", 0.5), ("b", 0.125), ("a", 0.125)], pairs);
+    }
+
+    [Fact]
+    public void Pairs_NotPositiveWeightOne_CountsEveryEngagementAlike()
+    {
+        var options = Options(pairHalfLife: 1);
+        options.NotPositivePairWeight = 1;
+
+        var pairs = CoEngagement.Pairs(["a", "b", "c"], "d", options, new HashSet<string> { "b", "d" });
+
+        Assert.Equal(CoEngagement.Pairs(["a", "b", "c"], "d", options), pairs);
+    }
+
+    [Fact]
+    public void Contributions_NotPositiveItem_BothDirectionsCarryTheSameWeight()
+    {
+        var options = Options(pairHalfLife: 1);
+        options.NotPositivePairWeight = 0.5;
+
+        var rows = CoEngagement.Contributions(["a"], "d", "clicks:0", 7, retried: false, options, new HashSet<string> { "a" });
+
+        Assert.Equal([("a", 0.5)], rows.Single(r => r.RowId == "d").Contribution.Pairs);
+        Assert.Equal([("d", 0.5)], rows.Single(r => r.RowId == "a").Contribution.Pairs);
+    }
+
+    [Fact]
     public void Pairs_ItemAlreadyInWindow_IsNotNewEvidence()
     {
         Assert.Empty(CoEngagement.Pairs(["a", "b", "c"], "b", Options()));
@@ -72,6 +107,38 @@ public sealed class CoEngagementTests
         Assert.Equal(["y", "x"], scores.Select(s => s.ItemId));
         Assert.Equal(1.0, scores[0].Score, 12);
         Assert.Equal(0.5, scores[1].Score, 12);
+    }
+
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(1.0)]
+    public void Score_ARecentItemTheUserDidNotLike_QueriesWithItsLowerWeight(double weight)
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["liked"] = Row(1, ("x", 1.0)),
+            ["disliked"] = Row(1, ("y", 1.0)),
+            ["x"] = Row(1),
+            ["y"] = Row(1),
+        };
+        var options = Options(queryHalfLife: 1);
+        options.NotPositiveQueryWeight = weight;
+
+        var scores = CoEngagement.Score(["liked", "disliked"], rows.GetValueOrDefault, options, exclude: null, limit: 10, new HashSet<string> { "disliked" })
+            .ToDictionary(s => s.ItemId, s => s.Score);
+
+        Assert.Equal(weight, scores["y"], 12);
+        Assert.Equal(0.5, scores["x"], 12);
+    }
+
+    [Fact]
+    public void Score_NotPositiveQueryWeightZero_LeavesTheDislikedItemsNeighboursOut()
+    {
+        var rows = new Dictionary<string, CoEngagementRow> { ["disliked"] = Row(1, ("y", 1.0)), ["y"] = Row(1) };
+        var options = Options();
+        options.NotPositiveQueryWeight = 0;
+
+        Assert.Empty(CoEngagement.Score(["disliked"], rows.GetValueOrDefault, options, exclude: null, limit: 10, new HashSet<string> { "disliked" }));
     }
 
     [Fact]

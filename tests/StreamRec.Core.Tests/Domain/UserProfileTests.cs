@@ -68,6 +68,30 @@ public sealed class UserProfileTests
     }
 
     [Fact]
+    public void NotPositiveAmong_GivesOnlyTheHistoryAndItemNotEngagedWithPositively()
+    {
+        var profile = new UserProfile("u", 2);
+        profile.MarkEngagement("old", positive: false, cap: 10);
+        profile.MarkEngagement("a", positive: false, cap: 10);
+        profile.MarkEngagement("b", positive: true, cap: 10);
+        profile.MarkEngagement("d", positive: false, cap: 10);
+
+        var notPositive = profile.NotPositiveAmong(["a", "b", "c"], "d");
+
+        Assert.Equal(["a", "d"], notPositive!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void NotPositiveAmong_EverythingPositive_IsNull()
+    {
+        var profile = new UserProfile("u", 2);
+        profile.MarkEngagement("elsewhere", positive: false, cap: 10);
+
+        Assert.Null(profile.NotPositiveAmong(["a", "b"], "c"));
+        Assert.Null(new UserProfile("v", 2).NotPositiveAmong(["a"], "b"));
+    }
+
+    [Fact]
     public void AddContribution_WrongDimension_Throws() =>
         Assert.Throws<ArgumentException>(() => new UserProfile("u", 3).AddContribution([1, 0], 1, T0, Options));
 

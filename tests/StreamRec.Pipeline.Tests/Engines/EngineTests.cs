@@ -182,39 +182,43 @@ public sealed class EngineTests : IDisposable
 
         Assert.Equal(["football-1", "garden-2", "space-1", "cooking-1"], profile.RecentItems);
         Assert.Equal(["football-1", "garden-2"], profile.NotPositive);
-        Assert.Equal(["space-1", "cooking-1"], profile.PositiveRecentItems());
 
         var vectors = await _profiles.ItemVectorsAsync(["garden-2"], CancellationToken.None);
         _profiles.Apply(profile, At(Catalog.Click("u", "garden-2", T0.AddMinutes(4)), 5), vectors["garden-2"], null);
         Assert.Equal(["football-1"], profile.NotPositive);
-        Assert.Equal(["space-1", "cooking-1", "garden-2"], profile.PositiveRecentItems());
 
         await _profiles.SaveAsync([profile], CancellationToken.None);
         Assert.Equal(["football-1"], (await _profiles.LoadAsync(["u"], CancellationToken.None))["u"].NotPositive);
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Recommend_CoEngagementQuery_LeavesOutItemsTheUserDidNotLike_UnlessConfiguredOtherwise(bool positiveOnly)
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public async Task Recommend_CoEngagementQuery_ItemsTheUserDidNotLike_QueryWithTheirLowerWeight(double notPositiveWeight)
     {
         // football-1's only neighbour is cooking-3, space-1's only one is garden-4; the user disliked football-1.
-        var table = new CoEngagementTable(new CoEngagementOptions());
+        var table = new CoEngagementTable(new CoEngagementOptions { NotPositiveQueryWeight = notPositiveWeight });
         table.Observe([], "football-1");
         table.Observe(["football-1"], "cooking-3");
         table.Observe([], "space-1");
         table.Observe(["space-1"], "garden-4");
-        var ranking = new RankingOptions { ListSize = 10, CoEngagementPositiveOnly = positiveOnly, TextWeight = 0, TrendingCandidates = 0, FreshnessWeight = 0, TrendWeight = 0 };
+        var ranking = new RankingOptions { ListSize = 10, TextWeight = 0, TrendingCandidates = 0, FreshnessWeight = 0, TrendWeight = 0 };
         var engine = new RecommendationEngine(_store, _trending, ranking, _profileOptions, _time, table);
         var profile = await ApplyAllAsync("u",
             At(Catalog.Click("u", "space-1", T0), 1),
             At(Catalog.Review("u", "football-1", 1.0, null, T0.AddMinutes(1)), 2, Topics.Reviews));
 
         var result = (await engine.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
-        var coEngaged = result.Items.Where(i => i.Reasons.Contains("co-engaged")).Select(i => i.Candidate.ItemId).ToArray();
+        var coEngaged = result.Items.Where(i => i.Reasons.Contains("co-engaged")).ToDictionary(i => i.Candidate.ItemId, i => i.Candidate.CoEngagement);
 
         Assert.Contains("garden-4", coEngaged);
-        Assert.Equal(!positiveOnly, coEngaged.Contains("cooking-3"));
+        Assert.Equal(notPositiveWeight > 0, coEngaged.ContainsKey("cooking-3"));
+        if (notPositiveWeight > 0)
+        {
+            // football-1 is the newest (query weight 1 × its lower weight), space-1 one position older (2^(-1/5)).
+            Assert.Equal(notPositiveWeight / Math.Pow(2, -1.0 / 5), coEngaged["cooking-3"] / coEngaged["garden-4"], 1e-9);
+        }
     }
 
     [Fact]

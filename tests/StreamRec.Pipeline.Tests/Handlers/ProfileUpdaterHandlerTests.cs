@@ -5,6 +5,7 @@ using StreamRec.Domain;
 using StreamRec.Messaging;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Handlers;
+using StreamRec.Pipeline.ItemSide;
 using StreamRec.Pipeline.Options;
 using StreamRec.Pipeline.Tests.Support;
 using StreamRec.VectorStore.Embedded;
@@ -59,6 +60,23 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         Assert.Equal(["publish:" + Topics.Engagements, "upsert:" + Collections.Users, "publish:" + Topics.UserVectors], _log.Entries);
         var notice = Assert.Single(publisher.On<UserVectorUpdated>(Topics.UserVectors));
         Assert.Equal(("u1", 2L), (notice.UserId, notice.Version));
+    }
+
+    [Fact]
+    public async Task HandleAsync_PairWithALowRatedItem_IsPublishedWithTheNotPositiveWeight()
+    {
+        var publisher = new RecordingPublisher();
+        var review = Consumed.Event(Catalog.Review("u1", "football-1", 1.0, null, T0), 0, topic: Topics.Reviews);
+
+        await Handler(publisher).HandleAsync([review, Consumed.Event(ClickAt("u1", "space-1", 1), 1)], CancellationToken.None);
+
+        var contributions = publisher.Published.Where(m => m.Topic == Topics.Engagements)
+            .SelectMany(m => EngagementMessage.Parse(m.Value).Message!.Rows)
+            .ToDictionary(r => r.ItemId, r => r.Contributions.SelectMany(c => c.Pairs).ToArray());
+        var weight = _coEngagement.NotPositivePairWeight;
+        Assert.True(weight < 1);
+        Assert.Equal(("football-1", weight), (Assert.Single(contributions["space-1"]).ItemId, contributions["space-1"][0].Weight));
+        Assert.Equal(("space-1", weight), (Assert.Single(contributions["football-1"]).ItemId, contributions["football-1"][0].Weight));
     }
 
     [Fact]

@@ -26,13 +26,27 @@ public sealed class CoEngagementItemSideTests : IDisposable
     {
         var random = new Random(seed);
         var histories = new Dictionary<int, List<string>>();
+        var lowRated = new Dictionary<int, HashSet<string>>();
         var engagements = new List<AppliedEngagement>();
         for (var offset = 0; offset < count; offset++)
         {
             var user = random.Next(30);
             var item = "i" + random.Next(40);
             var history = histories.TryGetValue(user, out var h) ? h : histories[user] = [];
-            engagements.Add(new AppliedEngagement(item, [.. history.TakeLast(50)], Topics.Clicks, user % 3, offset, Retried: false));
+            // One engagement in four is a low rating: its pairs travel with the lower weight.
+            var low = lowRated.TryGetValue(user, out var l) ? l : lowRated[user] = new HashSet<string>(StringComparer.Ordinal);
+            if (random.Next(4) == 0)
+            {
+                low.Add(item);
+            }
+            else
+            {
+                low.Remove(item);
+            }
+
+            string[] before = [.. history.TakeLast(50)];
+            var notPositive = low.Where(i => i == item || before.Contains(i)).ToHashSet(StringComparer.Ordinal);
+            engagements.Add(new AppliedEngagement(item, before, Topics.Clicks, user % 3, offset, Retried: false, notPositive.Count > 0 ? notPositive : null));
             history.Remove(item);
             history.Add(item);
         }
@@ -75,7 +89,7 @@ public sealed class CoEngagementItemSideTests : IDisposable
         var table = new CoEngagementTable(_options);
         foreach (var e in engagements)
         {
-            table.Observe(e.History, e.ItemId);
+            table.Observe(e.History, e.ItemId, e.NotPositive);
         }
 
         return table;
@@ -147,8 +161,10 @@ public sealed class CoEngagementItemSideTests : IDisposable
         string[] recent = ["i3", "i17", "i8", "i25"];
         var exclude = recent.ToHashSet(StringComparer.Ordinal);
 
-        var fromStore = await rows.ScoreAsync(recent, exclude, 10, CancellationToken.None);
-        var fromTable = await reference.ScoreAsync(recent, exclude, 10, CancellationToken.None);
+        var disliked = new HashSet<string>(StringComparer.Ordinal) { "i17" };
+
+        var fromStore = await rows.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
+        var fromTable = await reference.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
 
         Assert.NotEmpty(fromStore);
         Assert.Equal(fromTable.Select(s => s.ItemId), fromStore.Select(s => s.ItemId));
