@@ -5,10 +5,10 @@ using Microsoft.Extensions.Options;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
 using StreamRec.Ports;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 using StreamRec.VectorStore.Qdrant;
 using StreamRec.VectorStore.Qdrant.Internal;
-using StreamRec.VectorStore.Tests.Support;
 using Distance = StreamRec.Ports.Distance;
 using PortsScoredPoint = StreamRec.Ports.ScoredPoint;
 

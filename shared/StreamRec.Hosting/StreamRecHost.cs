@@ -61,7 +61,6 @@ public static class StreamRecHost
         services.TryAddSingleton<CoEngagementStore>();
         services.AddStreamRecKafka();
         AddVectorStore(services, configuration);
-        services.AddStreamRecFaultInjection(configuration);
 
         var needsEncoder = (roles & (Roles.ItemIndexer | Roles.ProfileUpdater)) != 0;
         if (needsEncoder)

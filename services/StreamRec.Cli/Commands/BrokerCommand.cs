@@ -1,6 +1,6 @@
 using System.CommandLine;
 using StreamRec.Contracts;
-using StreamRec.Kafka.DevBroker;
+using StreamRec.DevBroker;
 
 namespace StreamRec.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using StreamRec.Chaos;
 using StreamRec.Encoding;
 using StreamRec.Encoding.Provisioning;
 using StreamRec.Encoding.Synthesis;
@@ -40,7 +41,7 @@ internal static class ChaosCommand
                 NeverEvents = parse.GetValue(never),
                 BrokerFaults = !parse.GetValue(noBrokerFaults),
                 WorkDirectory = work,
-                Launch = ServeLaunch.Current(),
+                Launch = ServeLaunch.Current(typeof(ChaosCommand).Assembly),
                 ModelPath = modelPath,
                 Progress = Console.Out,
             };

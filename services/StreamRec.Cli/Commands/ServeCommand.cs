@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using StreamRec.FaultInjection;
 using StreamRec.Hosting;
 
 namespace StreamRec.Cli.Commands;
@@ -27,6 +28,9 @@ internal static class ServeCommand
             var selected = ParseRoles(parse.GetValue(roles)!);
             var args = (parse.GetValue(set) ?? []).Select(s => "--" + s).ToArray();
             var builder = StreamRecHost.CreateBuilder(args, selected, defaultPort: selected == Roles.All ? 9400 : DefaultPort(selected));
+            // The reliability suite's and `streamrec chaos`'s crash hooks: inert unless StreamRec:FaultInjection arms one.
+            // Only this verb composes them; the service images do not carry them.
+            builder.Services.AddStreamRecFaultInjection(builder.Configuration);
             builder.Configuration.AddBrokerFileDefault();
             var app = builder.Build();
             app.MapStreamRecEndpoints();

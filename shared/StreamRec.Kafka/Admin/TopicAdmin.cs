@@ -5,7 +5,7 @@ using StreamRec.Kafka.Configuration;
 namespace StreamRec.Kafka.Admin;
 
 /// <summary>Creates topics through the Kafka admin API (real clusters). The dev broker does not
-/// implement CreateTopics; create its topics with <see cref="DevBroker.MockKafkaCluster.CreateTopic"/>.</summary>
+/// implement CreateTopics; create its topics with <c>MockKafkaCluster.CreateTopic</c> (StreamRec.DevBroker).</summary>
 public static class TopicAdmin
 {
     /// <summary>Creates every missing topic with <paramref name="partitions"/> partitions and the given

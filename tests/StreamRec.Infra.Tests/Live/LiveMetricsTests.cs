@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using StreamRec.Contracts;
 using StreamRec.Infra.Tests.PromQl;
 using StreamRec.Infra.Tests.Support;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Infra.Tests.Live;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
+using StreamRec.DevBroker;
 using StreamRec.Kafka.Consuming;
-using StreamRec.Kafka.DevBroker;
 using StreamRec.Kafka.Tests.Fixtures;
 
 namespace StreamRec.Kafka.Tests.DevBroker;

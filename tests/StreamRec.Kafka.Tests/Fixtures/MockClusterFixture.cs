@@ -1,12 +1,12 @@
 using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamRec.Contracts;
+using StreamRec.DevBroker;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Consuming;
-using StreamRec.Kafka.DevBroker;
 using StreamRec.Kafka.Producing;
 using StreamRec.Kafka.Tests.Fixtures;
 using StreamRec.Messaging;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StreamRec.Hosting;
 using StreamRec.Contracts;
+using StreamRec.Hosting;
 using StreamRec.Pipeline.ItemSide;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Pipeline.Tests.EndToEnd;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using StreamRec.Contracts;
 using StreamRec.Observability;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Pipeline.Tests.EndToEnd;
 

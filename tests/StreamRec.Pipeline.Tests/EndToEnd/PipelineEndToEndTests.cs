@@ -1,5 +1,5 @@
 using StreamRec.Contracts;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Pipeline.Tests.EndToEnd;
 

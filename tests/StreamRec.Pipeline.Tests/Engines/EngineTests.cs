@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Pipeline.Tests.Engines;

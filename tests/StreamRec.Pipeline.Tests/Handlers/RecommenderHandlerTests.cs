@@ -5,7 +5,7 @@ using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Handlers;
 using StreamRec.Pipeline.Options;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Pipeline.Tests.Handlers;

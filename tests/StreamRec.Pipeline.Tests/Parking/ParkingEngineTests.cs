@@ -3,7 +3,7 @@ using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Parking;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Pipeline.Tests.Parking;

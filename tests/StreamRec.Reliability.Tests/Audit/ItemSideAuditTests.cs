@@ -1,4 +1,4 @@
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Domain;
 
 namespace StreamRec.Reliability.Tests.Audit;

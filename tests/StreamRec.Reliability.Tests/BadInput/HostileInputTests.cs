@@ -3,13 +3,13 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
-using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Reliability.Tests.InProcess;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Reliability.Tests.BadInput;

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Consuming;
-using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Reliability.Tests.InProcess;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Reliability.Tests.BadInput;
 

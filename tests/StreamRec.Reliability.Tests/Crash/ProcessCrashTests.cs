@@ -1,8 +1,8 @@
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
 using StreamRec.Pipeline.Engines;
-using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Reliability.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.Reliability.Tests.Crash;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using StreamRec.Hosting;
+using StreamRec.FaultInjection;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Ports;
 

@@ -1,14 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
-using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Ports;
 using StreamRec.Reliability.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
-using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.Reliability.Tests.InProcess;
 

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Kafka.Consuming;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Reliability.Tests.InProcess;
 

@@ -4,9 +4,8 @@ using StreamRec.Domain;
 using StreamRec.Observability;
 using StreamRec.Pipeline.Engines;
 using StreamRec.Pipeline.Parking;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Qdrant;
-using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.Reliability.Tests.InProcess;
 

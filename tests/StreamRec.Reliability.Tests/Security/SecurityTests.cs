@@ -3,13 +3,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.DependencyInjection;
-using StreamRec.Pipeline.Tests.Support;
 using StreamRec.Reliability.Tests.InProcess;
 using StreamRec.Reliability.Tests.Support;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Reliability.Tests.Security;
 

@@ -1,7 +1,7 @@
-using StreamRec.Cli.Commands;
+using StreamRec.Chaos;
 using StreamRec.Contracts;
-using StreamRec.Kafka.DevBroker;
-using StreamRec.Pipeline.Tests.Support;
+using StreamRec.DevBroker;
+using StreamRec.TestSupport;
 
 namespace StreamRec.Reliability.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using StreamRec.Ports;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Qdrant;
-using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.VectorStore.Tests.Contract;
 

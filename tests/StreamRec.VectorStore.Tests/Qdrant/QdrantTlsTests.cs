@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using StreamRec.Ports;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Qdrant;
-using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.VectorStore.Tests.Qdrant;
 

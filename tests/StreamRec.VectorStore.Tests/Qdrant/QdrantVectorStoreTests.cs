@@ -6,10 +6,10 @@ using Microsoft.Extensions.Options;
 using Qdrant.Client.Grpc;
 using Distance = StreamRec.Ports.Distance;
 using StreamRec.Ports;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Qdrant;
 using StreamRec.VectorStore.Qdrant.Internal;
 using StreamRec.VectorStore.Tests.Contract;
-using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.VectorStore.Tests.Qdrant;
 

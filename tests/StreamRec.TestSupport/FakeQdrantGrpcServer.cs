@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Qdrant.Client.Grpc;
 
-namespace StreamRec.VectorStore.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>
 /// An in-memory Qdrant speaking Qdrant's gRPC API on 127.0.0.1 (random port, HTTP/2, optionally TLS). No .proto

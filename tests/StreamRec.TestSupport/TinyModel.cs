@@ -1,9 +1,9 @@
 using StreamRec.Encoding.Synthesis;
 
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>A small synthesized BERT (2 layers, hidden 32) with the real vocabulary, made once per test run.</summary>
-internal static class TinyModel
+public static class TinyModel
 {
     private static readonly Lazy<string> LazyPath = new(Create);
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
 using StreamRec.Contracts;
-using StreamRec.Kafka.DevBroker;
+using StreamRec.DevBroker;
 
-namespace StreamRec.Cli.Commands;
+namespace StreamRec.Chaos;
 
 /// <summary>One seeded chaos run: scale, seed and where the child processes come from.</summary>
 public sealed record ChaosSettings

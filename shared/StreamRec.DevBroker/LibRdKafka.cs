@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace StreamRec.Kafka.DevBroker;
+namespace StreamRec.DevBroker;
 
 /// <summary>
 /// P/Invoke into the librdkafka that Confluent.Kafka uses. The mock-cluster functions are not wrapped

@@ -9,17 +9,17 @@ using Microsoft.Extensions.Logging;
 using StreamRec.Contracts;
 using StreamRec.Hosting;
 using StreamRec.Kafka.Consuming;
-using StreamRec.Kafka.DevBroker;
+using StreamRec.DevBroker;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>
 /// A dev broker (librdkafka mock cluster over TCP), an embedded vector store in a temp file, and helpers to run
 /// the all-in-one StreamRec host against them, produce events and read what it publishes.
 /// </summary>
-internal sealed class PipelineHarness : IAsyncDisposable
+public sealed class PipelineHarness : IAsyncDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
     private readonly List<WebApplication> _hosts = [];

@@ -7,7 +7,7 @@ using StreamRec.Pipeline.ItemSide;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 
-namespace StreamRec.Cli.Commands;
+namespace StreamRec.Chaos;
 
 /// <summary>What a crash or chaos run left behind, measured against the same input applied once, in order, without faults.</summary>
 /// <param name="EventsIn">Clicks and reviews in the input topics.</param>

@@ -1,9 +1,9 @@
 using StreamRec.Contracts;
 
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>A small catalog of items in four unrelated topics, so "similar" has an unambiguous meaning even for an untrained encoder.</summary>
-internal static class Catalog
+public static class Catalog
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace StreamRec.Hosting;
+namespace StreamRec.FaultInjection;
 
 /// <summary>
 /// TEST ONLY: crash hooks used by the reliability suite and <c>streamrec chaos</c> to kill a real

@@ -1,10 +1,10 @@
 using StreamRec.Domain;
 using StreamRec.Ports;
 
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>A deterministic bag-of-words encoder for engine tests: each word adds a fixed random direction.</summary>
-internal sealed class HashingEncoder(int dimension = 32) : ITextEncoder
+public sealed class HashingEncoder(int dimension = 32) : ITextEncoder
 {
     public int Dimension { get; } = dimension;
 

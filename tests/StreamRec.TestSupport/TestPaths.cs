@@ -1,7 +1,7 @@
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>Finds the repository and the shared folder beside it (models, data), wherever the tests run from.</summary>
-internal static class TestPaths
+public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StreamRec.Ports;
 
-namespace StreamRec.Hosting;
+namespace StreamRec.FaultInjection;
 
 /// <summary>TEST ONLY wiring of <see cref="FaultInjectionOptions"/>.</summary>
 public static class FaultInjectionServiceCollectionExtensions

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
 
-namespace StreamRec.Kafka.DevBroker;
+namespace StreamRec.DevBroker;
 
 /// <summary>
 /// The dev broker: librdkafka's mock cluster, which speaks the real Kafka protocol over TCP on

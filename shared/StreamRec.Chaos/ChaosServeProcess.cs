@@ -1,14 +1,17 @@
 using System.Diagnostics;
+using System.Reflection;
 
-namespace StreamRec.Cli.Commands;
+namespace StreamRec.Chaos;
 
 /// <summary>How to start <c>streamrec</c>: the executable and the arguments before the verb (the dll when run through <c>dotnet</c>).</summary>
 public sealed record ServeLaunch(string FileName, IReadOnlyList<string> PrefixArguments)
 {
     /// <summary>The streamrec that is running now (apphost or <c>dotnet streamrec.dll</c>).</summary>
-    public static ServeLaunch Current()
+    /// <param name="cli">The streamrec assembly: this library is not it, so the verb passes its own.</param>
+    public static ServeLaunch Current(Assembly cli)
     {
-        var dll = typeof(ServeLaunch).Assembly.Location;
+        ArgumentNullException.ThrowIfNull(cli);
+        var dll = cli.Location;
         var process = Environment.ProcessPath ?? "dotnet";
         return Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
             ? new ServeLaunch(process, [dll])

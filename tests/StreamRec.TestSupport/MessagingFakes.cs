@@ -2,10 +2,10 @@ using StreamRec.Contracts;
 using StreamRec.Messaging;
 using StreamRec.Ports;
 
-namespace StreamRec.Pipeline.Tests.Support;
+namespace StreamRec.TestSupport;
 
 /// <summary>The effects of a handler in the order they happened, across the publisher and the store.</summary>
-internal sealed class EffectLog
+public sealed class EffectLog
 {
     private readonly List<string> _entries = [];
 
@@ -21,7 +21,7 @@ internal sealed class EffectLog
 }
 
 /// <summary>An <see cref="IEventPublisher"/> that keeps what was published (and logs <c>publish:{topic}</c>).</summary>
-internal sealed class RecordingPublisher(EffectLog? log = null) : IEventPublisher
+public sealed class RecordingPublisher(EffectLog? log = null) : IEventPublisher
 {
     public List<OutgoingMessage> Published { get; } = [];
 
@@ -41,7 +41,7 @@ internal sealed class RecordingPublisher(EffectLog? log = null) : IEventPublishe
 }
 
 /// <summary>An <see cref="IDeadLetterSink"/> that keeps every dead letter.</summary>
-internal sealed class RecordingDeadLetters : IDeadLetterSink
+public sealed class RecordingDeadLetters : IDeadLetterSink
 {
     public List<(ConsumedMessage Message, string Reason, string Kind, string Service)> Sent { get; } = [];
 
@@ -53,7 +53,7 @@ internal sealed class RecordingDeadLetters : IDeadLetterSink
 }
 
 /// <summary>Passes every call to <paramref name="inner"/>, logs upserts as <c>upsert:{collection}</c>, and can fail them.</summary>
-internal sealed class RecordingVectorStore(IVectorStore inner, EffectLog log) : IVectorStore
+public sealed class RecordingVectorStore(IVectorStore inner, EffectLog log) : IVectorStore
 {
     /// <summary>Upserts into this collection throw (a store fault the handler does not recognise as transient).</summary>
     public string? FailUpsertsInto { get; set; }
@@ -89,7 +89,7 @@ internal sealed class RecordingVectorStore(IVectorStore inner, EffectLog log) : 
 }
 
 /// <summary>Messages as a consumer hands them to a handler.</summary>
-internal static class Consumed
+public static class Consumed
 {
     public static ConsumedMessage Event(IStreamRecEvent e, long offset, int partition = 0, string? topic = null) =>
         new(topic ?? e.Topic, partition, offset, e.Key, EventParser.Serialize(e), e.OccurredAt, []);

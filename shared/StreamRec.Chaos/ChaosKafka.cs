@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using StreamRec.Contracts;
 
-namespace StreamRec.Cli.Commands;
+namespace StreamRec.Chaos;
 
 /// <summary>Kafka plumbing of crash and chaos runs: produce in order, read whole topics, compare committed offsets with high watermarks.</summary>
 public sealed class ChaosKafka : IDisposable

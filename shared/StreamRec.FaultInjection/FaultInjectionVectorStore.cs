@@ -1,7 +1,7 @@
 using StreamRec.Pipeline.Engines;
 using StreamRec.Ports;
 
-namespace StreamRec.Hosting;
+namespace StreamRec.FaultInjection;
 
 /// <summary>
 /// TEST ONLY: wraps the real <see cref="IVectorStore"/> and kills the process at the points configured in

@@ -1,6 +1,6 @@
 using StreamRec.Contracts;
 
-namespace StreamRec.Cli.Commands;
+namespace StreamRec.Chaos;
 
 /// <summary>
 /// A seeded input for crash and chaos runs: a catalog in four unrelated topics, then clicks and rated reviews.
