@@ -145,6 +145,38 @@ public partial class DockerfileTests
         Assert.DoesNotContain("shared/", lines);
     }
 
+    [Theory]
+    [MemberData(nameof(DockerfilePaths))]
+    public void DockerIgnore_KeepsEveryProjectTheImageBuildsInTheContext(string path)
+    {
+        // Directory entries (".../") of .dockerignore: a project under one is missing from the build context.
+        var ignored = Repo.Read(".dockerignore").Split('\n').Select(l => l.Trim())
+            .Where(l => l.EndsWith('/') && !l.Contains('*', StringComparison.Ordinal)).ToArray();
+        var built = Load(path).Instructions.Where(i => i.Keyword == "RUN")
+            .SelectMany(i => CsprojPath().Matches(i.Arguments).Select(m => m.Value)).Distinct(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(built);
+
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(built);
+        while (pending.TryPop(out var project))
+        {
+            if (!needed.Add(project))
+            {
+                continue;
+            }
+
+            var folder = Path.GetDirectoryName(project)!.Replace('\\', '/');
+            foreach (var reference in XDocument.Load(Repo.PathOf(project)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(Repo.PathOf(folder), reference.Attribute("Include")!.Value.Replace('\\', '/')));
+                pending.Push(Path.GetRelativePath(Repo.Root, full).Replace('\\', '/'));
+            }
+        }
+
+        var excluded = needed.Where(p => ignored.Any(i => p.StartsWith(i, StringComparison.Ordinal))).ToArray();
+        Assert.Empty(excluded);
+    }
+
     private static Dictionary<string, string> Env(IEnumerable<Instruction> stage)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -159,6 +191,9 @@ public partial class DockerfileTests
 
         return env;
     }
+
+    [GeneratedRegex(@"[\w./-]+\.csproj")]
+    private static partial Regex CsprojPath();
 
     [GeneratedRegex("CMD \\[\"([^\"]+)\"")]
     private static partial Regex HealthProbe();
