@@ -65,9 +65,6 @@ internal static partial class Log
 
     [LoggerMessage(4034, LogLevel.Warning, "Consumer {Group}: could not store offset {Offset}: {Reason}")]
     public static partial void StoreFailed(ILogger logger, string group, string offset, string reason);
-
-    [LoggerMessage(4040, LogLevel.Information, "Created topic {Topic} ({Partitions} partitions, replication {Replication})")]
-    public static partial void TopicCreated(ILogger logger, string topic, int partitions, short replication);
 }
 
 internal static partial class ConsumerLog

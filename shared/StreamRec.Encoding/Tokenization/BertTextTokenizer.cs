@@ -86,10 +86,6 @@ public sealed class BertTextTokenizer
         return ids;
     }
 
-    /// <summary>Word pieces of <paramref name="text"/> without special tokens (for diagnostics and tests).</summary>
-    public IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) =>
-        _tokenizer.EncodeToIds(BasicTokenizer.Normalize(Sanitize(text), LowerCase), addSpecialTokens: false);
-
     /// <summary>
     /// Replaces lone UTF-16 surrogates with U+FFFD: they are not text, and a broken client must not be able to make the
     /// tokenizer throw. Valid pairs pass through.
