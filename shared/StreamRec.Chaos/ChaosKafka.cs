@@ -216,7 +216,7 @@ public sealed class ChaosKafka : IDisposable
                 return true;
             }
 
-            await Task.Delay(250, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, cancellationToken);
         }
 
         return false;
@@ -278,7 +278,7 @@ public sealed class ListTail : IDisposable
                 return false;
             }
 
-            await Task.Delay(50, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken);
         }
 
         return true;

@@ -169,7 +169,7 @@ public static class ChaosRunner
             {
                 // Timed kills land while the child works, not while it boots.
                 await child.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 + rng.NextDouble() * Math.Max(0, settings.MaxKillDelay.TotalMilliseconds - 200)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 + rng.NextDouble() * Math.Max(0, settings.MaxKillDelay.TotalMilliseconds - 200)), TimeProvider.System, cancellationToken);
                 if (crash == "SIGTERM")
                 {
                     if (!await child.TerminateAsync(TimeSpan.FromSeconds(25), cancellationToken))
@@ -287,7 +287,7 @@ public static class ChaosRunner
                 // The broker is busy or faulted: ask again.
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, cancellationToken);
         }
 
         return false;
@@ -352,7 +352,7 @@ public static class ChaosRunner
             }
             catch (KafkaException) when (attempt < 20)
             {
-                await Task.Delay(500, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, cancellationToken);
             }
         }
     }
@@ -390,7 +390,7 @@ public static class ChaosRunner
                 // The broker is being faulted: ask again.
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, cancellationToken);
         }
 
         return false;
@@ -446,7 +446,7 @@ public static class ChaosRunner
     {
         try
         {
-            await Task.Delay(down, cancellationToken);
+            await Task.Delay(down, TimeProvider.System, cancellationToken);
         }
         finally
         {

@@ -119,7 +119,7 @@ public sealed class ServeProcess : IDisposable
     public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var exited = _process.WaitForExitAsync(cancellationToken);
-        var first = await Task.WhenAny(Ready, exited, Task.Delay(timeout, cancellationToken));
+        var first = await Task.WhenAny(Ready, exited, Task.Delay(timeout, TimeProvider.System, cancellationToken));
         return first == Ready;
     }
 

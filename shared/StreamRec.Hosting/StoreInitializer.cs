@@ -69,7 +69,7 @@ public sealed partial class StoreInitializer : IHostedService
                 catch (VectorStoreException ex)
                 {
                     LogWaiting(logger, ex.Message);
-                    await Task.Delay(delay, cancellationToken);
+                    await Task.Delay(delay, _services.GetService<TimeProvider>() ?? TimeProvider.System, cancellationToken);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
                 }
             }

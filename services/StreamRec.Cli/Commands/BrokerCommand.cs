@@ -52,7 +52,7 @@ internal static class BrokerCommand
 
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
             }
             catch (OperationCanceledException)
             {

@@ -138,7 +138,7 @@ internal static class RunCommand
             ct);
         produced = (await replay).Produced;
         var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
-        await Task.Delay(TimeSpan.FromSeconds(1), ct); // the last lists are on their way to the reader
+        await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct); // the last lists are on their way to the reader
 
         Console.WriteLine();
         Console.WriteLine("summary");
@@ -155,7 +155,7 @@ internal static class RunCommand
             await File.WriteAllTextAsync(Path.Combine(".streamrec", "broker"), cluster.BootstrapServers, ct);
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
             }
             catch (OperationCanceledException)
             {
@@ -225,7 +225,7 @@ internal static class RunCommand
                 lastPrint = elapsed;
             }
 
-            await Task.Delay(200, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, ct);
         }
 
         Console.WriteLine(status());

@@ -18,12 +18,14 @@ public sealed class KafkaProducer : IEventPublisher, IDisposable
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly ILogger<KafkaProducer> _logger;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly TimeProvider _time;
     private int _disposed;
 
-    public KafkaProducer(IOptions<KafkaOptions> options, ILogger<KafkaProducer> logger)
+    public KafkaProducer(IOptions<KafkaOptions> options, ILogger<KafkaProducer> logger, TimeProvider? time = null)
     {
         var value = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _shutdownTimeout = value.ShutdownTimeout;
         var config = KafkaConfigFactory.Producer(value);
         var clientId = config.ClientId;
@@ -117,7 +119,7 @@ public sealed class KafkaProducer : IEventPublisher, IDisposable
             catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 // The local queue is full: let deliveries drain it instead of failing the batch.
-                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(5), _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
