@@ -76,7 +76,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             throw new VectorStoreException($"collection '{spec.Name}' needs named vectors with positive dimensions");
         }
 
-        var existing = await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false);
+        var existing = await TryGetLayoutAsync(spec.Name, cancellationToken);
         if (existing is null)
         {
             // Named vectors even for one vector, so another (e.g. a learned one beside "text") can join later.
@@ -88,20 +88,20 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
 
             try
             {
-                await CallAsync("create collection", spec.Name, (client, ct) => client.CreateCollectionAsync(spec.Name, vectors, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+                await CallAsync("create collection", spec.Name, (client, ct) => client.CreateCollectionAsync(spec.Name, vectors, cancellationToken: ct), cancellationToken);
                 LogCollectionCreated(spec.Name);
             }
             catch (VectorStoreException ex) when (!ex.IsTransient)
             {
                 // Another process may have created it between our look and our create; what it created is checked
                 // below. If it still does not exist, the create failed for its own reason.
-                if (await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false) is null)
+                if (await TryGetLayoutAsync(spec.Name, cancellationToken) is null)
                 {
                     throw;
                 }
             }
 
-            existing = await TryGetLayoutAsync(spec.Name, cancellationToken).ConfigureAwait(false)
+            existing = await TryGetLayoutAsync(spec.Name, cancellationToken)
                 ?? throw new VectorStoreException($"Qdrant collection '{spec.Name}' is missing right after creation", 404, isTransient: true);
         }
 
@@ -117,7 +117,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
                 $"create payload index '{field}'",
                 spec.Name,
                 (client, ct) => client.CreatePayloadIndexAsync(spec.Name, field, ToQdrant(type), wait: true, cancellationToken: ct),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken);
             CheckCompleted(result, $"create payload index '{field}'", spec.Name);
         }
 
@@ -131,14 +131,14 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             return;
         }
 
-        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var layout = await LayoutAsync(collection, cancellationToken);
         var wire = new List<Q.PointStruct>(points.Count);
         foreach (var point in points)
         {
             wire.Add(ToPointStruct(layout, point));
         }
 
-        var result = await CallAsync("upsert", collection, (client, ct) => client.UpsertAsync(collection, wire, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var result = await CallAsync("upsert", collection, (client, ct) => client.UpsertAsync(collection, wire, wait: true, cancellationToken: ct), cancellationToken);
         CheckCompleted(result, "upsert", collection);
     }
 
@@ -154,7 +154,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             "get",
             collection,
             (client, ct) => client.RetrieveAsync(collection, pointIds, withPayload ? AllPayload : IdOnlyPayload, withVectors ? AllVectors : NoVectors, cancellationToken: ct),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return [.. records.Select(r => new VectorPoint(CallerId(r.Id, r.Payload), ReadVectors(r.Vectors), withPayload ? PayloadConverter.Read(r.Payload, IdPayloadKey) : null))];
     }
 
@@ -166,13 +166,13 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         }
 
         var pointIds = ids.Select(ToPointId).ToList();
-        var result = await CallAsync("delete", collection, (client, ct) => client.DeleteAsync(collection, pointIds, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var result = await CallAsync("delete", collection, (client, ct) => client.DeleteAsync(collection, pointIds, wait: true, cancellationToken: ct), cancellationToken);
         CheckCompleted(result, "delete", collection);
     }
 
     public async Task<IReadOnlyList<ScoredPoint>> QueryAsync(string collection, VectorQuery query, CancellationToken cancellationToken)
     {
-        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var layout = await LayoutAsync(collection, cancellationToken);
         var request = ToQueryPoints(layout, collection, query);
         var hits = await CallAsync(
             "query",
@@ -187,7 +187,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
                 payloadSelector: request.WithPayload,
                 vectorsSelector: request.WithVectors,
                 cancellationToken: ct),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return ToScored(hits, query);
     }
 
@@ -198,9 +198,9 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             return [];
         }
 
-        var layout = await LayoutAsync(collection, cancellationToken).ConfigureAwait(false);
+        var layout = await LayoutAsync(collection, cancellationToken);
         var requests = queries.Select(q => ToQueryPoints(layout, collection, q)).ToList();
-        var results = await CallAsync("query batch", collection, (client, ct) => client.QueryBatchAsync(collection, requests, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var results = await CallAsync("query batch", collection, (client, ct) => client.QueryBatchAsync(collection, requests, cancellationToken: ct), cancellationToken);
         if (results.Count != queries.Count)
         {
             throw new VectorStoreException($"Qdrant answered {results.Count} results to a batch of {queries.Count} queries on '{collection}'", 500);
@@ -217,7 +217,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
 
     public async Task<long> CountAsync(string collection, CancellationToken cancellationToken)
     {
-        var count = await CallAsync("count", collection, (client, ct) => client.CountAsync(collection, exact: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var count = await CallAsync("count", collection, (client, ct) => client.CountAsync(collection, exact: true, cancellationToken: ct), cancellationToken);
         return (long)count;
     }
 
@@ -249,7 +249,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
                 request.WithPayload ? AllPayload : IdOnlyPayload,
                 request.WithVectors ? AllVectors : NoVectors,
                 cancellationToken: ct),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         var points = response.Result
             .Select(r => new VectorPoint(CallerId(r.Id, r.Payload), request.WithVectors ? ReadVectors(r.Vectors) : new Dictionary<string, float[]>(), request.WithPayload ? PayloadConverter.Read(r.Payload, IdPayloadKey) : null))
             .ToList();
@@ -405,7 +405,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             return layout;
         }
 
-        layout = await TryGetLayoutAsync(collection, cancellationToken).ConfigureAwait(false)
+        layout = await TryGetLayoutAsync(collection, cancellationToken)
             ?? throw new VectorStoreException($"Qdrant collection '{collection}' does not exist; call EnsureCollectionAsync first", 404);
         _layouts[collection] = layout;
         return layout;
@@ -415,7 +415,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     {
         try
         {
-            var info = await CallAsync("get collection", collection, (client, ct) => client.GetCollectionInfoAsync(collection, ct), cancellationToken).ConfigureAwait(false);
+            var info = await CallAsync("get collection", collection, (client, ct) => client.GetCollectionInfoAsync(collection, ct), cancellationToken);
             return Layout.Parse(collection, info);
         }
         catch (VectorStoreException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.NotFound })
@@ -435,7 +435,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
                 {
                     try
                     {
-                        return await state.call(state.client, ct).ConfigureAwait(false);
+                        return await state.call(state.client, ct);
                     }
                     catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                     {
@@ -446,7 +446,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
                     }
                 },
                 (call, client: _client),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken);
         }
         catch (RpcException ex)
         {
@@ -475,7 +475,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     private Task CallAsync(string operation, string collection, Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
         CallAsync(operation, collection, async (client, ct) =>
         {
-            await call(client, ct).ConfigureAwait(false);
+            await call(client, ct);
             return true;
         }, cancellationToken);
 

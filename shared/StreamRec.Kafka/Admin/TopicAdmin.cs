@@ -30,7 +30,7 @@ public static class TopicAdmin
         {
             // The admin client has no cancellation support; bound the wait instead of abandoning the call.
             await admin.CreateTopicsAsync(specs, new CreateTopicsOptions { OperationTimeout = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(30) })
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+                .WaitAsync(cancellationToken);
             return wanted;
         }
         catch (CreateTopicsException e)

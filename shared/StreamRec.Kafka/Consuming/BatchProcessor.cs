@@ -42,7 +42,7 @@ internal sealed class BatchProcessor(
             {
                 var revokeToken = revokes.Token;
                 Exception? transient;
-                await inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                await inFlight.WaitAsync(CancellationToken.None);
                 try
                 {
                     pending = [.. pending.Where(e => !e.State.Revoked)];
@@ -51,7 +51,7 @@ internal sealed class BatchProcessor(
                         return;
                     }
 
-                    (pending, transient) = await TryHandleAsync(pending, attempt == 0, abort).ConfigureAwait(false);
+                    (pending, transient) = await TryHandleAsync(pending, attempt == 0, abort);
                 }
                 finally
                 {
@@ -79,7 +79,7 @@ internal sealed class BatchProcessor(
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, revokeToken);
                 try
                 {
-                    await Task.Delay(delay, context.Time, linked.Token).ConfigureAwait(false);
+                    await Task.Delay(delay, context.Time, linked.Token);
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -107,7 +107,7 @@ internal sealed class BatchProcessor(
         {
             foreach (var tooLarge in items.Where(e => e.TooLarge))
             {
-                await events.OnTooLargeAsync(tooLarge.Message, cancellationToken).ConfigureAwait(false);
+                await events.OnTooLargeAsync(tooLarge.Message, cancellationToken);
                 Finish(tooLarge, unfinished);
             }
 
@@ -130,7 +130,7 @@ internal sealed class BatchProcessor(
             IReadOnlyList<PoisonMessage> poison;
             try
             {
-                poison = await handler.HandleAsync([.. normal.Select(e => e.Message)], cancellationToken).ConfigureAwait(false);
+                poison = await handler.HandleAsync([.. normal.Select(e => e.Message)], cancellationToken);
             }
             catch (Exception e) when (IsPoison(e, cancellationToken))
             {
@@ -139,13 +139,13 @@ internal sealed class BatchProcessor(
                     Log.IsolatingPoison(context.Logger, e, context.Group, normal.Count);
                     foreach (var envelope in normal)
                     {
-                        await HandleOneAsync(envelope, cancellationToken).ConfigureAwait(false);
+                        await HandleOneAsync(envelope, cancellationToken);
                         Finish(envelope, unfinished);
                     }
                 }
                 else
                 {
-                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken).ConfigureAwait(false);
+                    await DeadLetterAsync(normal[0], HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken);
                     Finish(normal[0], unfinished);
                 }
 
@@ -155,7 +155,7 @@ internal sealed class BatchProcessor(
             var reasons = PoisonReasons(poison, normal.Count);
             for (var i = 0; i < normal.Count; i++)
             {
-                await FinishHandledAsync(normal[i], reasons.GetValueOrDefault(i), cancellationToken).ConfigureAwait(false);
+                await FinishHandledAsync(normal[i], reasons.GetValueOrDefault(i), cancellationToken);
                 Finish(normal[i], unfinished);
             }
 
@@ -171,12 +171,12 @@ internal sealed class BatchProcessor(
     {
         try
         {
-            var poison = await handler.HandleAsync([envelope.Message], cancellationToken).ConfigureAwait(false);
-            await FinishHandledAsync(envelope, poison.Count > 0 ? poison[0].Reason : null, cancellationToken).ConfigureAwait(false);
+            var poison = await handler.HandleAsync([envelope.Message], cancellationToken);
+            await FinishHandledAsync(envelope, poison.Count > 0 ? poison[0].Reason : null, cancellationToken);
         }
         catch (Exception e) when (IsPoison(e, cancellationToken))
         {
-            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(envelope, HandlerErrorReason(e), DeadLetterKinds.HandlerError, cancellationToken);
         }
     }
 

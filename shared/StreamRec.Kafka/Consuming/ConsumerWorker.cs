@@ -21,7 +21,7 @@ internal sealed class ConsumerWorker(
             batch.Clear();
             try
             {
-                if (!await parked.WaitForMessagesAsync(reader, stoppingToken).ConfigureAwait(false))
+                if (!await parked.WaitForMessagesAsync(reader, stoppingToken))
                 {
                     return;
                 }
@@ -33,7 +33,7 @@ internal sealed class ConsumerWorker(
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(window.Token, stoppingToken);
                     try
                     {
-                        while (batch.Count < options.MaxBatchSize && await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                        while (batch.Count < options.MaxBatchSize && await reader.WaitToReadAsync(linked.Token))
                         {
                             Fill(batch);
                         }
@@ -52,8 +52,8 @@ internal sealed class ConsumerWorker(
 
             try
             {
-                await processor.ProcessAsync(batch, stoppingToken).ConfigureAwait(false);
-                await parked.RetryIfDueAsync(stoppingToken).ConfigureAwait(false);
+                await processor.ProcessAsync(batch, stoppingToken);
+                await parked.RetryIfDueAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {

@@ -118,7 +118,7 @@ public sealed class KafkaConsumerService : BackgroundService
     {
         // In-flight handlers keep running until the shutdown budget is spent, then see cancellation.
         _hardStop.CancelAfter(_context.Options.ShutdownTimeout);
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()
@@ -153,13 +153,13 @@ public sealed class KafkaConsumerService : BackgroundService
 
         try
         {
-            await _worker.RunAsync(stoppingToken).ConfigureAwait(false);
+            await _worker.RunAsync(stoppingToken);
         }
         finally
         {
             // The worker drained (or gave up after ShutdownTimeout): now the poll thread may commit and leave the group.
             _stopPolling = true;
-            await pollDone.Task.ConfigureAwait(false);
+            await pollDone.Task;
             Log.ConsumerStopped(_context.Logger, _context.Group);
         }
     }

@@ -54,11 +54,11 @@ internal abstract class ParkedRetries
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
                 try
                 {
-                    return await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+                    return await reader.WaitToReadAsync(linked.Token);
                 }
                 catch (OperationCanceledException) when (tick.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
                 {
-                    await RetryIfDueAsync(stoppingToken).ConfigureAwait(false);
+                    await RetryIfDueAsync(stoppingToken);
                 }
             }
         }
@@ -71,13 +71,13 @@ internal abstract class ParkedRetries
             }
 
             _lastRound = context.Time.GetTimestamp();
-            await inFlight.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            await inFlight.WaitAsync(CancellationToken.None);
             try
             {
                 var owned = partitions.Current;
                 if (owned.Length > 0)
                 {
-                    await parking.RetryParkedAsync(owned.ToPartitionIds(), context.Options.MaxBatchSize, abort).ConfigureAwait(false);
+                    await parking.RetryParkedAsync(owned.ToPartitionIds(), context.Options.MaxBatchSize, abort);
                 }
             }
             catch (Exception e) when (!abort.IsCancellationRequested)

@@ -66,14 +66,14 @@ public sealed class DeadLetterPublisher : IDeadLetterSink
         var key = message.RawKey ?? (message.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(message.Key));
         try
         {
-            await _producer.ProduceAsync(Topic, key, message.Value, headers, cancellationToken).ConfigureAwait(false);
+            await _producer.ProduceAsync(Topic, key, message.Value, headers, cancellationToken);
         }
         catch (ProduceException<byte[]?, byte[]> e) when (IsTooLarge(e.Error.Code) && message.Value.Length > TruncatedValueBytes)
         {
             Log.DeadLetterTruncated(_logger, message.Topic, message.Partition, message.Offset, message.Value.Length, e.Error.Reason);
             headers.Add(Header(Headers.Truncated, "true"));
             headers.Add(Header(Headers.OriginalSize, message.Value.Length.ToString(CultureInfo.InvariantCulture)));
-            await _producer.ProduceAsync(Topic, key, message.Value[..TruncatedValueBytes], headers, cancellationToken).ConfigureAwait(false);
+            await _producer.ProduceAsync(Topic, key, message.Value[..TruncatedValueBytes], headers, cancellationToken);
         }
 
         StreamRecMetrics.DeadLetters.WithLabels(message.Topic).Inc();

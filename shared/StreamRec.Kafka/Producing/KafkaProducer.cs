@@ -48,7 +48,7 @@ public sealed class KafkaProducer : IEventPublisher, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(value);
         // Cancelling stops the wait only: a message handed to librdkafka may still be delivered.
-        await _producer.ProduceAsync(topic, ToMessage(key, value, headers), cancellationToken).ConfigureAwait(false);
+        await _producer.ProduceAsync(topic, ToMessage(key, value, headers), cancellationToken);
     }
 
     /// <summary>Hands every message to the producer first and only then awaits the deliveries, so they
@@ -65,10 +65,10 @@ public sealed class KafkaProducer : IEventPublisher, IDisposable
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            deliveries[i] = await EnqueueAsync(m.Topic, ToMessage(EncodeKey(m.Key), m.Value, m.Headers), cancellationToken).ConfigureAwait(false);
+            deliveries[i] = await EnqueueAsync(m.Topic, ToMessage(EncodeKey(m.Key), m.Value, m.Headers), cancellationToken);
         }
 
-        await Task.WhenAll(deliveries).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(deliveries).WaitAsync(cancellationToken);
     }
 
     /// <summary>The <see cref="IEventPublisher"/> port: <see cref="ProduceBatchAsync"/>, whose acks=all delivery is the
@@ -119,7 +119,7 @@ public sealed class KafkaProducer : IEventPublisher, IDisposable
             catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 // The local queue is full: let deliveries drain it instead of failing the batch.
-                await Task.Delay(TimeSpan.FromMilliseconds(5), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(5), _time, cancellationToken);
             }
         }
     }
