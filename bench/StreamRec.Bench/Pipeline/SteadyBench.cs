@@ -68,6 +68,7 @@ internal static class SteadyBench
 
         // The first sample is taken before any service runs: the whole drain's figures count from it.
         var samples = new List<DrainSample> { new(0, groups.Keys.ToDictionary(g => g, _ => 0L, StringComparer.Ordinal), ListsPublished(), ProcessCounters.Take()) };
+        var (deadLettersBefore, parkedBefore) = (Sum(StreamRecMetrics.DeadLetters), Parked());
         var started = time.GetTimestamp();
         await rig.StartHostsAsync(encoder, waitUntilBalanced: false, cancellationToken);
         var trendingPrefix = PipelineRig.GroupId(new RecommenderOptions().TrendingGroupId);
@@ -114,6 +115,8 @@ internal static class SteadyBench
         var drainSeconds = time.GetElapsedTime(started).TotalSeconds;
         var ends = progressOf.Groups.ToDictionary(g => g, progressOf.End, StringComparer.Ordinal);
         progress.Report($"  {name}: drained in {drainSeconds:F1} s; messages per group: {string.Join(", ", ends.Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value:N0}")))}");
+        // Every event should be applied straight away (the items are all in the store): say so when some were not.
+        progress.Report($"  dead letters {Sum(StreamRecMetrics.DeadLetters) - deadLettersBefore:F0}, parked events {Parked() - parkedBefore:F0} during the drain");
         progress.Report("  CPU by thread name: " +
             string.Join(", ", ThreadCpu.SecondsByName().OrderByDescending(kv => kv.Value).Take(8).Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value:F1} s"))));
         double? raw = RawConsumer.MessagesPerSecond(rig.BootstrapServers, high.ToDictionary(kv => kv.Key, _ => 0L), high, time);
@@ -180,12 +183,18 @@ internal static class SteadyBench
     // NaN has no JSON form: a figure that could not be measured is null.
     private static double? Finite(double value, int digits) => double.IsFinite(value) ? Math.Round(value, digits) : null;
 
-    private static double ListsPublished()
+    private static double ListsPublished() => Sum(StreamRecMetrics.ListsPublished);
+
+    private static double Parked() =>
+        StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.Clicks, StreamRecMetrics.ParkedOutcomes.Parked).Value
+        + StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.Reviews, StreamRecMetrics.ParkedOutcomes.Parked).Value;
+
+    private static double Sum(Prometheus.Counter counter)
     {
         var sum = 0.0;
-        foreach (var labels in StreamRecMetrics.ListsPublished.GetAllLabelValues())
+        foreach (var labels in counter.GetAllLabelValues())
         {
-            sum += StreamRecMetrics.ListsPublished.WithLabels(labels).Value;
+            sum += counter.WithLabels(labels).Value;
         }
 
         return sum;
