@@ -54,7 +54,7 @@ public static class StreamRecMetrics
         new HistogramConfiguration { LabelNames = ["topic"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
 
     public static readonly Histogram StageDuration = Metrics.CreateHistogram(
-        "streamrec_stage_duration_seconds", "Time spent per pipeline stage (decode, encode, state, store, retrieve, rank, publish).",
+        "streamrec_stage_duration_seconds", "Wall time per pipeline stage and batch (decode, load, state, encode, engagements, store, notify, commit, co_engagement, trending, list_build, retrieve, rank, publish).",
         new HistogramConfiguration { LabelNames = ["stage"], Buckets = LatencyBuckets });
 
     public static readonly Counter EncoderTexts = Metrics.CreateCounter(

@@ -13,30 +13,40 @@ namespace StreamRec.Bench.Pipeline;
 internal sealed class GroupProgress : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly IConsumer<Ignore, Ignore> _profileUpdater;
-    private readonly IConsumer<Ignore, Ignore> _recommender;
-    private readonly TopicPartition[] _userEvents;
-    private readonly TopicPartition[] _userVectors;
+    private readonly Dictionary<string, (IConsumer<Ignore, Ignore> Consumer, TopicPartition[] Partitions)> _groups = new(StringComparer.Ordinal);
 
+    /// <summary>The profile-updater over clicks and reviews, the recommender over user-vectors.</summary>
     public GroupProgress(string bootstrapServers, int partitions, string profileUpdaterGroup, string recommenderGroup)
+        : this(bootstrapServers, partitions, new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            [profileUpdaterGroup] = [Topics.Clicks, Topics.Reviews],
+            [recommenderGroup] = [Topics.UserVectors],
+        })
     {
-        // Committed() and QueryWatermarkOffsets() need no subscription, so these never join (or disturb) the groups.
-        _profileUpdater = Build(bootstrapServers, profileUpdaterGroup);
-        _recommender = Build(bootstrapServers, recommenderGroup);
-        _userEvents = [.. Enumerable.Range(0, partitions).SelectMany(p => new[] { new TopicPartition(Topics.Clicks, p), new TopicPartition(Topics.Reviews, p) })];
-        _userVectors = [.. Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topics.UserVectors, p))];
     }
 
-    public bool Drained() => CaughtUp(_profileUpdater, _userEvents) && CaughtUp(_recommender, _userVectors);
-
-    private static bool CaughtUp(IConsumer<Ignore, Ignore> group, TopicPartition[] partitions)
+    /// <summary>Any groups, each with the topics it consumes.</summary>
+    public GroupProgress(string bootstrapServers, int partitions, IReadOnlyDictionary<string, string[]> groups)
     {
-        var committed = group.Committed(partitions, Timeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+        // Committed() and QueryWatermarkOffsets() need no subscription, so these never join (or disturb) the groups.
+        foreach (var (group, topics) in groups)
+        {
+            _groups[group] = (Build(bootstrapServers, group), [.. topics.SelectMany(t => Enumerable.Range(0, partitions).Select(p => new TopicPartition(t, p)))]);
+        }
+    }
+
+    /// <summary>True when every group has committed up to the end of its topics.</summary>
+    public bool Drained() => _groups.Keys.All(CaughtUp);
+
+    /// <summary>True when <paramref name="group"/> has committed up to the end of its topics.</summary>
+    public bool CaughtUp(string group)
+    {
+        var (consumer, partitions) = _groups[group];
+        var committed = CommittedOffsets(consumer, partitions);
         foreach (var tp in partitions)
         {
-            var high = group.QueryWatermarkOffsets(tp, Timeout).High.Value;
-            var done = committed.TryGetValue(tp, out var offset) && offset >= 0 ? offset : 0;
-            if (done < high)
+            var high = consumer.QueryWatermarkOffsets(tp, Timeout).High.Value;
+            if (committed.GetValueOrDefault(tp) < high)
             {
                 return false;
             }
@@ -45,12 +55,34 @@ internal sealed class GroupProgress : IDisposable
         return true;
     }
 
+    /// <summary>Messages <paramref name="group"/> has committed over all its partitions (offsets start at 0 on the dev broker).</summary>
+    public long Committed(string group)
+    {
+        var (consumer, partitions) = _groups[group];
+        return CommittedOffsets(consumer, partitions).Values.Sum();
+    }
+
+    /// <summary>The end of <paramref name="group"/>'s topics: the sum of their high watermarks.</summary>
+    public long End(string group)
+    {
+        var (consumer, partitions) = _groups[group];
+        return partitions.Sum(tp => consumer.QueryWatermarkOffsets(tp, Timeout).High.Value);
+    }
+
+    /// <summary>The groups watched.</summary>
+    public IReadOnlyCollection<string> Groups => _groups.Keys;
+
+    private static Dictionary<TopicPartition, long> CommittedOffsets(IConsumer<Ignore, Ignore> consumer, TopicPartition[] partitions) =>
+        consumer.Committed(partitions, Timeout).ToDictionary(c => c.TopicPartition, c => Math.Max(0, c.Offset.Value));
+
     private static IConsumer<Ignore, Ignore> Build(string bootstrapServers, string groupId) =>
         new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId, EnableAutoCommit = false }).Build();
 
     public void Dispose()
     {
-        _profileUpdater.Dispose();
-        _recommender.Dispose();
+        foreach (var (consumer, _) in _groups.Values)
+        {
+            consumer.Dispose();
+        }
     }
 }

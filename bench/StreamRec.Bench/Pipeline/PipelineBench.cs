@@ -61,6 +61,23 @@ public sealed record PipelineBenchOptions
     /// <summary>Persist the store in SQLite (as <c>make run</c>). Default true.</summary>
     public bool PersistStore { get; init; } = true;
 
+    /// <summary>Run only the steady-state runs (<see cref="SteadyEvents"/>): no MovieLens phases, no scaling. Default false.</summary>
+    public bool SteadyOnly { get; init; }
+
+    /// <summary>User events of each steady-state run's backlog, produced before the services start and drained by them
+    /// (<see cref="SteadyBench"/>). Default 1,000,000; 0 skips the steady-state runs.</summary>
+    public int SteadyEvents { get; init; } = 1_000_000;
+
+    /// <summary>The steady-state runs, one backlog each: clicks only, then the MovieLens-like mix of reviews and clicks.
+    /// Default both.</summary>
+    public IReadOnlyList<EventMix> SteadyMixes { get; init; } = [EventMix.Clicks, EventMix.MovieLensMix];
+
+    /// <summary>The synthetic population of the steady-state runs. Default 100,000 users, 10,000 items, Zipf s = 1, seed 16.</summary>
+    public PopulationOptions SteadyPopulation { get; init; } = new();
+
+    /// <summary>A steady-state drain that has not finished after this long is reported as incomplete. Default 30 minutes.</summary>
+    public TimeSpan SteadyTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The quick profile: the tiny model (indexing the catalogue with the six-layer model alone takes minutes on
     /// 2 cores), a few thousand events per phase, short fixed-rate phases, scaling on 1 and 2 instances.</summary>
     public static PipelineBenchOptions Quick { get; } = new()
@@ -73,6 +90,9 @@ public sealed record PipelineBenchOptions
         ScalingInstances = [1, 2],
         ScalingEvents = 3_000,
         PhaseTimeout = TimeSpan.FromMinutes(2),
+        SteadyEvents = 100_000,
+        SteadyPopulation = new PopulationOptions { Users = 10_000, Items = 2_000 },
+        SteadyTimeout = TimeSpan.FromMinutes(5),
     };
 }
 
@@ -93,7 +113,14 @@ public sealed record PipelineBenchResult(
     PerUnitMemory? MemoryPerUser,
     IReadOnlyList<PhaseResult> Phases,
     IReadOnlyList<PartitionScalingRow> Scaling,
-    long DeliveryErrors);
+    long DeliveryErrors)
+{
+    /// <summary>The steady-state runs (a backlog drained by the services), in the order run; empty when skipped.</summary>
+    public IReadOnlyList<SteadyPhaseResult> Steady { get; init; } = [];
+
+    /// <summary>The steady-state runs' synthetic population, for the report; null when they were skipped.</summary>
+    public string? SteadyPopulation { get; init; }
+}
 
 /// <summary>
 /// The end-to-end benchmark: MovieLens (or a synthetic stream) through the all-in-one host against the dev broker.
@@ -104,6 +131,11 @@ public static class PipelineBench
 {
     public static async Task<PipelineBenchResult> RunAsync(PipelineBenchOptions options, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
     {
+        if (options.SteadyOnly)
+        {
+            return await RunSteadyOnlyAsync(options, time, progress, cancellationToken);
+        }
+
         progress.Report("pipeline: loading events");
         var source = EventSource.Load(options.DataPath, syntheticItems: 10_000, syntheticEvents: 150_000);
         progress.Report($"  {source.Name}: {source.Items.Count} items, {source.UserEvents.Count} user events");
@@ -170,10 +202,34 @@ public static class PipelineBench
             deliveryErrors += rig.DeliveryErrors;
         }
 
+        IReadOnlyList<SteadyPhaseResult> steady = options.SteadyEvents > 0 ? (await SteadyBench.RunAsync(options, encoder, time, progress, cancellationToken)).Runs : [];
         return new PipelineBenchResult(
             source.Name, encoder.Info.ModelName, encoder.Dimension, new EncoderOptions().IntraOpThreads, options.Partitions, source.Items.Count,
-            Math.Round(indexRate, 1), users, perItem, perUser, phases, scaling, deliveryErrors);
+            Math.Round(indexRate, 1), users, perItem, perUser, phases, scaling, deliveryErrors)
+        {
+            Steady = steady,
+            SteadyPopulation = options.SteadyEvents > 0 ? Describe(options.SteadyPopulation) : null,
+        };
     }
+
+    private static async Task<PipelineBenchResult> RunSteadyOnlyAsync(PipelineBenchOptions options, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
+    {
+        using var encoder = CreateEncoder(options, progress);
+        progress.Report($"  encoder {encoder.Info.ModelName} ({encoder.Dimension} dims, {encoder.Info.ExecutionProvider}, {new EncoderOptions().IntraOpThreads} intra-op threads)");
+        var (steady, indexRate) = options.SteadyEvents > 0 ? await SteadyBench.RunAsync(options, encoder, time, progress, cancellationToken) : ([], 0);
+        var population = options.SteadyPopulation;
+        return new PipelineBenchResult(
+            "synthetic population (steady-state runs only)", encoder.Info.ModelName, encoder.Dimension, new EncoderOptions().IntraOpThreads, options.Partitions, population.Items,
+            Math.Round(indexRate, 1), 0, null, null, [], [], 0)
+        {
+            Steady = steady,
+            SteadyPopulation = Describe(population),
+        };
+    }
+
+    private static string Describe(PopulationOptions p) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"{p.Users:N0} users, {p.Items:N0} items with synthetic text, Zipf popularity s = {p.ZipfExponent}, sessions of {p.MeanSessionLength} events on average ({p.ConcurrentSessions} open at once), {p.ReviewTextShare:P0} of the mix's reviews with text, seed {p.Seed}");
 
     private static PhaseResult Report(IProgress<string> progress, PhaseResult phase)
     {

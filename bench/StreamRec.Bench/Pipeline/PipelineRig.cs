@@ -46,7 +46,7 @@ public sealed class PipelineRig : IAsyncDisposable
     private readonly MockKafkaCluster _cluster;
     private readonly EmbeddedVectorStore _store;
     private readonly IProducer<string, byte[]> _producer;
-    private readonly ListReader _reader;
+    private readonly ListReader? _reader;
     private readonly string _directory;
     private long _deliveryErrors;
 
@@ -79,13 +79,16 @@ public sealed class PipelineRig : IAsyncDisposable
             LingerMs = 2,
             QueueBufferingMaxMessages = 1_000_000,
         }).Build();
-        _reader = new ListReader(_cluster.BootstrapServers, time);
+        _reader = options.ReadLists ? new ListReader(_cluster.BootstrapServers, time) : null;
     }
 
     /// <summary>The store every host of this rig writes to.</summary>
     public IVectorStore SharedStore { get; }
 
     public int Partitions => _options.Partitions;
+
+    /// <summary>The dev broker's bootstrap address.</summary>
+    public string BootstrapServers => _cluster.BootstrapServers;
 
     public int Instances => _options.Instances;
 
@@ -94,30 +97,57 @@ public sealed class PipelineRig : IAsyncDisposable
     public static async Task<PipelineRig> StartAsync(
         PipelineRigOptions options, OnnxTextEncoder encoder, IReadOnlyList<VectorPoint>? preloadItems, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
     {
-        var rig = new PipelineRig(options, time, progress);
+        var rig = await CreateAsync(options, encoder.Dimension, preloadItems, time, progress, cancellationToken);
         try
         {
-            if (preloadItems is { Count: > 0 })
-            {
-                await rig.SharedStore.EnsureCollectionAsync(Collections.ItemsSpec(encoder.Dimension), cancellationToken);
-                foreach (var chunk in preloadItems.Chunk(2000))
-                {
-                    await rig.SharedStore.UpsertAsync(Collections.Items, chunk, cancellationToken);
-                }
-            }
-
-            for (var i = 0; i < options.Instances; i++)
-            {
-                await rig.StartHostAsync(encoder, cancellationToken);
-            }
-
-            await rig.WaitForBalancedGroupsAsync(cancellationToken);
+            await rig.StartHostsAsync(encoder, waitUntilBalanced: true, cancellationToken);
             return rig;
         }
         catch
         {
             await rig.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The broker and the store (optionally preloaded with indexed items), without any host yet: a backlog can be
+    /// produced before the services start (<see cref="StartHostsAsync"/>).</summary>
+    public static async Task<PipelineRig> CreateAsync(
+        PipelineRigOptions options, int dimension, IReadOnlyList<VectorPoint>? preloadItems, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
+    {
+        var rig = new PipelineRig(options, time, progress);
+        try
+        {
+            if (preloadItems is { Count: > 0 })
+            {
+                await rig.SharedStore.EnsureCollectionAsync(Collections.ItemsSpec(dimension), cancellationToken);
+                foreach (var chunk in preloadItems.Chunk(2000))
+                {
+                    await rig.SharedStore.UpsertAsync(Collections.Items, chunk, cancellationToken);
+                }
+            }
+
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts <see cref="PipelineRigOptions.Instances"/> all-in-one hosts and, when asked, waits until every
+    /// consumer group is settled with its partitions spread over the instances.</summary>
+    public async Task StartHostsAsync(OnnxTextEncoder encoder, bool waitUntilBalanced, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _options.Instances; i++)
+        {
+            await StartHostAsync(encoder, cancellationToken);
+        }
+
+        if (waitUntilBalanced)
+        {
+            await WaitForBalancedGroupsAsync(cancellationToken);
         }
     }
 
@@ -153,6 +183,9 @@ public sealed class PipelineRig : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _hosts.Add(app);
     }
+
+    /// <summary>The Kafka group ids of every consumer the hosts run (empty before <see cref="StartHostsAsync"/>).</summary>
+    public IReadOnlyList<string> ConsumerGroups => [.. Consumers.Select(c => c.GroupId).Distinct(StringComparer.Ordinal)];
 
     private IEnumerable<KafkaConsumerService> Consumers =>
         _hosts.SelectMany(h => h.Services.GetServices<IHostedService>().OfType<KafkaConsumerService>());
@@ -192,7 +225,7 @@ public sealed class PipelineRig : IAsyncDisposable
         }
     }
 
-    private static string GroupId(string name) => KafkaConfigFactory.GroupId(new KafkaOptions(), name);
+    internal static string GroupId(string name) => KafkaConfigFactory.GroupId(new KafkaOptions(), name);
 
     /// <summary>Produces the catalogue and waits until every item is in the store. Not part of any measured phase.</summary>
     public async Task<double> IndexItemsAsync(IReadOnlyList<ItemUpserted> items, CancellationToken cancellationToken)
@@ -248,6 +281,11 @@ public sealed class PipelineRig : IAsyncDisposable
     /// </summary>
     public async Task<PhaseResult> RunPhaseAsync(string name, IReadOnlyList<IStreamRecEvent> events, double? rate, bool measureRaw, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_reader is null)
+        {
+            throw new InvalidOperationException("this rig does not read lists (PipelineRigOptions.ReadLists is false)");
+        }
+
         var payloads = events.Select(e => (e.Topic, e.Key, e.EventId, Value: EventParser.Serialize(e))).ToArray();
         var userTopics = new[] { Topics.Clicks, Topics.Reviews };
         var before = Watermarks(userTopics);
@@ -331,7 +369,44 @@ public sealed class PipelineRig : IAsyncDisposable
         }
     }
 
-    private Dictionary<TopicPartition, long> Watermarks(IEnumerable<string> topics)
+    /// <summary>
+    /// Produces <paramref name="events"/> as fast as the producer takes them, serialising each on the way (a backlog of
+    /// millions is never held in memory), and waits until the broker acknowledged all of them.
+    /// </summary>
+    public BacklogCounts ProduceBacklog(IEnumerable<IStreamRecEvent> events, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var lastReport = started;
+        int total = 0, clicks = 0, reviews = 0, withText = 0;
+        foreach (var e in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Produce(e.Topic, e.Key, EventParser.Serialize(e));
+            total++;
+            switch (e)
+            {
+                case Click:
+                    clicks++;
+                    break;
+                case Review review:
+                    reviews++;
+                    withText += string.IsNullOrEmpty(review.Text) ? 0 : 1;
+                    break;
+            }
+
+            if (_time.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(10))
+            {
+                _progress.Report($"  produced {total:N0} events");
+                lastReport = _time.GetTimestamp();
+            }
+        }
+
+        _producer.Flush(cancellationToken);
+        return new BacklogCounts(total, clicks, reviews, withText, _time.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>High watermarks of every partition of <paramref name="topics"/>.</summary>
+    internal Dictionary<TopicPartition, long> Watermarks(IEnumerable<string> topics)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "streamrec-bench-watermarks" }).Build();
         var result = new Dictionary<TopicPartition, long>();
@@ -390,7 +465,7 @@ public sealed class PipelineRig : IAsyncDisposable
         }
 
         _hosts.Clear();
-        _reader.Dispose();
+        _reader?.Dispose();
         _producer.Dispose();
         _store.Dispose();
         _cluster.Dispose();
@@ -403,6 +478,10 @@ public sealed class PipelineRig : IAsyncDisposable
         }
     }
 }
+
+/// <summary>What <see cref="PipelineRig.ProduceBacklog"/> produced.</summary>
+/// <param name="Seconds">From the first produce call to the broker's acknowledgement of the last message.</param>
+public sealed record BacklogCounts(int Events, int Clicks, int Reviews, int ReviewsWithText, double Seconds);
 
 /// <summary>How a <see cref="PipelineRig"/> is laid out.</summary>
 public sealed record PipelineRigOptions
@@ -422,6 +501,10 @@ public sealed record PipelineRigOptions
     /// broker answers as soon as data arrives, so on the dev broker every hop can add up to this much latency.
     /// </summary>
     public int? FetchWaitMaxMs { get; init; }
+
+    /// <summary>Run the reader of streamrec.recommendations that phases measure latency with. Default true; a rig that
+    /// only drains a backlog leaves it out (its consumer would be one more thing running in the measured process).</summary>
+    public bool ReadLists { get; init; } = true;
 
     /// <summary>The hosts' log level. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using StreamRec.Bench.Pipeline;
 using StreamRec.Bench.Stats;
 
 namespace StreamRec.Bench.Report;
@@ -58,7 +59,11 @@ public static class MarkdownReport
             md.AppendLine();
         }
 
-        if (report.Pipeline is { } p)
+        if (report.Pipeline is { Phases.Count: 0, Steady.Count: > 0 } steadyOnly)
+        {
+            Steady(md, steadyOnly, "## Pipeline: steady state (a backlog drained by the services)");
+        }
+        else if (report.Pipeline is { } p)
         {
             md.AppendLine("## Pipeline (all-in-one host, dev broker)");
             md.AppendLine();
@@ -68,6 +73,7 @@ public static class MarkdownReport
             md.AppendLine();
             Table(md, ["phase", "offered/s", "events", "clicks", "reviews", "events/s", "raw consumer/s", "ratio", "lists", "p50 ms", "p95 ms", "p99 ms", "max ms", "drained"],
                 p.Phases.Select(PhaseRow));
+            Steady(md, p, "### Steady state (a backlog drained by the services)");
             md.AppendLine("### Memory");
             md.AppendLine();
             md.AppendLine("Working set: growth of the process's resident memory per unit over the step, \"–\" where the OS took pages back meanwhile (noise).");
@@ -125,6 +131,41 @@ public static class MarkdownReport
         }
 
         return md.ToString();
+    }
+
+    /// <summary>The steady-state runs: one row each, then each run's per-stage breakdown.</summary>
+    private static void Steady(StringBuilder md, Pipeline.PipelineBenchResult p, string heading)
+    {
+        if (p.Steady.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine(heading);
+        md.AppendLine();
+        Line(md, $"{p.SteadyPopulation}; encoder {p.Model} ({p.Dimension} dims); {p.Partitions} partitions, one instance. Each backlog is produced to a fresh dev broker before the services start (items preloaded, indexed earlier as warm-up).");
+        Line(md, $"events/s = the whole pipeline's progress from {SteadyWindow.From:P0} to {SteadyWindow.To:P0} of the backlog / that time, where progress is the least advanced consumer group's share of its final work (a lagging recommender or item side holds the window open); input/s = the same for the profile-updater alone. lists/s over the same window.");
+        md.AppendLine("raw = a bare Confluent.Kafka consumer reading the same backlog from the same broker after the drain; ratio = events/s / raw. " +
+            "CPU = the process's CPU time per event (user + system, every thread: the services, the in-process dev broker and the bench's sampler; the broker threads' share over the window in \"broker\"), over the window and over the whole drain; " +
+            "alloc = managed bytes allocated per event, likewise. drain = services start → every consumer group committed everything; tail = what of that came after the profile-updater's last commit.");
+        md.AppendLine();
+        Table(md, ["run", "events", "clicks", "reviews", "with text", "window s", "events/s", "input/s", "raw consumer/s", "ratio", "lists/s", "CPU µs/event", "drain CPU µs/event", "broker µs/event", "alloc B/event", "drain alloc B/event", "drain s", "tail s", "drained"],
+            p.Steady.Select(r => new[]
+            {
+                r.Name, I(r.Events), I(r.Clicks), I(r.Reviews), I(r.ReviewsWithText), D(r.Seconds, 1), D(r.EventsPerSecond, 0), D(r.InputEventsPerSecond, 0), D(r.RawEventsPerSecond, 0), D(r.RatioToRaw, 3),
+                D(r.ListsPerSecond, 0), D(r.CpuUsPerEvent, 1), D(r.DrainCpuUsPerEvent, 1), D(r.BrokerCpuUsPerEvent, 1), D(r.AllocBytesPerEvent, 0), D(r.DrainAllocBytesPerEvent, 0), D(r.DrainSeconds, 1), D(r.TailSeconds, 1), r.Completed ? "yes" : "no",
+            }));
+        md.AppendLine("Time per event by stage, over the whole drain (each stage's time for the whole backlog / its events: a fast consumer such as trending may be done before the window opens). " +
+            "These are **wall-clock** times inside each stage (the process's own `streamrec_stage_duration_seconds` and `streamrec_vectorstore_request_duration_seconds` histograms), not CPU time: " +
+            "they include waiting for I/O, acks and the CPU, stages of different consumers overlap in time, and nested stages (\"part of\") are counted again in their parent, so the column does not add up to the CPU time per event. " +
+            "Kafka fetching and the consumer framework are in no stage.");
+        md.AppendLine();
+        var stages = SteadyWindow.InOrder(p.Steady.SelectMany(r => r.Stages.Select(s => s.Stage)).Distinct(StringComparer.Ordinal));
+        Table(md, ["stage", .. p.Steady.SelectMany(r => new[] { $"{r.Name} µs/event", $"{r.Name} calls" }), "what it covers"],
+            stages.Select(stage => new[] { stage }
+                .Concat(p.Steady.SelectMany(r => r.Stages.FirstOrDefault(s => s.Stage == stage) is { } c ? new[] { D(c.UsPerEvent, 2), I(c.Calls) } : ["–", "–"]))
+                .Append(SteadyWindow.Describe(stage))
+                .ToArray()));
     }
 
     private static string[] PhaseRow(Pipeline.PhaseResult r) =>

@@ -37,14 +37,18 @@ internal static class BenchCommand
         var tiny = TinyModelOption();
         var data = DataOption();
         var skip = new Option<string[]>("--skip") { Description = "Parts to leave out: encoder, store, pipeline, scaling (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("all", "Encoder, vector store, pipeline and scaling benchmarks, written as one report (markdown + JSON).") { output, quick, tiny, data, skip };
+        var steadyEvents = new Option<int?>("--steady-events")
+        {
+            Description = $"Events in each of the pipeline's steady-state backlogs. Default {new PipelineBenchOptions().SteadyEvents:N0} ({PipelineBenchOptions.Quick.SteadyEvents:N0} with --quick); 0 skips them.",
+        };
+        var command = new Command("all", "Encoder, vector store, pipeline and scaling benchmarks, written as one report (markdown + JSON).") { output, quick, tiny, data, skip, steadyEvents };
         command.SetAction(async (parse, ct) =>
         {
             var skipped = new HashSet<string>(parse.GetValue(skip) ?? [], StringComparer.OrdinalIgnoreCase);
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
             var isQuick = parse.GetValue(quick);
-            var report = await RunAllAsync(outDir, isQuick, parse.GetValue(tiny), parse.GetValue(data), skipped, ct);
+            var report = await RunAllAsync(outDir, isQuick, parse.GetValue(tiny), parse.GetValue(data), parse.GetValue(steadyEvents), skipped, ct);
             var json = Path.Combine(outDir, "bench-report.json");
             var markdown = Path.Combine(outDir, "bench-report.md");
             await File.WriteAllTextAsync(json, report.ToJson(), ct);
@@ -61,7 +65,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static async Task<PerformanceReport> RunAllAsync(string outDir, bool quick, bool tinyModel, string? data, HashSet<string> skip, CancellationToken ct)
+    private static async Task<PerformanceReport> RunAllAsync(string outDir, bool quick, bool tinyModel, string? data, int? steadyEvents, HashSet<string> skip, CancellationToken ct)
     {
         var time = TimeProvider.System;
         var started = time.GetTimestamp();
@@ -92,7 +96,7 @@ internal static class BenchCommand
         if (!skip.Contains("pipeline"))
         {
             var defaults = quick ? PipelineBenchOptions.Quick : new PipelineBenchOptions();
-            var options = defaults with { TinyModel = tinyModel || defaults.TinyModel, DataPath = data };
+            var options = defaults with { TinyModel = tinyModel || defaults.TinyModel, DataPath = data, SteadyEvents = steadyEvents ?? defaults.SteadyEvents };
             (pipeline, pipelineError) = await Guard(() => PipelineBench.RunAsync(options, time, progress, ct));
         }
 
@@ -136,9 +140,19 @@ internal static class BenchCommand
         var noScaling = new Option<bool>("--no-scaling") { Description = "Skip the 1/2/4 partitions-and-instances runs." };
         var inMemory = new Option<bool>("--in-memory-store") { Description = "Keep the vector store in memory only (no SQLite, no fsync)." };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("pipeline", "MovieLens (or synthetic) events through the all-in-one host and the dev broker: events/s vs a bare consumer, event-to-list latency at max and at 1k/5k events/s, memory, partition scaling.")
+        var defaults = new PipelineBenchOptions();
+        var steadyEvents = new Option<int?>("--steady-events")
         {
-            quick, tiny, data, model, partitions, noScaling, inMemory, json,
+            Description = $"Events in each steady-state backlog (produced before the services start, then drained). Default {defaults.SteadyEvents:N0} ({PipelineBenchOptions.Quick.SteadyEvents:N0} with --quick); 0 skips the steady-state runs.",
+        };
+        var steadyUsers = new Option<int?>("--steady-users") { Description = $"Users of the steady-state population. Default {defaults.SteadyPopulation.Users:N0} ({PipelineBenchOptions.Quick.SteadyPopulation.Users:N0} with --quick)." };
+        var steadyItems = new Option<int?>("--steady-items") { Description = $"Items (with synthetic text) of the steady-state population. Default {defaults.SteadyPopulation.Items:N0} ({PipelineBenchOptions.Quick.SteadyPopulation.Items:N0} with --quick)." };
+        var steadyMix = new Option<string?>("--steady-mix") { Description = "Which steady-state runs: clicks, mix (MovieLens-like reviews and clicks) or both. Default both." };
+        steadyMix.AcceptOnlyFromAmong("clicks", "mix", "both");
+        var steadyOnly = new Option<bool>("--steady-only") { Description = "Only the steady-state runs: no MovieLens phases, no scaling." };
+        var command = new Command("pipeline", "MovieLens (or synthetic) events through the all-in-one host and the dev broker: events/s vs a bare consumer, event-to-list latency at max and at 1k/5k events/s, memory, partition scaling; then steady-state throughput draining a backlog of a synthetic population (clicks, and a MovieLens-like mix), with CPU, allocations and time per stage per event.")
+        {
+            quick, tiny, data, model, partitions, noScaling, inMemory, json, steadyEvents, steadyUsers, steadyItems, steadyMix, steadyOnly,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -154,6 +168,23 @@ internal static class BenchCommand
             {
                 options = options with { ScalingInstances = [] };
             }
+
+            options = options with
+            {
+                SteadyOnly = parse.GetValue(steadyOnly),
+                SteadyEvents = parse.GetValue(steadyEvents) ?? options.SteadyEvents,
+                SteadyPopulation = options.SteadyPopulation with
+                {
+                    Users = parse.GetValue(steadyUsers) ?? options.SteadyPopulation.Users,
+                    Items = parse.GetValue(steadyItems) ?? options.SteadyPopulation.Items,
+                },
+                SteadyMixes = parse.GetValue(steadyMix)?.ToLowerInvariant() switch
+                {
+                    null or "both" => options.SteadyMixes,
+                    "clicks" => [EventMix.Clicks],
+                    _ => [EventMix.MovieLensMix],
+                },
+            };
 
             var started = TimeProvider.System.GetTimestamp();
             var result = await PipelineBench.RunAsync(options, TimeProvider.System, new Progress(), ct);

@@ -89,7 +89,9 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         var userIds = events.Select(e => e.Event.Event.Key).Distinct(StringComparer.Ordinal).ToArray();
         try
         {
+            var loadStarted = _time.GetTimestamp();
             var profiles = await ProfilesAsync(userIds, cancellationToken);
+            StreamRecMetrics.StageDuration.WithLabels("load").Observe(_time.GetElapsedTime(loadStarted).TotalSeconds);
             return await ApplyAsync(batch, events, poison, profiles, cancellationToken);
         }
         catch (Exception)
@@ -235,7 +237,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             var publishStarted = _time.GetTimestamp();
             var messages = changed.Select(kv => Notification(profiles[kv.Key].Profile, NoticeOf(kv.Value))).ToArray();
             await _publisher.PublishAsync(messages, cancellationToken);
-            StreamRecMetrics.StageDuration.WithLabels("publish").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
+            StreamRecMetrics.StageDuration.WithLabels("notify").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
             foreach (var userId in changed.Keys)
             {
                 profiles[userId].PublishedVersion = profiles[userId].Profile.Version;

@@ -33,6 +33,7 @@ public sealed partial class RecommenderHandler : IBatchHandler
 
     public async Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
     {
+        var buildStarted = _time.GetTimestamp();
         var (events, poison) = BatchDecoder.Decode(batch, static (e, topic) => e is UserVectorUpdated && topic == Topics.UserVectors, _limits);
         if (events.Count == 0)
         {
@@ -90,6 +91,8 @@ public sealed partial class RecommenderHandler : IBatchHandler
         }
 
         var publishStarted = _time.GetTimestamp();
+        // Everything from the batch to the serialised lists (decode, coalesce, load users, retrieve, rank, serialise).
+        StreamRecMetrics.StageDuration.WithLabels("list_build").Observe(_time.GetElapsedTime(buildStarted, publishStarted).TotalSeconds);
         await _publisher.PublishAsync(messages, cancellationToken);
         StreamRecMetrics.StageDuration.WithLabels("publish").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
 
@@ -127,17 +130,20 @@ public sealed class TrendingHandler : IBatchHandler
 {
     private readonly TrendingCounter _trending;
     private readonly ParseLimits _limits;
+    private readonly TimeProvider _time;
 
-    public TrendingHandler(TrendingCounter trending, ParseLimits limits)
+    public TrendingHandler(TrendingCounter trending, ParseLimits limits, TimeProvider time)
     {
         _trending = trending;
         _limits = limits;
+        _time = time;
     }
 
     public bool OwnsTopicEvents => false;
 
     public Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         foreach (var m in batch)
         {
             if (EventParser.Parse(m.Value, _limits).Event is Click click)
@@ -146,6 +152,7 @@ public sealed class TrendingHandler : IBatchHandler
             }
         }
 
+        StreamRecMetrics.StageDuration.WithLabels("trending").Observe(_time.GetElapsedTime(started).TotalSeconds);
         return Task.FromResult<IReadOnlyList<PoisonMessage>>([]);
     }
 
