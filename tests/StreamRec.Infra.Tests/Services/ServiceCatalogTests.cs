@@ -32,6 +32,7 @@ public sealed partial class ServiceCatalogTests
             Assert.Contains($"StreamRecHost.CreateBuilder(args, defaultPort: {service.Port})", program, StringComparison.Ordinal);
             Assert.Equal([$"Add{role}"], RoleCalls().Matches(program).Select(m => m.Groups[1].Value));
             Assert.True(File.Exists(Repo.PathOf($"shared/StreamRec.Hosting/Roles/{role}Role.cs")), $"{role}'s wiring has no file of its own");
+            Assert.True(File.Exists(Repo.PathOf($"services/{service.Project}/README.md")), $"{service.Project} has no README.md");
             Assert.Contains($"services\\{service.Project}\\{service.Project}.csproj", solution, StringComparison.Ordinal);
         }
     }
