@@ -1,7 +1,9 @@
 using StreamRec.Hosting;
 
-// item-indexer: see README.md beside this file. All wiring lives in StreamRec.Hosting.
-var builder = StreamRecHost.CreateBuilder(args, Roles.ItemIndexer, defaultPort: 9401);
+// item-indexer: streamrec.items -> item vectors in the store.
+// What it reads, writes, keeps and exports: README.md beside this file. Its wiring: shared/StreamRec.Hosting/Roles/ItemIndexerRole.cs.
+var builder = StreamRecHost.CreateBuilder(args, defaultPort: 9401);
+builder.AddItemIndexer();
 var app = builder.Build();
 app.MapStreamRecEndpoints();
 await app.RunAsync();

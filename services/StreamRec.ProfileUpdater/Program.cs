@@ -1,7 +1,9 @@
 using StreamRec.Hosting;
 
-// profile-updater: see README.md beside this file. All wiring lives in StreamRec.Hosting.
-var builder = StreamRecHost.CreateBuilder(args, Roles.ProfileUpdater, defaultPort: 9402);
+// profile-updater: streamrec.clicks, streamrec.reviews -> user state, streamrec.user-vectors, streamrec.engagements.
+// What it reads, writes, keeps and exports: README.md beside this file. Its wiring: shared/StreamRec.Hosting/Roles/ProfileUpdaterRole.cs.
+var builder = StreamRecHost.CreateBuilder(args, defaultPort: 9402);
+builder.AddProfileUpdater();
 var app = builder.Build();
 app.MapStreamRecEndpoints();
 await app.RunAsync();

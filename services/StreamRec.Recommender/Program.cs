@@ -1,7 +1,9 @@
 using StreamRec.Hosting;
 
-// recommender: see README.md beside this file. All wiring lives in StreamRec.Hosting.
-var builder = StreamRecHost.CreateBuilder(args, Roles.Recommender, defaultPort: 9403);
+// recommender: streamrec.user-vectors (+ every click, for trending) -> streamrec.recommendations.
+// What it reads, writes, keeps and exports: README.md beside this file. Its wiring: shared/StreamRec.Hosting/Roles/RecommenderRole.cs.
+var builder = StreamRecHost.CreateBuilder(args, defaultPort: 9403);
+builder.AddRecommender();
 var app = builder.Build();
 app.MapStreamRecEndpoints();
 await app.RunAsync();

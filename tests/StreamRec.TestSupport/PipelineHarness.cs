@@ -83,7 +83,7 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMREC_TEST_LOGLEVEL") ?? "Warning"));
-        builder.AddStreamRec(roles, defaultPort: 0);
+        builder.AddStreamRecDefaults(defaultPort: 0).AddRoles(roles);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapStreamRecEndpoints();

@@ -172,11 +172,11 @@ public sealed class PipelineRig : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(_options.LogLevel);
         // One encoder session for every in-process instance: identical compute, a fraction of the memory.
-        // Registered before AddStreamRec, whose TryAdd then keeps these.
+        // Registered before the roles, whose TryAdd then keeps these.
         builder.Services.AddSingleton(encoder);
         builder.Services.AddSingleton<ITextEncoder>(encoder);
-        builder.AddStreamRec(Roles.All, defaultPort: 0);
-        // Registered after AddStreamRec so this one wins: every host shares the rig's store.
+        builder.AddStreamRecDefaults(defaultPort: 0).AddRoles(Roles.All);
+        // Registered after the roles so this one wins: every host shares the rig's store.
         builder.Services.AddSingleton(SharedStore);
         var app = builder.Build();
         app.MapStreamRecEndpoints();

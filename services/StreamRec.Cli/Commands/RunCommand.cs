@@ -36,7 +36,7 @@ internal static class RunCommand
         var keepRunning = new Option<bool>("--keep-running") { Description = "After the summary, keep the broker and services up (Ctrl+C to stop): try `streamrec watch` or curl the port." };
         var examples = new Option<int>("--examples") { Description = "Users whose final lists the summary shows.", DefaultValueFactory = _ => 3 };
         var model = ModelCommand.ModelOption();
-        var command = new Command("run", "Run StreamRec end to end on this machine: dev broker, embedded store, the three services, and a MovieLens replay with live progress.")
+        var command = new Command("run", "Run StreamRec end to end on this machine: dev broker, embedded store, the four services, and a MovieLens replay with live progress.")
         {
             rate, partitions, port, stateDir, keepRunning, examples, model,
         };
@@ -200,7 +200,7 @@ internal static class RunCommand
         builder.Configuration.AddInMemoryCollection(ModelCommand.ModelSettings(settings.Model));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.AddStreamRec(Roles.All, settings.Port);
+        builder.AddStreamRecDefaults(settings.Port).AddRoles(Roles.All);
         var app = builder.Build();
         app.MapStreamRecEndpoints();
         return app;

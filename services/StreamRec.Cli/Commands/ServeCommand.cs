@@ -27,7 +27,7 @@ internal static class ServeCommand
         {
             var selected = ParseRoles(parse.GetValue(roles)!);
             var args = (parse.GetValue(set) ?? []).Select(s => "--" + s).ToArray();
-            var builder = StreamRecHost.CreateBuilder(args, selected, defaultPort: selected == Roles.All ? 9400 : DefaultPort(selected));
+            var builder = StreamRecHost.CreateBuilder(args, defaultPort: selected == Roles.All ? 9400 : DefaultPort(selected)).AddRoles(selected);
             // The reliability suite's and `streamrec chaos`'s crash hooks: inert unless StreamRec:FaultInjection arms one.
             // Only this verb composes them; the service images do not carry them.
             builder.Services.AddStreamRecFaultInjection(builder.Configuration);

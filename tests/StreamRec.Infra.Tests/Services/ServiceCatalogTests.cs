@@ -18,7 +18,7 @@ public sealed partial class ServiceCatalogTests
     }
 
     [Fact]
-    public void EveryServiceProject_IsCataloged_AndItsProgramRunsItsRoleOnItsPort()
+    public void EveryServiceProject_IsCataloged_AndItsProgramAddsOnlyItsOwnRoleOnItsPort()
     {
         var projects = Directory.EnumerateDirectories(Repo.PathOf("services")).Select(Path.GetFileName).OfType<string>()
             .Where(p => p != "StreamRec.Cli").Order(StringComparer.Ordinal);
@@ -29,10 +29,16 @@ public sealed partial class ServiceCatalogTests
         {
             var role = SingleRoles.Single(r => NameOf(r) == service.Name);
             var program = Repo.Read($"services/{service.Project}/Program.cs");
-            Assert.Contains($"Roles.{role}, defaultPort: {service.Port})", program, StringComparison.Ordinal);
+            Assert.Contains($"StreamRecHost.CreateBuilder(args, defaultPort: {service.Port})", program, StringComparison.Ordinal);
+            Assert.Equal([$"Add{role}"], RoleCalls().Matches(program).Select(m => m.Groups[1].Value));
+            Assert.True(File.Exists(Repo.PathOf($"shared/StreamRec.Hosting/Roles/{role}Role.cs")), $"{role}'s wiring has no file of its own");
+            Assert.True(File.Exists(Repo.PathOf($"services/{service.Project}/README.md")), $"{service.Project} has no README.md");
             Assert.Contains($"services\\{service.Project}\\{service.Project}.csproj", solution, StringComparison.Ordinal);
         }
     }
+
+    [GeneratedRegex(@"builder\.(Add\w+)\(")]
+    private static partial Regex RoleCalls();
 
     [GeneratedRegex("(?<=[a-z])([A-Z])")]
     private static partial Regex KebabBoundary();

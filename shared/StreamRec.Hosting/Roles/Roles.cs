@@ -1,6 +1,6 @@
 namespace StreamRec.Hosting;
 
-/// <summary>Which services a process hosts. The all-in-one host runs all four.</summary>
+/// <summary>Which services a process hosts. A service's Program.cs adds its one role; the all-in-one host runs all four.</summary>
 [Flags]
 public enum Roles
 {
