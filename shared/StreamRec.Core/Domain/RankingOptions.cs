@@ -15,10 +15,10 @@ public sealed class RankingOptions
     [Range(1, 1_000)]
     public int ListSize { get; set; } = 10;
 
-    /// <summary>λ of MMR: 1 = pure relevance, 0 = pure diversity. Default 0.45: chosen on the evaluation's validation
+    /// <summary>λ of MMR: 1 = pure relevance, 0 = pure diversity. Default 0.5: chosen on the evaluation's validation
     /// period as the most accurate λ whose lists are at least as diverse as item-kNN's (docs/evaluation.md).</summary>
     [Range(0.0, 1.0)]
-    public double MmrLambda { get; set; } = 0.45;
+    public double MmrLambda { get; set; } = 0.5;
 
     /// <summary>w_t: weight of the text similarity <c>cos(q, v)</c> in the score. Default 1.</summary>
     [Range(0.0, 10.0)]

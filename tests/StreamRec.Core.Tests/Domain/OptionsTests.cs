@@ -17,7 +17,7 @@ public sealed class OptionsTests
         Assert.Equal("StreamRec:Profile", ProfileOptions.SectionName);
         Assert.Equal("StreamRec:Ranking", RankingOptions.SectionName);
         Assert.Equal((TimeSpan.FromDays(1), TimeSpan.FromDays(90), 0.6, 0.7, 3.0, 200), (profile.ShortTermHalfLife, profile.LongTermHalfLife, profile.ShortTermWeight, profile.ReviewItemBlend, profile.NeutralRating, profile.SeenHistory));
-        Assert.Equal((200, 10, 0.45, 0.1, 0.3), (ranking.Candidates, ranking.ListSize, ranking.MmrLambda, ranking.FreshnessWeight, ranking.TrendWeight));
+        Assert.Equal((200, 10, 0.5, 0.1, 0.3), (ranking.Candidates, ranking.ListSize, ranking.MmrLambda, ranking.FreshnessWeight, ranking.TrendWeight));
         Assert.Equal((TimeSpan.FromDays(30), TimeSpan.FromHours(6), TimeSpan.FromDays(7)), (ranking.FreshnessHalfLife, ranking.TrendingHalfLife, ranking.FreshHorizon));
     }
 

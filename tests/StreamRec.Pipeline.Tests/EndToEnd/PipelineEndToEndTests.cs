@@ -10,7 +10,7 @@ public sealed class PipelineEndToEndTests
     public async Task ClickingUser_GetsPersonalListWithoutSeenItems_WithAFreshSimilarItem_ThatChangesAfterNewClicks()
     {
         await using var h = new PipelineHarness();
-        // Relevance only (λ = 1): with the default λ = 0.45, MMR rightly mixes other topics into a three-item list of a
+        // Relevance only (λ = 1): with the default λ = 0.5, MMR rightly mixes other topics into a three-item list of a
         // tiny catalogue; the diversity trade-off is tested in the ranker's tests and measured by the evaluation.
         await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:Ranking:ListSize"] = "3", ["StreamRec:Ranking:MmrLambda"] = "1" });
         await h.ProduceAsync([.. Catalog.Items()]);
