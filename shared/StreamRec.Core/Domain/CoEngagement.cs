@@ -44,8 +44,8 @@ public sealed class CoEngagementOptions
 
     /// <summary>A recent item the user did not engage with positively (a review rated at or below neutral) has this
     /// times the say of a liked one in the list (its neighbours are still pulled in: what a user bothered to rate says
-    /// something about their taste even when the rating is low). Default 0.5; 0 leaves such items out, 1 counts them
-    /// alike.</summary>
+    /// something about their taste even when the rating is low). Default 0.5; 0 leaves such items out (they still count
+    /// as positions back for the recency weights), 1 counts them alike.</summary>
     [Range(0.0, 1.0)]
     public double NotPositiveQueryWeight { get; set; } = 0.5;
 
