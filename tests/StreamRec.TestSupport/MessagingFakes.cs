@@ -25,8 +25,16 @@ public sealed class RecordingPublisher(EffectLog? log = null) : IEventPublisher
 {
     public List<OutgoingMessage> Published { get; } = [];
 
+    /// <summary>Publishing a batch with a message to this topic throws and records nothing (a broker fault).</summary>
+    public string? FailTopic { get; set; }
+
     public Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
+        if (FailTopic is not null && messages.Any(m => m.Topic == FailTopic))
+        {
+            throw new InvalidOperationException($"injected: publishing to {FailTopic} failed");
+        }
+
         foreach (var topic in messages.Select(m => m.Topic).Distinct())
         {
             log?.Add("publish:" + topic);

@@ -58,6 +58,15 @@ public sealed class UserProfile
     /// <summary>Set by a parked-retry round that changed the user, until its notification is out (see <see cref="Domain.PendingNotice"/>).</summary>
     public PendingNotice? PendingNotice { get; set; }
 
+    /// <summary>
+    /// The engagements of the user's last writes whose co-engagement contributions may not be out yet, in the order they
+    /// were applied (see <see cref="OutboxEntry"/>). Saved with the state and published after it, so a crash in between
+    /// makes the replay publish again exactly what was decided, never a recomputation from a state that has moved on.
+    /// Entries stay stored after they are out until a later write of the user replaces them: a replay publishes again
+    /// only an entry whose consumed event it replays, which the item side recognises as applied.
+    /// </summary>
+    public List<OutboxEntry> Outbox { get; } = [];
+
     /// <summary>The ids of the last events accepted (applied or parked), oldest first: a bounded window that turns a
     /// producer's retried duplicate (same <c>event_id</c>, another offset) into a no-op.</summary>
     public List<string> RecentEventIds { get; } = [];

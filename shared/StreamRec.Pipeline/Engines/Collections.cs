@@ -102,8 +102,8 @@ public static class UserFields
     /// <summary>Events waiting for their item, oldest first (see <see cref="StreamRec.Domain.ParkedEvent"/>); absent when none.</summary>
     public const string Parked = "parked";
 
-    /// <summary>The "topic:partition"s of the parked events and of a pending notice: what a new owner of a partition filters on
-    /// to find users with parked events or an unsent notification.</summary>
+    /// <summary>The "topic:partition"s of the parked events, of a pending notice and of a retry round's outbox entries: what a
+    /// new owner of a partition filters on to find users with parked events, an unsent notification or unsent contributions.</summary>
     public const string ParkedIn = "parked_in";
 
     /// <summary>The user's recent event ids, oldest first: the duplicate window.</summary>
@@ -111,6 +111,9 @@ public static class UserFields
 
     /// <summary>Recent items whose latest engagement was not positive, oldest first (left out of the co-engagement query); absent when none.</summary>
     public const string NotPositive = "not_positive";
+
+    /// <summary>Engagements saved before their co-engagement contributions are published (see <see cref="StreamRec.Domain.UserProfile.Outbox"/>); absent when none.</summary>
+    public const string Outbox = "outbox";
 
     /// <summary>The event a parked-retry round applied, until its notification is out (see <see cref="StreamRec.Domain.PendingNotice"/>); absent when none.</summary>
     public const string PendingNotice = "pending_notice";

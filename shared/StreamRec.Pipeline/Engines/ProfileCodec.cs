@@ -80,7 +80,14 @@ public static class ProfileCodec
             };
         }
 
-        var waitingIn = p.Parked.Select(e => e.PartitionKey).Append(p.PendingNotice?.PartitionKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        if (p.Outbox.Count > 0)
+        {
+            payload[UserFields.Outbox] = new JsonArray([.. p.Outbox.Select(e => (JsonNode?)EncodeOutbox(e))]);
+        }
+
+        // A retry round's outbox entries are found the way its pending notice is: no replay will publish them again.
+        var waitingIn = p.Parked.Select(e => e.PartitionKey).Append(p.PendingNotice?.PartitionKey)
+            .Concat(p.Outbox.Where(e => e.TriggerKey is null).Select(e => e.RecoveryKey)).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         if (waitingIn.Length > 0)
         {
             payload[UserFields.ParkedIn] = new JsonArray([.. waitingIn.Select(k => (JsonNode?)k)]);
@@ -160,8 +167,64 @@ public static class ProfileCodec
                 DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "occurred_ms")), DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "received_ms")));
         }
 
+        if (payload[UserFields.Outbox] is JsonArray outbox)
+        {
+            p.Outbox.AddRange(outbox.OfType<JsonObject>().Select(DecodeOutbox).OfType<OutboxEntry>());
+        }
+
         return p;
     }
+
+    private static JsonObject EncodeOutbox(OutboxEntry entry)
+    {
+        var e = entry.Engagement;
+        var o = new JsonObject
+        {
+            ["item_id"] = e.ItemId,
+            ["history"] = Strings(e.History),
+            ["topic"] = e.Topic,
+            ["partition"] = e.Partition,
+            ["offset"] = e.Offset,
+        };
+        if (e.Retried)
+        {
+            o["retried"] = true;
+        }
+
+        if (e.NotPositive is { Count: > 0 } notPositive)
+        {
+            o["not_positive"] = Strings(notPositive.Order(StringComparer.Ordinal));
+        }
+
+        if (entry.TriggerKey is { } trigger)
+        {
+            o["trigger"] = trigger;
+            o["trigger_offset"] = entry.TriggerOffset;
+        }
+
+        return o;
+    }
+
+    private static OutboxEntry? DecodeOutbox(JsonObject o)
+    {
+        // Written by this code; a damaged entry is left out rather than making the user unreadable.
+        if (Str(o, "item_id") is not { } itemId || Str(o, "topic") is not { } topic || o["history"] is not JsonArray history)
+        {
+            return null;
+        }
+
+        var notPositive = o["not_positive"] is JsonArray np ? StringsOf(np).ToHashSet(StringComparer.Ordinal) : null;
+        var engagement = new AppliedEngagement(
+            itemId, [.. StringsOf(history)], topic, (int)Long(o, "partition"), Long(o, "offset"),
+            o["retried"] is JsonValue r && r.TryGetValue<bool>(out var retried) && retried, notPositive);
+        var trigger = Str(o, "trigger");
+        return new OutboxEntry(engagement, trigger, trigger is null ? 0 : Long(o, "trigger_offset"));
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)v)]);
+
+    private static IEnumerable<string> StringsOf(JsonArray array) =>
+        array.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>();
 
     private static JsonObject EncodeParked(ParkedEvent e) => new()
     {

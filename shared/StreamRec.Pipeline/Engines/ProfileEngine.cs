@@ -53,13 +53,6 @@ public sealed class ParkingEffects
     public List<AppliedEngagement> Engagements { get; } = [];
 }
 
-/// <summary>An applied click or review: the item, the user's most recent items before it (oldest first), and where the
-/// event sits in its topic. <see cref="Retried"/> is true when it was applied late, from the user's parking list.
-/// <see cref="NotPositive"/>: which of the item and its history the user's latest engagement with was not positive
-/// (null when none), as the profile held it after this engagement.</summary>
-public sealed record AppliedEngagement(
-    string ItemId, IReadOnlyList<string> History, string Topic, int Partition, long Offset, bool Retried, IReadOnlySet<string>? NotPositive = null);
-
 /// <summary>
 /// Applies clicks, reviews and forget requests to user profiles, and loads and saves profiles in the users
 /// collection. Kafka-free: the profile-updater's handler and the offline evaluation share it.

@@ -21,9 +21,10 @@ namespace StreamRec.Pipeline.Handlers;
 /// consumer store the offsets. A crash anywhere before the return replays the batch; the replayed events are
 /// skipped by the applied offsets saved with each profile, and their users are notified again, so the recommender
 /// still publishes a list (at least once) while the state changes exactly once. What the applied clicks and reviews
-/// add to items' co-engagement rows is published on streamrec.engagements before the state is written: a crash in
-/// between re-applies the events and publishes the same contributions again, which the item side recognises by
-/// their source offsets (<see cref="CoEngagementHandler"/>).
+/// add to items' co-engagement rows is saved with the state (the user's outbox) and published on streamrec.engagements
+/// after it: a crash in between makes the replay publish the saved contributions again, each at its event's position,
+/// never recomputed from a state that has moved on, and the item side recognises them by their source offsets
+/// (<see cref="EngagementOutbox"/>, <see cref="CoEngagementHandler"/>).
 /// </remarks>
 public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 {
@@ -111,17 +112,35 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         var textVectors = await _engine.ReviewTextVectorsAsync(events.Select(e => e.Event).ToArray(), cancellationToken);
 
         var effects = new ParkingEffects();
+        var outbox = new EngagementOutbox();
         var saved = new HashSet<string>(StringComparer.Ordinal);
         var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
         var renotify = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
+        var forgotten = new HashSet<string>(StringComparer.Ordinal);
         for (var j = 0; j < events.Count; j++)
         {
             var (index, positioned) = events[j];
             var userId = positioned.Event.Key;
             var profile = profiles[userId].Profile;
             var unparkedBefore = effects.Unparked.Count;
+            var engagementsBefore = effects.Engagements.Count;
             var message = batch[index];
             var result = _engine.Accept(profile, positioned, new ParkingSource(message.Key, message.Value), textVectors[j], context, effects);
+            var partitionKey = UserProfile.OffsetKey(positioned.Topic, positioned.Partition);
+            if (result.Outcome == ApplyOutcome.SkippedReplay)
+            {
+                outbox.Replayed(profile, partitionKey, positioned.Offset);
+            }
+            else
+            {
+                outbox.Processed(profile, partitionKey, positioned.Offset, effects.Engagements.Skip(engagementsBefore));
+            }
+
+            if (result.Outcome == ApplyOutcome.Forgotten)
+            {
+                forgotten.Add(userId);
+            }
+
             if (effects.Unparked.Count > unparkedBefore)
             {
                 changed[userId] = effects.Unparked[^1].Event;
@@ -163,20 +182,23 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
 
         StreamRecMetrics.StageDuration.WithLabels("state").Observe(_time.GetElapsedTime(stateStarted).TotalSeconds);
-        await FinishAsync(profiles, effects, saved, changed, renotify, retryRound: false, cancellationToken);
+        await FinishAsync(profiles, effects, outbox, saved, changed, renotify, retryRound: false, forgotten, cancellationToken);
         return poison;
     }
 
     /// <summary>
     /// The effects of a batch or a retry round, in the order that keeps them exactly-once: dead letters of expired parked
-    /// events (acked) before the state that no longer holds them, the state (durable) before the notifications.
+    /// events (acked) before the state that no longer holds them, the state (durable, with its engagement outbox) before
+    /// the contributions to the item side and the notifications.
     /// A crash between the dead letter and the state write dead-letters that event again after the restart (at least once).
-    /// A batch's notifications are sent again by its replay; a retry round has no replay, so the users it changed carry a
-    /// <see cref="PendingNotice"/> in the same write, which the next owner finds if the notifications never went out.
+    /// A batch's contributions and notifications are sent again by its replay (<see cref="EngagementOutbox"/>); a retry round
+    /// has no replay, so the users it changed carry a <see cref="PendingNotice"/> and their outbox entries in the same write,
+    /// which the next owner finds if they never went out, and a second write clears them once they are out. Users a forget
+    /// request erased get that second write too, so their engaged items do not linger in the outbox.
     /// </summary>
     private async Task FinishAsync(
-        Dictionary<string, CachedProfile> profiles, ParkingEffects effects, HashSet<string> saved, Dictionary<string, PositionedEvent> changed,
-        Dictionary<string, PositionedEvent> renotify, bool retryRound, CancellationToken cancellationToken)
+        Dictionary<string, CachedProfile> profiles, ParkingEffects effects, EngagementOutbox outbox, HashSet<string> saved, Dictionary<string, PositionedEvent> changed,
+        Dictionary<string, PositionedEvent> renotify, bool retryRound, IReadOnlySet<string> forgotten, CancellationToken cancellationToken)
     {
         foreach (var (entry, reason) in effects.Expired)
         {
@@ -196,13 +218,6 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             StreamRecMetrics.ParkedEventsTotal.WithLabels(entry.Topic, StreamRecMetrics.ParkedOutcomes.Dropped).Inc();
         }
 
-        if (_coEngagement is not null && effects.Engagements.Count > 0)
-        {
-            var engagementsStarted = _time.GetTimestamp();
-            await _publisher.PublishAsync(EngagementMessage.For(effects.Engagements, _coEngagement, _time.GetUtcNow()), cancellationToken);
-            StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(engagementsStarted).TotalSeconds);
-        }
-
         saved.UnionWith(changed.Keys);
         foreach (var (userId, trigger) in changed)
         {
@@ -212,10 +227,19 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         if (saved.Count > 0)
         {
             var storeStarted = _time.GetTimestamp();
-            await _engine.SaveAsync(saved.Select(id => profiles[id].Profile).ToArray(), cancellationToken);
+            var toSave = saved.Select(id => profiles[id].Profile).ToArray();
+            foreach (var profile in toSave)
+            {
+                outbox.WriteTo(profile);
+            }
+
+            await _engine.SaveAsync(toSave, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("store").Observe(_time.GetElapsedTime(storeStarted).TotalSeconds);
             StreamRecMetrics.UsersUpdated.Inc(changed.Count);
         }
+
+        var clear = await PublishEngagementsAsync(outbox, profiles.Values.Select(p => p.Profile), cancellationToken);
+        clear.RemoveAll(p => !retryRound && !forgotten.Contains(p.UserId));
 
         foreach (var id in saved)
         {
@@ -245,6 +269,26 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
                 profiles[userId].Profile.PendingNotice = null;
             }
         }
+
+        if (clear.Count > 0)
+        {
+            await _engine.SaveAsync(clear, cancellationToken);
+        }
+    }
+
+    /// <summary>Publishes the outbox's entries to the item side and drops them from the in-memory outboxes of
+    /// <paramref name="profiles"/>; returns the profiles whose outbox changed.</summary>
+    private async Task<List<UserProfile>> PublishEngagementsAsync(EngagementOutbox outbox, IEnumerable<UserProfile> profiles, CancellationToken cancellationToken)
+    {
+        if (_coEngagement is null || outbox.Outgoing.Count == 0)
+        {
+            return [];
+        }
+
+        var started = _time.GetTimestamp();
+        await _publisher.PublishAsync(EngagementMessage.For([.. outbox.Outgoing.Select(e => e.Engagement)], _coEngagement, _time.GetUtcNow()), cancellationToken);
+        StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(started).TotalSeconds);
+        return [.. profiles.Where(outbox.Published)];
     }
 
     /// <summary>
@@ -290,14 +334,18 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             var profiles = await ProfilesAsync([.. due], cancellationToken);
             var context = await ParkingContextAsync([], profiles.Values.Select(p => p.Profile), cancellationToken);
             var effects = new ParkingEffects();
+            var outbox = new EngagementOutbox();
             var saved = new HashSet<string>(StringComparer.Ordinal);
             var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
             foreach (var id in due)
             {
                 var profile = profiles[id].Profile;
                 var (unparked, expired, attempts) = (effects.Unparked.Count, effects.Expired.Count, effects.AttemptCounted);
+                var engagementsBefore = effects.Engagements.Count;
                 effects.AttemptCounted = false;
                 _engine.Drain(profile, context, effects, scheduled: true);
+                outbox.RetryRound(profile);
+                outbox.Processed(profile, null, 0, effects.Engagements.Skip(engagementsBefore));
                 if (effects.Unparked.Count > unparked)
                 {
                     changed[id] = effects.Unparked[^1].Event;
@@ -316,7 +364,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
                 effects.AttemptCounted |= attempts;
             }
 
-            await FinishAsync(profiles, effects, saved, changed, [], retryRound: true, cancellationToken);
+            await FinishAsync(profiles, effects, outbox, saved, changed, [], retryRound: true, new HashSet<string>(), cancellationToken);
         }
         catch (Exception)
         {
@@ -327,14 +375,16 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
     /// <summary>
     /// Finds the users of a newly owned partition whose state holds parked events, and schedules them (the store is the
-    /// truth; the schedule is only an index), and notifies again for those whose last retry round's notification may
-    /// not have gone out (<see cref="PendingNotice"/>), clearing the notice afterwards.
+    /// truth; the schedule is only an index), and publishes again what their last retry round may not have sent (its
+    /// engagement outbox entries and its notification, <see cref="PendingNotice"/>), clearing both afterwards.
     /// </summary>
     private async Task RecoverParkedAsync(PartitionId tp, CancellationToken cancellationToken)
     {
         var key = UserProfile.OffsetKey(tp.Topic, tp.Partition);
         var found = await _engine.UsersWithParkedEventsAsync(key, cancellationToken);
         var pending = new List<UserProfile>();
+        var outbox = new EngagementOutbox();
+        var recovered = new List<UserProfile>();
         foreach (var stored in found)
         {
             UserProfile profile;
@@ -357,6 +407,12 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             {
                 pending.Add(profile);
             }
+
+            if (profile.Outbox.Any(e => e.TriggerKey is null && e.RecoveryKey == key))
+            {
+                outbox.RetryRound(profile);
+                recovered.Add(profile);
+            }
         }
 
         if (found.Count > 0)
@@ -364,6 +420,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             LogRecovered(_logger, found.Count, key);
         }
 
+        var cleared = await PublishEngagementsAsync(outbox, recovered, cancellationToken);
         if (pending.Count > 0)
         {
             await _publisher.PublishAsync([.. pending.Select(p => Notification(p, p.PendingNotice!))], cancellationToken);
@@ -371,8 +428,12 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             {
                 profile.PendingNotice = null;
             }
+        }
 
-            await _engine.SaveAsync(pending, cancellationToken);
+        var toSave = pending.Concat(cleared).Distinct().ToArray();
+        if (toSave.Length > 0)
+        {
+            await _engine.SaveAsync(toSave, cancellationToken);
         }
     }
 

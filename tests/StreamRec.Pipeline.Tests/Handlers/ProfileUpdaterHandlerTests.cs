@@ -48,18 +48,21 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
     private async Task<long> StoredVersionAsync(string user) => (await _engine.LoadAsync([user], CancellationToken.None))[user].Version;
 
     [Fact]
-    public async Task HandleAsync_ClickWithHistory_PublishesEngagementsThenWritesTheUserThenNotifies()
+    public async Task HandleAsync_ClickWithHistory_WritesTheUserWithItsOutboxThenPublishesEngagementsThenNotifies()
     {
         var publisher = new RecordingPublisher(_log);
         var handler = Handler(publisher);
 
         await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "space-2", 1), 1)], CancellationToken.None);
 
-        // Engagements before the state: a crash in between re-applies and republishes them, and the item side skips
-        // them by source offset. The state before the notification: the recommender must find what it is told about.
-        Assert.Equal(["publish:" + Topics.Engagements, "upsert:" + Collections.Users, "publish:" + Topics.UserVectors], _log.Entries);
+        // The state (with what the item side is about to get) before the engagements: a crash in between publishes the
+        // saved contributions again on the replay. The state before the notification: the recommender must find it.
+        Assert.Equal(["upsert:" + Collections.Users, "publish:" + Topics.Engagements, "publish:" + Topics.UserVectors], _log.Entries);
         var notice = Assert.Single(publisher.On<UserVectorUpdated>(Topics.UserVectors));
         Assert.Equal(("u1", 2L), (notice.UserId, notice.Version));
+        var stored = (await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"];
+        Assert.Equal([("space-1", 0L), ("space-2", 1L)], stored.Outbox.Select(e => (e.Engagement.ItemId, e.TriggerOffset)));
+        Assert.Equal(["space-1"], stored.Outbox[1].Engagement.History);
     }
 
     [Fact]
@@ -85,7 +88,7 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
     /// before saving the users. On the replay late-1 is indexed, u1's click applies in order at offset 2, and the item
     /// side drops its contribution as "at or below the watermark".
     /// </summary>
-    [Fact(Skip = "Known bug (issue 12): the replay of an event the first run parked loses its item-side contribution; fix planned: an engagement outbox in the user state (docs/reliability.md)")]
+    [Fact]
     public async Task HandleAsync_ReplayOfAnEventTheCrashedRunHadParked_ItsPairsStillReachTheItemSide()
     {
         var setup = new RecordingPublisher();
@@ -99,13 +102,130 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         var replay = new RecordingPublisher();
         await Handler(replay).HandleAsync(batch, CancellationToken.None);
 
+        var row = (await ItemSideAsync(setup, crashed, replay))["space-1"];
+        Assert.True(row.Neighbours.ContainsKey("late-1"), "row space-1: " + string.Join(", ", row.Neighbours.Select(kv => kv.Key + " = " + kv.Value)));
+    }
+
+    /// <summary>
+    /// A crash after the users are saved and before their contributions are out, replayed in smaller batches than the
+    /// first run's: each replayed event publishes the saved contributions it produced at its own position. Were a user's
+    /// whole outbox sent at its first replayed event, u1's offset-4 contribution to space-1 would raise the row's
+    /// watermark before u2's offset 3 arrives, and the item side would drop the latter.
+    /// </summary>
+    [Fact]
+    public async Task HandleAsync_ReplayInSmallerBatchesAfterACrashBeforePublishing_TheItemSideGetsEveryContributionOnce()
+    {
+        var setup = new RecordingPublisher();
+        await Handler(setup).HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u2", "space-1", 1), 1)], CancellationToken.None);
+        ConsumedMessage[] batch =
+        [
+            Consumed.Event(ClickAt("u1", "space-2", 2), 2),
+            Consumed.Event(ClickAt("u2", "space-3", 3), 3),
+            Consumed.Event(ClickAt("u1", "space-4", 4), 4),
+        ];
+        var crashed = new RecordingPublisher { FailTopic = Topics.Engagements };
+        await Assert.ThrowsAnyAsync<Exception>(() => Handler(crashed).HandleAsync(batch, CancellationToken.None));
+        Assert.Equal(3, await StoredVersionAsync("u1") + await StoredVersionAsync("u2") - 2);
+
+        var replay = new RecordingPublisher();
+        var restarted = Handler(replay);
+        foreach (var message in batch)
+        {
+            await restarted.HandleAsync([message], CancellationToken.None);
+        }
+
+        var expected = new CoEngagementTable(_coEngagement);
+        foreach (var (history, item) in new (string[], string)[] { ([], "space-1"), ([], "space-1"), (["space-1"], "space-2"), (["space-1"], "space-3"), (["space-1", "space-2"], "space-4") })
+        {
+            expected.Observe(history, item);
+        }
+
+        var rows = await ItemSideAsync(setup, crashed, replay);
+        foreach (var item in new[] { "space-1", "space-2", "space-3", "space-4" })
+        {
+            var (want, have) = (expected.RowOf(item)!, rows[item]);
+            Assert.Equal(want.Count, have.Count);
+            Assert.Equal(want.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal), have.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task HandleAsync_NextEventOfTheUserInThatPartition_DropsTheEntriesThatAreOutFromTheStoredOutbox()
+    {
+        var handler = Handler(new RecordingPublisher());
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "space-2", 1), 1)], CancellationToken.None);
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-3", 2), 2)], CancellationToken.None);
+
+        var stored = (await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"];
+        Assert.Equal([2L], stored.Outbox.Select(e => e.TriggerOffset));
+        Assert.Equal(["space-1", "space-2"], stored.Outbox[0].Engagement.History);
+    }
+
+    [Fact]
+    public async Task RetryParkedAsync_ItemIndexedMeanwhile_SavesTheContributionBeforePublishingAndClearsItAfter()
+    {
+        var publisher = new RecordingPublisher(_log);
+        var handler = Handler(publisher);
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "late-1", 1), 1)], CancellationToken.None);
+        await _items.IndexAsync([Catalog.Item("late-1", "space", "rocket orbit", 9, T0)], CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var before = _log.Entries.Count;
+
+        await handler.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
+
+        Assert.Equal(["upsert:" + Collections.Users, "publish:" + Topics.Engagements, "publish:" + Topics.UserVectors, "upsert:" + Collections.Users], _log.Entries.Skip(before));
+        var stored = (await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"];
+        Assert.Empty(stored.Outbox);
+        Assert.Null(stored.PendingNotice);
+    }
+
+    [Fact]
+    public async Task RetryParkedAsync_CrashBeforeTheContributionIsOut_TheNextOwnerOfThePartitionPublishesItOnce()
+    {
+        var setup = new RecordingPublisher();
+        await Handler(setup).HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "late-1", 1), 1)], CancellationToken.None);
+        await _items.IndexAsync([Catalog.Item("late-1", "space", "rocket orbit", 9, T0)], CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var crashed = new RecordingPublisher { FailTopic = Topics.Engagements };
+        var first = Handler(crashed);
+        first.OnPartitionsAssigned([Clicks0]);
+        await Assert.ThrowsAnyAsync<Exception>(() => first.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None));
+        Assert.Single((await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"].Outbox, e => e.TriggerKey is null);
+
+        var next = new RecordingPublisher();
+        var owner = Handler(next);
+        owner.OnPartitionsAssigned([Clicks0]);
+        await owner.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
+        await owner.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
+
+        var row = (await ItemSideAsync(setup, crashed, next))["space-1"];
+        Assert.Equal(1.0, row.Neighbours["late-1"]);
+        Assert.DoesNotContain((await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"].Outbox, e => e.TriggerKey is null);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ForgetAfterAClick_PublishesTheClicksContributionThenClearsTheStoredOutbox()
+    {
+        var publisher = new RecordingPublisher();
+
+        await Handler(publisher).HandleAsync(
+            [Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "space-2", 1), 1), Consumed.Event(new UserForget { EventId = "forget-u1", OccurredAt = T0.AddMinutes(2), UserId = "u1" }, 2)],
+            CancellationToken.None);
+
+        Assert.Contains(publisher.Published, m => m.Topic == Topics.Engagements);
+        var stored = (await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"];
+        Assert.True(stored.Forgotten);
+        Assert.Empty(stored.Outbox);
+    }
+
+    /// <summary>The item side after it consumed, in order, what <paramref name="publishers"/> published on its topic.</summary>
+    private async Task<Dictionary<string, CoEngagementRow>> ItemSideAsync(params RecordingPublisher[] publishers)
+    {
         var rows = new CoEngagementStore(_inner, _coEngagement, _time);
         await rows.EnsureCollectionAsync(CancellationToken.None);
-        var published = new[] { setup, crashed, replay }.SelectMany(p => p.Published).Where(m => m.Topic == Topics.Engagements);
+        var published = publishers.SelectMany(p => p.Published).Where(m => m.Topic == Topics.Engagements);
         Assert.Empty(await new CoEngagementHandler(rows, _time).HandleAsync(Consumed.From(published), CancellationToken.None));
-
-        var row = (await rows.LoadAsync(["space-1"], CancellationToken.None))["space-1"];
-        Assert.True(row.Neighbours.ContainsKey("late-1"), "row space-1: " + string.Join(", ", row.Neighbours.Select(kv => kv.Key + " = " + kv.Value)));
+        return new(await rows.LoadAsync(["space-1", "space-2", "space-3", "space-4", "late-1"], CancellationToken.None), StringComparer.Ordinal);
     }
 
     [Fact]
@@ -132,8 +252,26 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         Assert.Empty(poison);
         Assert.Equal(1, await StoredVersionAsync("u1"));
         Assert.Equal(1, Assert.Single(afterRestart.On<UserVectorUpdated>(Topics.UserVectors)).Version);
-        // Skipped, so nothing new for the item side either.
-        Assert.DoesNotContain(afterRestart.Published, m => m.Topic == Topics.Engagements);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ReplayedOffsetAfterARestart_PublishesTheSavedContributionsAgain_WhichTheItemSideAppliesOnce()
+    {
+        var first = new RecordingPublisher();
+        await Handler(first).HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0)], CancellationToken.None);
+        var click = Consumed.Event(ClickAt("u1", "space-2", 1), 1);
+        await Handler(first).HandleAsync([click], CancellationToken.None);
+
+        // Whether the first publication went out is unknown after a restart: the same bytes go out again.
+        var afterRestart = new RecordingPublisher();
+        await Handler(afterRestart).HandleAsync([click], CancellationToken.None);
+
+        var again = afterRestart.Published.Where(m => m.Topic == Topics.Engagements).Select(m => m.Value).ToArray();
+        Assert.NotEmpty(again);
+        Assert.Equal(first.Published.Where(m => m.Topic == Topics.Engagements).Skip(first.Published.Count(m => m.Topic == Topics.Engagements) - again.Length).Select(m => m.Value), again);
+        var rows = await ItemSideAsync(first, afterRestart);
+        Assert.Equal(1.0, rows["space-1"].Neighbours["space-2"]);
+        Assert.Equal(1.0, rows["space-2"].Count);
     }
 
     [Fact]

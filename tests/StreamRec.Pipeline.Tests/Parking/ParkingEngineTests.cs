@@ -235,4 +235,28 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 2), CancellationToken.None));
         Assert.Null((await _profiles.LoadAsync(["v"], CancellationToken.None))["v"].PendingNotice);
     }
+
+    [Fact]
+    public async Task Outbox_SurvivesTheStore_AndOnlyARetryRoundsEntriesMakeTheUserFoundByTheirPartition()
+    {
+        var profile = new UserProfile("w", _encoder.Dimension);
+        var inOrder = new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.Clicks, 0, 12, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 12);
+        var late = new OutboxEntry(
+            new AppliedEngagement("c", ["a", "b"], Topics.Reviews, 3, 7, Retried: true, new HashSet<string>(StringComparer.Ordinal) { "c", "a" }), null, 0);
+        profile.Outbox.AddRange([inOrder, late]);
+        await _profiles.SaveAsync([profile], CancellationToken.None);
+
+        var loaded = (await _profiles.LoadAsync(["w"], CancellationToken.None))["w"];
+        Assert.Equal(2, loaded.Outbox.Count);
+        Assert.Equal((inOrder.TriggerKey, inOrder.TriggerOffset, inOrder.Engagement.ItemId, 12L, false), (loaded.Outbox[0].TriggerKey, loaded.Outbox[0].TriggerOffset, loaded.Outbox[0].Engagement.ItemId, loaded.Outbox[0].Engagement.Offset, loaded.Outbox[0].Engagement.Retried));
+        Assert.Equal(["a"], loaded.Outbox[0].Engagement.History);
+        Assert.Null(loaded.Outbox[0].Engagement.NotPositive);
+        Assert.Equal((null, UserProfile.OffsetKey(Topics.Reviews, 3), 7L, true), (loaded.Outbox[1].TriggerKey, loaded.Outbox[1].RecoveryKey, loaded.Outbox[1].Engagement.Offset, loaded.Outbox[1].Engagement.Retried));
+        Assert.Equal(["a", "b"], loaded.Outbox[1].Engagement.History);
+        Assert.Equal(["a", "c"], loaded.Outbox[1].Engagement.NotPositive!.Order(StringComparer.Ordinal));
+
+        // Replays find the in-order entry; only the retry round's needs the partition scan.
+        Assert.Equal("w", Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 3), CancellationToken.None)).UserId);
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None));
+    }
 }
