@@ -125,6 +125,7 @@ public class VectorStoreBenchmarks
     public async Task CleanupAsync()
     {
         _raw.Dispose();
+        _rawGrpc.Dispose();
         _rawChannel.Dispose();
         _adapter.Dispose();
         await _server.DisposeAsync();

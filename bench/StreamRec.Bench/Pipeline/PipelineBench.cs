@@ -194,8 +194,12 @@ public static class PipelineBench
         foreach (var instances in options.ScalingInstances)
         {
             progress.Report($"scaling: {instances} partition(s), {instances} instance(s), items preloaded");
+            // CA2000 misreads `await using` inside a loop of an async method (dotnet/roslyn-analyzers#7047); the rig is disposed
+            // at the end of every iteration.
+#pragma warning disable CA2000
             await using var rig = await PipelineRig.StartAsync(
                 new PipelineRigOptions { Partitions = instances, Instances = instances, PersistStore = options.PersistStore }, encoder, indexed, time, progress, cancellationToken);
+#pragma warning restore CA2000
             await rig.RunPhaseAsync("warm-up", scalingWarmup, null, measureRaw: false, options.PhaseTimeout, cancellationToken);
             var phase = Report(progress, await rig.RunPhaseAsync($"max-{instances}x", scalingEvents, null, measureRaw: true, options.PhaseTimeout, cancellationToken));
             scaling.Add(new PartitionScalingRow(instances, instances, phase));

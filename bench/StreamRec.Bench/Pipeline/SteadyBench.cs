@@ -39,7 +39,11 @@ internal static class SteadyBench
         foreach (var mix in options.SteadyMixes)
         {
             var name = mix == EventMix.Clicks ? "steady-clicks" : "steady-mix";
+            // CA2000 misreads `await using` inside a loop of an async method (dotnet/roslyn-analyzers#7047); the rig is disposed
+            // at the end of every iteration.
+#pragma warning disable CA2000
             await using var rig = await PipelineRig.CreateAsync(rigOptions with { ReadLists = false }, encoder.Dimension, indexed, time, progress, cancellationToken);
+#pragma warning restore CA2000
             progress.Report($"{name}: producing {options.SteadyEvents:N0} events before the services start");
             var backlog = rig.ProduceBacklog(SyntheticPopulation.Events(population, mix, options.SteadyEvents), cancellationToken);
             progress.Report($"  {backlog.Events:N0} events ({backlog.Clicks:N0} clicks, {backlog.Reviews:N0} reviews, {backlog.ReviewsWithText:N0} with text) in {backlog.Seconds:F1} s");
