@@ -32,12 +32,16 @@ public sealed class ServeProcess : IDisposable
     public const string ReadyMarker = "Vector store ready";
 
     private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _logGate = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _logClosed;
 
     private ServeProcess(Process process, string logPath)
     {
         _process = process;
         LogPath = logPath;
+        _log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
     }
 
     /// <summary>Completes when the child logged <see cref="ReadyMarker"/> (its consumers are starting).</summary>
@@ -79,40 +83,41 @@ public sealed class ServeProcess : IDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {launch.FileName}");
         var child = new ServeProcess(process, logPath);
-        var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var gate = new Lock();
-        void Write(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (gate)
-            {
-                log.WriteLine(line);
-            }
-
-            if (line.Contains(ReadyMarker, StringComparison.Ordinal))
-            {
-                child._ready.TrySetResult();
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.Exited += (_, _) =>
-        {
-            lock (gate)
-            {
-                log.WriteLine($"--- pid {process.Id} exited");
-            }
-        };
+        var pid = process.Id;
+        process.OutputDataReceived += (_, e) => child.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnOutput(e.Data);
+        process.Exited += (_, _) => child.AppendLog($"--- pid {pid} exited");
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Write($"--- pid {process.Id} started");
+        child.AppendLog($"--- pid {pid} started");
         return child;
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        AppendLog(line);
+        if (line.Contains(ReadyMarker, StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    // The output and exit events arrive on thread-pool threads, possibly after Dispose closed the log.
+    private void AppendLog(string line)
+    {
+        lock (_logGate)
+        {
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
+        }
     }
 
     /// <summary>Waits until the child is ready; false when it exited first or the timeout passed.</summary>
@@ -183,5 +188,10 @@ public sealed class ServeProcess : IDisposable
         Kill();
         _process.WaitForExit(10_000);
         _process.Dispose();
+        lock (_logGate)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
     }
 }

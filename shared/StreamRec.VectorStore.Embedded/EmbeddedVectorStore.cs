@@ -39,8 +39,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         long points = 0;
         foreach (var spec in _persistence.LoadCollections())
         {
-            var index = new CollectionIndex(spec);
-            _persistence.LoadPoints(index);
+            var index = NewIndex(spec, _persistence.LoadPoints);
             _collections[spec.Name] = index;
             points += index.Count;
         }
@@ -69,8 +68,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 return;
             }
 
-            var index = new CollectionIndex(spec);
-            Persist(() => _persistence?.SaveCollection(spec));
+            var index = NewIndex(spec, _ => Persist(() => _persistence?.SaveCollection(spec)));
             _collections[spec.Name] = index;
             LogCollectionCreated(spec.Name, string.Join(",", spec.Vectors.Select(v => $"{v.Key}:{v.Value}")), spec.Distance);
         }
@@ -176,6 +174,22 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
     /// <summary>Runs a SQLite write; a failure leaves memory untouched (it is applied only after) and
     /// surfaces as the port's exception. Busy, locked, I/O and disk-full errors may pass: transient.</summary>
+    /// <summary>A new index, disposed again when <paramref name="fill"/> throws: only a complete one is kept.</summary>
+    private static CollectionIndex NewIndex(CollectionSpec spec, Action<CollectionIndex> fill)
+    {
+        var index = new CollectionIndex(spec);
+        try
+        {
+            fill(index);
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
     private static void Persist(Action write)
     {
         try

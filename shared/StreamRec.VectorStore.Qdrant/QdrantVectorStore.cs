@@ -34,6 +34,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     private static readonly Q.WithVectorsSelector NoVectors = new() { Enable = false };
 
     private readonly GrpcChannel? _channel;
+    private readonly Q.QdrantGrpcClient? _ownedGrpcClient;
     private readonly QdrantClient _client;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
@@ -60,7 +61,9 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
 
         // No grpcTimeout and no logger factory for the client: Polly owns every timeout (on the injected clock),
         // and failures are logged here once, by status, rather than by the client at every attempt.
-        _client = new QdrantClient(new Q.QdrantGrpcClient(QdrantChannelFactory.CreateInvoker(_channel, settings.ApiKey)));
+        // QdrantClient does not dispose a gRPC client it is given, so the store keeps and disposes its own.
+        _ownedGrpcClient = new Q.QdrantGrpcClient(QdrantChannelFactory.CreateInvoker(_channel, settings.ApiKey));
+        _client = new QdrantClient(_ownedGrpcClient);
         _pipeline = QdrantResilience.Build(settings, timeProvider, _logger);
         var uri = new Uri(settings.Url);
         if (uri.Port == 6333)
@@ -260,6 +263,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     public void Dispose()
     {
         _client.Dispose();
+        _ownedGrpcClient?.Dispose();
         _channel?.Dispose();
     }
 

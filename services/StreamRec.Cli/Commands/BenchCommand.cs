@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using StreamRec.Bench.Pipeline;
-using StreamRec.Bench.Report;
-using StreamRec.Bench.Scaling;
+using StreamRec.SystemBench.Pipeline;
+using StreamRec.SystemBench.Report;
+using StreamRec.SystemBench.Scaling;
 
 namespace StreamRec.Cli.Commands;
 

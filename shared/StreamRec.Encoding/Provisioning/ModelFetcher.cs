@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public sealed class ModelFetcher
     /// an offline machine gets a clear error in seconds rather than a hang. The overall timeout stays generous
     /// because the ONNX files are tens of megabytes.
     /// </summary>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The HttpClient owns the handler (disposeHandler defaults to true) and disposes it with itself.")]
     public static HttpClient CreateHttpClient(EncoderOptions options, bool useProxy = true) =>
         new(new SocketsHttpHandler
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Google.Protobuf;
 
 namespace StreamRec.Encoding.Synthesis;
@@ -21,6 +22,7 @@ internal static class OnnxProto
     private const int AttrInts = 7;
 
     /// <summary>A length-delimited message built in memory; large tensors are kept as their own payloads.</summary>
+    [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A MemoryStream and the CodedOutputStream over it hold only managed memory: Dispose would release nothing, and the fluent builder has no scope to dispose in.")]
     public sealed class Message
     {
         private readonly MemoryStream _buffer = new();

@@ -31,7 +31,7 @@ public static class ChartWriter
     /// <summary>NDCG@k per system, one bar each.</summary>
     public static string SystemBars(EvaluationReport report, string path)
     {
-        var plot = new ScottPlot.Plot();
+        using var plot = new ScottPlot.Plot();
         var systems = report.Systems;
         var bars = new List<ScottPlot.Bar>();
         var ticks = new List<ScottPlot.Tick>();
@@ -58,7 +58,7 @@ public static class ChartWriter
     /// <summary>NDCG@k against intra-list diversity, one point per λ.</summary>
     public static string Sweep(EvaluationReport report, string path)
     {
-        var plot = new ScottPlot.Plot();
+        using var plot = new ScottPlot.Plot();
         var points = report.LambdaSweep!.OrderBy(p => p.Lambda).ToArray();
         var scatter = plot.Add.Scatter(points.Select(p => p.Diversity).ToArray(), points.Select(p => p.Ndcg).ToArray());
         scatter.MarkerSize = 9;
@@ -81,7 +81,7 @@ public static class ChartWriter
     /// <summary>NDCG@k per time window, one line per system (windows with fewer than 20 targets are left out as noise).</summary>
     public static string OverTime(EvaluationReport report, string path)
     {
-        var plot = new ScottPlot.Plot();
+        using var plot = new ScottPlot.Plot();
         var windows = report.Systems.SelectMany(s => s.Windows).Where(w => w.Metrics.Targets >= 20)
             .Select(w => (w.Start, w.Window)).Distinct().OrderBy(w => w.Start).ToArray();
         var position = windows.Select((w, i) => (w.Start, i)).ToDictionary(x => x.Start, x => (double)x.i);

@@ -37,6 +37,7 @@ public sealed class KafkaConsumerService : BackgroundService
     private readonly BatchProcessor _processor;
     private readonly ParkedRetries _parked;
     private readonly ConsumerWorker _worker;
+    private readonly RevokeSignal _revokes = new();
 
     private IConsumer<byte[]?, byte[]>? _consumer;
     private volatile bool _stopPolling;
@@ -58,14 +59,13 @@ public sealed class KafkaConsumerService : BackgroundService
         var kafka = options.Value;
         _context = new ConsumerContext(KafkaConfigFactory.GroupId(kafka, registration.GroupId), registration.ServiceName, kafka, logger, timeProvider);
         var handler = registration.Handler;
-        var revokes = new RevokeSignal();
         _feeder = new MessageFeeder(_partitions, () => _stopPolling, _context);
         _flow = new FlowControl(_feeder.Reader, _partitions, _context);
-        _rebalance = new RebalanceCoordinator(handler, _partitions, _flow, revokes, _inFlight, _context);
+        _rebalance = new RebalanceCoordinator(handler, _partitions, _flow, _revokes, _inFlight, _context);
         _events = TopicEventsPolicy.For(handler, deadLetters, registration.ServiceName, kafka.MaxMessageBytes);
         // The worker starts only after StartAsync built the consumer.
         var offsets = new OffsetStore(offset => _consumer?.StoreOffset(offset), _context);
-        _processor = new BatchProcessor(handler, _events, deadLetters, offsets, _inFlight, revokes, _context, _hardStop.Token);
+        _processor = new BatchProcessor(handler, _events, deadLetters, offsets, _inFlight, _revokes, _context, _hardStop.Token);
         _parked = ParkedRetries.For(handler, _partitions, _inFlight, _context, _hardStop.Token);
         _worker = new ConsumerWorker(_feeder.Reader, _processor, _parked, _context, _hardStop.Token);
     }
@@ -125,6 +125,7 @@ public sealed class KafkaConsumerService : BackgroundService
     {
         _stopPolling = true;
         _hardStop.Cancel();
+        _revokes.Dispose();
         base.Dispose();
     }
 

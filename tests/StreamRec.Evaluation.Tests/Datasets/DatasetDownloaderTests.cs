@@ -4,7 +4,7 @@ using StreamRec.Datasets;
 
 namespace StreamRec.Evaluation.Tests.Datasets;
 
-public class DatasetDownloaderTests : IDisposable
+public sealed class DatasetDownloaderTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "streamrec-dl-" + Guid.NewGuid().ToString("N"));
 

@@ -4,7 +4,7 @@ using StreamRec.Evaluation.Protocol;
 
 namespace StreamRec.Evaluation.Tests.Output;
 
-public class ResultWriterTests : IDisposable
+public sealed class ResultWriterTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "streamrec-eval-" + Guid.NewGuid().ToString("N"));
 

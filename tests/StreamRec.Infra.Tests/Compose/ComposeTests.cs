@@ -4,11 +4,11 @@ namespace StreamRec.Infra.Tests.Compose;
 
 public class ComposeTests
 {
-    private const string ComposeFile = "infra/docker-compose.yml";
-    private const string GpuFile = "infra/docker-compose.gpu.yml";
+    private const string ComposeFile = ImageBuilds.ComposeFile;
+    private const string GpuFile = ImageBuilds.GpuFile;
 
-    private static readonly Dictionary<string, (int Port, string Dockerfile)> StreamRecServices =
-        ServiceCatalog.All.ToDictionary(s => s.Name, s => (s.Port, s.Dockerfile), StringComparer.Ordinal);
+    private static readonly Dictionary<string, (int Port, string Project)> StreamRecServices =
+        ServiceCatalog.All.ToDictionary(s => s.Name, s => (s.Port, s.Project), StringComparer.Ordinal);
 
     private static Dictionary<string, object?> Services(string file) => Yaml.LoadMap(file).At("services").Map("services");
 
@@ -65,14 +65,16 @@ public class ComposeTests
     public void StreamRecServices_AreHardenedBuiltAndWired()
     {
         var services = Services(ComposeFile);
-        foreach (var (name, (port, dockerfile)) in StreamRecServices)
+        foreach (var (name, (port, project)) in StreamRecServices)
         {
             var svc = services[name].Map();
             Assert.Equal("true", svc.Str("read_only"));
             Assert.Contains("ALL", svc.ListOrEmpty("cap_drop"));
             Assert.Contains("/tmp", svc.ListOrEmpty("tmpfs"));
-            Assert.Equal(dockerfile, svc.At("build", "dockerfile"));
+            Assert.Equal(ImageBuilds.Dockerfile, svc.At("build", "dockerfile"));
             Assert.Equal("..", svc.At("build", "context"));
+            Assert.Equal(project, svc.At("build", "args", "PROJECT"));
+            Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), svc.At("build", "args", "PORT"));
 
             var env = svc.MapOrNull("environment")!;
             Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), env.Str("StreamRec__Http__Port"));
@@ -125,7 +127,8 @@ public class ComposeTests
         foreach (var oneShot in (string[])["model-init", "setup", "replay"])
         {
             Assert.Equal("no", services[oneShot].Map().Str("restart"));
-            Assert.Equal("services/StreamRec.Cli/Dockerfile", services[oneShot].At("build", "dockerfile"));
+            Assert.Equal(ImageBuilds.Dockerfile, services[oneShot].At("build", "dockerfile"));
+            Assert.Equal("StreamRec.Cli", services[oneShot].At("build", "args", "PROJECT"));
         }
     }
 
@@ -150,16 +153,16 @@ public class ComposeTests
             Assert.Equal("1", device.Str("count"));
             Assert.Contains("gpu", device.ListOrEmpty("capabilities"));
             Assert.Equal("Cuda", svc.At("environment", "StreamRec__Encoder__Provider"));
-            var dockerfile = svc.At("build", "dockerfile") as string;
-            Assert.EndsWith("/Dockerfile.gpu", dockerfile, StringComparison.Ordinal);
-            Assert.True(File.Exists(Repo.PathOf(dockerfile!)), $"{name}: {dockerfile} missing");
+            Assert.Equal(ImageBuilds.Dockerfile, svc.At("build", "dockerfile"));
+            Assert.Equal("true", svc.At("build", "args", "GPU"));
+            Assert.EndsWith("-gpu", svc.Map().Str("image"), StringComparison.Ordinal);
         }
     }
 
     [Fact]
     public void EveryBuild_PointsAtAnExistingDockerfile()
     {
-        var builds = Services(ComposeFile).Values.Select(s => s.At("build", "dockerfile")).OfType<string>().ToList();
+        var builds = ImageBuilds.All().Select(b => b.Dockerfile).ToList();
         Assert.NotEmpty(builds);
         var offending = builds.Where(d => !File.Exists(Repo.PathOf(d))).ToList();
         Assert.Empty(offending);

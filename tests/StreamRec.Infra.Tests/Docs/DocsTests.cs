@@ -25,7 +25,7 @@ public class DocsTests
         var readme = Repo.Read("README.md");
         foreach (var service in ServiceCatalog.All)
         {
-            Assert.Contains($"`{service.Dockerfile}`", operations, StringComparison.Ordinal);
+            Assert.Contains($"`PROJECT={service.Project}`", operations, StringComparison.Ordinal);
             Assert.Contains($"`{service.Project}`", readme, StringComparison.Ordinal);
         }
     }

@@ -6,12 +6,9 @@ namespace StreamRec.Infra.Tests.Support;
 /// <summary>
 /// A deployable StreamRec service: its name (compose service, Kubernetes objects, the `service` label), its project
 /// under services/, its metrics port, the consumer group and topics KEDA scales it on, and whether it encodes text
-/// (only the encoders have a GPU variant).
+/// (only the encoders have a GPU variant). Every image is built from the one Dockerfile (<see cref="ImageBuilds"/>).
 /// </summary>
-public sealed record DeployableService(string Name, string Project, int Port, string GroupId, IReadOnlyList<string> Topics, bool Encodes)
-{
-    public string Dockerfile => $"services/{Project}/Dockerfile";
-}
+public sealed record DeployableService(string Name, string Project, int Port, string GroupId, IReadOnlyList<string> Topics, bool Encodes);
 
 /// <summary>
 /// The services the Dockerfile, compose, Prometheus, Grafana, Kubernetes and docs tests check, one per role

@@ -1,0 +1,59 @@
+using Confluent.Kafka;
+
+namespace StreamRec.SystemBench.Pipeline;
+
+/// <summary>
+/// The baseline: a bare Confluent.Kafka consumer reading exactly the messages a phase produced, from the same broker,
+/// doing nothing with them. The pipeline's events/s divided by this is what StreamRec's work costs on top of reading
+/// the topics at all.
+/// </summary>
+internal static class RawConsumer
+{
+    /// <summary>Messages per second reading [from, to) of every partition; timed from the first message to the last.</summary>
+    public static double? MessagesPerSecond(string bootstrapServers, IReadOnlyDictionary<TopicPartition, long> from, IReadOnlyDictionary<TopicPartition, long> to, TimeProvider time)
+    {
+        var ranges = from.Where(kv => to[kv.Key] > kv.Value).ToDictionary(kv => kv.Key, kv => (Start: kv.Value, End: to[kv.Key]));
+        var total = ranges.Values.Sum(r => r.End - r.Start);
+        if (total < 2)
+        {
+            return null;
+        }
+
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "streamrec-bench-raw-" + Guid.NewGuid().ToString("N")[..8],
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(ranges.Select(r => new TopicPartitionOffset(r.Key, new Offset(r.Value.Start))));
+        var remaining = ranges.ToDictionary(r => r.Key, r => r.Value.End);
+        long read = 0;
+        long? first = null;
+        long last = 0;
+        var started = time.GetTimestamp();
+        while (remaining.Count > 0 && time.GetElapsedTime(started) < TimeSpan.FromMinutes(2))
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null || result.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            var now = time.GetTimestamp();
+            first ??= now;
+            last = now;
+            if (remaining.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value < end)
+            {
+                read++;
+                if (result.Offset.Value + 1 >= end)
+                {
+                    remaining.Remove(result.TopicPartition);
+                }
+            }
+        }
+
+        consumer.Close();
+        // The first message is the clock's start, so it is not counted in the rate.
+        return first is { } f && last > f ? (read - 1) / time.GetElapsedTime(f, last).TotalSeconds : null;
+    }
+}
