@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using StreamRec.Contracts;
+using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.DependencyInjection;
 using StreamRec.Pipeline.Handlers;
 using StreamRec.Pipeline.Options;
@@ -16,7 +17,8 @@ public static class CoEngagementUpdaterRole
         where TBuilder : IHostApplicationBuilder
     {
         var options = builder.AddRole<CoEngagementUpdaterOptions>(Roles.CoEngagementUpdater, CoEngagementUpdaterOptions.SectionName);
-        builder.Services.AddStreamRecConsumer<CoEngagementHandler>("co-engagement-updater", options.GroupId, Topics.Engagements);
+        builder.Services.AddStreamRecConsumer<CoEngagementHandler>(
+            "co-engagement-updater", options.GroupId, new ConsumerBatching(options.MaxBatchSize, options.MaxBatchWait), Topics.Engagements);
         return builder;
     }
 }

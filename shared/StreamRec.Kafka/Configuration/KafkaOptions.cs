@@ -82,4 +82,19 @@ public sealed class KafkaOptions
     /// <summary>Where a consumer group without committed offsets starts. Default <c>Earliest</c>, so
     /// events produced before a service's first start are not skipped.</summary>
     public Confluent.Kafka.AutoOffsetReset AutoOffsetReset { get; set; } = Confluent.Kafka.AutoOffsetReset.Earliest;
+
+    /// <summary>A copy with one consumer group's own batching (<paramref name="batching"/> null: this instance).</summary>
+    public KafkaOptions With(Consuming.ConsumerBatching? batching)
+    {
+        if (batching is null)
+        {
+            return this;
+        }
+
+        var copy = (KafkaOptions)MemberwiseClone();
+        copy.MaxBatchSize = batching.MaxBatchSize;
+        copy.MaxBatchWait = batching.MaxBatchWait;
+        copy.ChannelCapacity = Math.Max(ChannelCapacity, 2 * batching.MaxBatchSize);
+        return copy;
+    }
 }

@@ -56,7 +56,7 @@ public sealed class KafkaConsumerService : BackgroundService
         }
 
         _registration = registration;
-        var kafka = options.Value;
+        var kafka = options.Value.With(registration.Batching);
         _context = new ConsumerContext(KafkaConfigFactory.GroupId(kafka, registration.GroupId), registration.ServiceName, kafka, logger, timeProvider);
         var handler = registration.Handler;
         _feeder = new MessageFeeder(_partitions, () => _stopPolling, _context);

@@ -34,6 +34,16 @@ public static class KafkaServiceCollectionExtensions
     /// service. The <see cref="KafkaConsumerService"/> is also registered keyed by <paramref name="groupId"/>
     /// for readiness checks.</summary>
     public static IServiceCollection AddStreamRecConsumer<THandler>(this IServiceCollection services, string serviceName, string groupId, params string[] topics)
+        where THandler : class, IBatchHandler =>
+        services.AddStreamRecConsumer<THandler>(serviceName, groupId, batching: null, topics);
+
+    /// <inheritdoc cref="AddStreamRecConsumer{THandler}(IServiceCollection, string, string, string[])"/>
+    /// <param name="services">The services.</param>
+    /// <param name="serviceName">The service, written into dead letters.</param>
+    /// <param name="groupId">Logical group name.</param>
+    /// <param name="batching">This group's batching instead of <c>StreamRec:Kafka</c>'s; null: those.</param>
+    /// <param name="topics">Topics to subscribe to.</param>
+    public static IServiceCollection AddStreamRecConsumer<THandler>(this IServiceCollection services, string serviceName, string groupId, ConsumerBatching? batching, params string[] topics)
         where THandler : class, IBatchHandler
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
@@ -46,7 +56,7 @@ public static class KafkaServiceCollectionExtensions
         services.AddStreamRecKafka();
         services.TryAddSingleton<THandler>();
         services.AddKeyedSingleton(groupId, (sp, _) => new KafkaConsumerService(
-            new ConsumerRegistration(serviceName, groupId, topics, sp.GetRequiredService<THandler>()),
+            new ConsumerRegistration(serviceName, groupId, topics, sp.GetRequiredService<THandler>(), batching),
             sp.GetRequiredService<IOptions<KafkaOptions>>(),
             sp.GetRequiredService<DeadLetterPublisher>(),
             sp.GetRequiredService<ILogger<KafkaConsumerService>>(),

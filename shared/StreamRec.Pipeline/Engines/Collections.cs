@@ -71,8 +71,13 @@ public static class CoEngagementFields
     /// <summary>Engagement count n (distinct users who engaged).</summary>
     public const string Count = "count";
 
-    /// <summary>Co-engaged item id → position-weighted weight (the strongest NeighbourLimit).</summary>
+    /// <summary>Co-engaged item id → position-weighted weight (the strongest NeighbourLimit), one JSON member each: the
+    /// format rows were written in before <see cref="NeighboursPacked"/>; still read.</summary>
     public const string Neighbours = "neighbours";
+
+    /// <summary>The co-engaged items and their weights packed into one base64 string (see <c>CoEngagementStore</c>): a row
+    /// holds hundreds, and a JSON member per neighbour made encoding and writing rows the item side's main cost.</summary>
+    public const string NeighboursPacked = "neighbours_packed";
 
     /// <summary>"topic:partition" of the user events → highest offset applied in order: what makes replays no-ops.</summary>
     public const string Watermarks = "watermarks";

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
@@ -135,12 +139,6 @@ public sealed class CoEngagementStore : ICoEngagementSource
 
     public static JsonObject Encode(string itemId, CoEngagementRow row)
     {
-        var neighbours = new JsonObject();
-        foreach (var (id, weight) in row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            neighbours[id] = weight;
-        }
-
         var watermarks = new JsonObject();
         foreach (var (source, offset) in row.Watermarks.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -151,11 +149,107 @@ public sealed class CoEngagementStore : ICoEngagementSource
         {
             [CoEngagementFields.ItemId] = itemId,
             [CoEngagementFields.Count] = row.Count,
-            [CoEngagementFields.Neighbours] = neighbours,
+            [CoEngagementFields.NeighboursPacked] = PackNeighbours(row.Neighbours),
             [CoEngagementFields.Watermarks] = watermarks,
             [CoEngagementFields.RetryIds] = new JsonArray([.. row.RetryIds.Select(id => (JsonNode?)JsonValue.Create(id))]),
         };
     }
+
+    private const byte PackedVersion = 1;
+
+    /// <summary>
+    /// The neighbours as one base64 string: a version byte (1), then per neighbour in ordinal id order its UTF-8 id's
+    /// length (unsigned LEB128), the id's bytes and the weight (IEEE 754 double, little-endian). The same row always
+    /// packs to the same string, so replays leave bit-identical payloads.
+    /// </summary>
+    public static string PackNeighbours(IReadOnlyDictionary<string, double> neighbours)
+    {
+        var ids = neighbours.Keys.ToArray();
+        Array.Sort(ids, StringComparer.Ordinal);
+        var size = 1;
+        foreach (var id in ids)
+        {
+            var length = Encoding.UTF8.GetByteCount(id);
+            size += VarintSize(length) + length + sizeof(double);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            buffer[0] = PackedVersion;
+            var at = 1;
+            foreach (var id in ids)
+            {
+                var length = Encoding.UTF8.GetByteCount(id);
+                for (var v = (uint)length; ; v >>= 7)
+                {
+                    if (v < 0x80)
+                    {
+                        buffer[at++] = (byte)v;
+                        break;
+                    }
+
+                    buffer[at++] = (byte)(v | 0x80);
+                }
+
+                at += Encoding.UTF8.GetBytes(id, buffer.AsSpan(at));
+                BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(at), neighbours[id]);
+                at += sizeof(double);
+            }
+
+            return Convert.ToBase64String(buffer, 0, size);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads what <see cref="PackNeighbours"/> wrote into <paramref name="into"/>; a damaged value is a
+    /// <see cref="FormatException"/> naming the row.</summary>
+    public static void UnpackNeighbours(string packed, Dictionary<string, double> into, string? itemId = null)
+    {
+        var bytes = Convert.FromBase64String(packed);
+        if (bytes.Length == 0 || bytes[0] != PackedVersion)
+        {
+            throw Damaged(itemId, $"unknown version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString(CultureInfo.InvariantCulture))}");
+        }
+
+        var at = 1;
+        while (at < bytes.Length)
+        {
+            var length = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                if (at >= bytes.Length || shift > 28)
+                {
+                    throw Damaged(itemId, "truncated id length");
+                }
+
+                var b = bytes[at++];
+                length |= (b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+
+            if (length < 0 || at + length + sizeof(double) > bytes.Length)
+            {
+                throw Damaged(itemId, "truncated neighbour");
+            }
+
+            var id = Encoding.UTF8.GetString(bytes, at, length);
+            at += length;
+            into[id] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at));
+            at += sizeof(double);
+        }
+    }
+
+    private static int VarintSize(int value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
+
+    private static FormatException Damaged(string? itemId, string what) =>
+        new($"the co-engagement row of '{itemId ?? "?"}' has a damaged {CoEngagementFields.NeighboursPacked}: {what}");
 
     /// <summary>A JSON number as a double, whichever .NET type a store's payload mapping chose for it (whole numbers may
     /// come back as integers).</summary>
@@ -178,7 +272,12 @@ public sealed class CoEngagementStore : ICoEngagementSource
         }
 
         row.Count = Number(payload[CoEngagementFields.Count]);
-        if (payload[CoEngagementFields.Neighbours] is JsonObject neighbours)
+        if (payload[CoEngagementFields.NeighboursPacked] is JsonValue packed && packed.TryGetValue<string>(out var text))
+        {
+            var itemId = payload[CoEngagementFields.ItemId] is JsonValue id && id.TryGetValue<string>(out var s) ? s : null;
+            UnpackNeighbours(text, row.Neighbours, itemId);
+        }
+        else if (payload[CoEngagementFields.Neighbours] is JsonObject neighbours)
         {
             foreach (var (id, weight) in neighbours)
             {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StreamRec.Kafka.Configuration;
+using StreamRec.Kafka.Consuming;
 using StreamRec.Kafka.DependencyInjection;
 using StreamRec.Kafka.Producing;
 
@@ -86,6 +87,19 @@ public sealed class KafkaConfigurationTests
         services.AddStreamRecKafka();
         Assert.Single(services, d => d.ServiceType == typeof(KafkaProducer) && d.Lifetime == ServiceLifetime.Singleton);
         Assert.Single(services, d => d.ServiceType == typeof(DeadLetterPublisher) && d.Lifetime == ServiceLifetime.Singleton);
+    }
+
+    [Fact]
+    public void With_AGroupsOwnBatching_OverridesOnlyThatAndKeepsTwoBatchesInItsChannel()
+    {
+        var shared = new KafkaOptions { BootstrapServers = "b:1", MaxBatchSize = 100, ChannelCapacity = 500 };
+
+        var own = shared.With(new ConsumerBatching(2048, TimeSpan.FromMilliseconds(250)));
+
+        Assert.Same(shared, shared.With(null));
+        Assert.Equal((2048, TimeSpan.FromMilliseconds(250), 4096, "b:1"), (own.MaxBatchSize, own.MaxBatchWait, own.ChannelCapacity, own.BootstrapServers));
+        Assert.Equal((100, 500), (shared.MaxBatchSize, shared.ChannelCapacity));
+        Assert.Equal(500, shared.With(new ConsumerBatching(10, TimeSpan.Zero)).ChannelCapacity);
     }
 
     [Fact]

@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using StreamRec.Domain;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.ItemSide;
+
+namespace StreamRec.Pipeline.Tests.ItemSide;
+
+/// <summary>How a co-engagement row is stored: the neighbours packed in one string, the old one-member-per-neighbour form still read.</summary>
+public sealed class CoEngagementRowCodecTests
+{
+    private static CoEngagementRow Row(params (string Id, double Weight)[] neighbours)
+    {
+        var row = new CoEngagementRow { Count = 3 };
+        foreach (var (id, weight) in neighbours)
+        {
+            row.Neighbours[id] = weight;
+        }
+
+        row.Watermarks["streamrec.clicks:0"] = 41;
+        row.RetryIds.Add("streamrec.clicks:1@7");
+        return row;
+    }
+
+    [Fact]
+    public void EncodeThenDecode_GivesTheRowBack_BitForBit()
+    {
+        var longId = new string('x', 300);
+        var row = Row(("ml-1", 0.1 + 0.2), ("élan-日本", double.Epsilon), (longId, 1e300), ("", -0.0), ("ml-2", 2.0 / 3));
+
+        var decoded = CoEngagementStore.Decode(CoEngagementStore.Encode("ml-9", row));
+
+        Assert.Equal(row.Count, decoded.Count);
+        Assert.Equal(row.Neighbours.Count, decoded.Neighbours.Count);
+        foreach (var (id, weight) in row.Neighbours)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(weight), BitConverter.DoubleToInt64Bits(decoded.Neighbours[id]));
+        }
+
+        Assert.Equal(row.Watermarks, decoded.Watermarks);
+        Assert.Equal(row.RetryIds, decoded.RetryIds);
+    }
+
+    [Fact]
+    public void EncodeThenDecode_NoNeighbours_IsTheVersionByteAlone()
+    {
+        var payload = CoEngagementStore.Encode("ml-9", Row());
+
+        Assert.Equal("AQ==", payload[CoEngagementFields.NeighboursPacked]!.GetValue<string>());
+        Assert.Empty(CoEngagementStore.Decode(payload).Neighbours);
+    }
+
+    [Fact]
+    public void Encode_SameNeighboursInAnotherOrder_GivesTheSamePayload()
+    {
+        var a = Row(("b", 1), ("a", 2), ("c", 3));
+        var b = Row(("c", 3), ("a", 2), ("b", 1));
+
+        Assert.Equal(CoEngagementStore.Encode("i", a).ToJsonString(), CoEngagementStore.Encode("i", b).ToJsonString());
+        Assert.Null(CoEngagementStore.Encode("i", a)[CoEngagementFields.Neighbours]);
+    }
+
+    [Fact]
+    public void Decode_ARowWrittenBeforeThePackedForm_IsStillRead()
+    {
+        var legacy = new JsonObject
+        {
+            [CoEngagementFields.ItemId] = "ml-9",
+            [CoEngagementFields.Count] = 2,
+            [CoEngagementFields.Neighbours] = new JsonObject { ["ml-1"] = 1.5, ["ml-2"] = 1 },
+            [CoEngagementFields.Watermarks] = new JsonObject { ["streamrec.clicks:0"] = 5 },
+        };
+
+        var row = CoEngagementStore.Decode(legacy);
+
+        Assert.Equal(2, row.Count);
+        Assert.Equal([("ml-1", 1.5), ("ml-2", 1.0)], row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
+        Assert.Equal(5, row.Watermarks["streamrec.clicks:0"]);
+    }
+
+    [Theory]
+    [InlineData("AA==")] // version 0
+    [InlineData("AQVhYg==")] // id length 5, only 2 bytes follow
+    [InlineData("AYCAgIAQ")] // an id length that does not end
+    public void Decode_DamagedPackedNeighbours_FailsNamingTheRow(string packed)
+    {
+        var payload = new JsonObject { [CoEngagementFields.ItemId] = "ml-9", [CoEngagementFields.NeighboursPacked] = packed };
+
+        var error = Assert.Throws<FormatException>(() => CoEngagementStore.Decode(payload));
+        Assert.Contains("'ml-9'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(CoEngagementFields.NeighboursPacked, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Packed_IsSmallerThanOneMemberPerNeighbour()
+    {
+        var row = Row([.. Enumerable.Range(0, 500).Select(i => ($"ml-{i:D5}", 1.0 / (i + 3)))]);
+        var legacy = new JsonObject();
+        foreach (var (id, weight) in row.Neighbours)
+        {
+            legacy[id] = weight;
+        }
+
+        var packed = CoEngagementStore.PackNeighbours(row.Neighbours).Length;
+        Assert.True(packed < legacy.ToJsonString().Length, $"packed {packed} chars vs {legacy.ToJsonString().Length}");
+    }
+}
