@@ -81,13 +81,23 @@ public sealed record EngagementMessage
                 Bucket = bucket,
                 Rows = members.Select(m => new RowContributions { ItemId = m, Contributions = rows[m] }).ToArray(),
             };
-            return new OutgoingMessage(Topics.Engagements, bucket, JsonSerializer.SerializeToUtf8Bytes(message, EngagementJsonContext.Default.EngagementMessage));
+            return new OutgoingMessage(Topics.Engagements, bucket, EngagementBinary.Write(message));
         }).ToArray();
     }
 
-    /// <summary>Parses one message; null with the reason when it is not a valid engagement message.</summary>
+    /// <summary>The JSON of v1 (what <see cref="For"/> wrote before the binary encoding; still read).</summary>
+    public static byte[] ToJson(EngagementMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, EngagementJsonContext.Default.EngagementMessage);
+
+    /// <summary>Parses one message, binary (<see cref="EngagementBinary"/>) or the JSON of v1; null with the reason when it
+    /// is not a valid engagement message.</summary>
     public static (EngagementMessage? Message, string? Error) Parse(ReadOnlySpan<byte> value)
     {
+        if (EngagementBinary.IsBinary(value))
+        {
+            var (binary, error) = EngagementBinary.Read(value);
+            return binary is null ? (null, error) : Validate(binary);
+        }
+
         try
         {
             var message = JsonSerializer.Deserialize(value, EngagementJsonContext.Default.EngagementMessage);
@@ -96,20 +106,20 @@ public sealed record EngagementMessage
                 return (null, $"{DeadLetterCodes.UnknownSchema}: expected schema '{SchemaId}'");
             }
 
-            if (message.Rows is null || message.Rows.Any(r => r is null || string.IsNullOrEmpty(r.ItemId) || r.Contributions is null
-                    || r.Contributions.Any(c => c is null || string.IsNullOrEmpty(c.Source) || c.Pairs is null
-                        || c.Pairs.Any(p => p is null || string.IsNullOrEmpty(p.ItemId) || !double.IsFinite(p.Weight)))))
-            {
-                return (null, $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required");
-            }
-
-            return (message, null);
+            return Validate(message);
         }
         catch (JsonException ex)
         {
             return (null, $"{DeadLetterCodes.MalformedJson}: {ex.Message.Split('.')[0]}");
         }
     }
+
+    private static (EngagementMessage? Message, string? Error) Validate(EngagementMessage message) =>
+        message.Rows is null || message.Rows.Any(r => r is null || string.IsNullOrEmpty(r.ItemId) || r.Contributions is null
+            || r.Contributions.Any(c => c is null || string.IsNullOrEmpty(c.Source) || c.Pairs is null || !double.IsFinite(c.Count)
+                || c.Pairs.Any(p => p is null || string.IsNullOrEmpty(p.ItemId) || !double.IsFinite(p.Weight))))
+            ? (null, $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required, weights and counts finite")
+            : (message, null);
 }
 
 /// <summary>The contributions to one item's row.</summary>
