@@ -12,9 +12,9 @@ namespace StreamRec.Pipeline.Handlers;
 /// the first run's contributions in the first run's order whatever the replay's batch boundaries: its per-partition
 /// watermarks stay exact. An event applied now produces new entries. When a user is written, an entry whose partition
 /// had a newer event of the user in this batch is out for sure (that event's batch started after the entry's batch
-/// returned), so it is dropped unless this batch publishes it again.
+/// returned), so it is dropped unless this batch publishes it again. Disabled (the item side off), it records nothing.
 /// </remarks>
-internal sealed class EngagementOutbox
+internal sealed class EngagementOutbox(bool enabled)
 {
     private readonly Dictionary<string, UserChange> _users = new(StringComparer.Ordinal);
     private readonly HashSet<OutboxEntry> _outgoing = new(ReferenceEqualityComparer.Instance);
@@ -25,6 +25,11 @@ internal sealed class EngagementOutbox
     /// <summary>A replayed event: its stored entries go out again, in their stored order.</summary>
     public void Replayed(UserProfile profile, string partitionKey, long offset)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         foreach (var entry in profile.Outbox)
         {
             if (entry.IsTriggeredBy(partitionKey, offset))
@@ -37,6 +42,11 @@ internal sealed class EngagementOutbox
     /// <summary>An event processed now (<paramref name="partitionKey"/> null: a retry round), with the engagements it applied.</summary>
     public void Processed(UserProfile profile, string? partitionKey, long offset, IEnumerable<AppliedEngagement> engagements)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         if (!_users.TryGetValue(profile.UserId, out var change))
         {
             _users[profile.UserId] = change = new UserChange();
@@ -59,6 +69,11 @@ internal sealed class EngagementOutbox
     /// recognises them as applied), so the write after the round may clear them all.</summary>
     public void RetryRound(UserProfile profile)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         foreach (var entry in profile.Outbox.Where(e => e.TriggerKey is null))
         {
             Send(entry);

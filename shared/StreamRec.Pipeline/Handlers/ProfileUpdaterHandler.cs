@@ -112,7 +112,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         var textVectors = await _engine.ReviewTextVectorsAsync(events.Select(e => e.Event).ToArray(), cancellationToken);
 
         var effects = new ParkingEffects();
-        var outbox = new EngagementOutbox();
+        var outbox = NewOutbox();
         var saved = new HashSet<string>(StringComparer.Ordinal);
         var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
         var renotify = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
@@ -276,6 +276,8 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         }
     }
 
+    private EngagementOutbox NewOutbox() => new(enabled: _coEngagement is not null);
+
     /// <summary>Publishes the outbox's entries to the item side and drops them from the in-memory outboxes of
     /// <paramref name="profiles"/>; returns the profiles whose outbox changed.</summary>
     private async Task<List<UserProfile>> PublishEngagementsAsync(EngagementOutbox outbox, IEnumerable<UserProfile> profiles, CancellationToken cancellationToken)
@@ -334,7 +336,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             var profiles = await ProfilesAsync([.. due], cancellationToken);
             var context = await ParkingContextAsync([], profiles.Values.Select(p => p.Profile), cancellationToken);
             var effects = new ParkingEffects();
-            var outbox = new EngagementOutbox();
+            var outbox = NewOutbox();
             var saved = new HashSet<string>(StringComparer.Ordinal);
             var changed = new Dictionary<string, PositionedEvent>(StringComparer.Ordinal);
             foreach (var id in due)
@@ -383,7 +385,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         var key = UserProfile.OffsetKey(tp.Topic, tp.Partition);
         var found = await _engine.UsersWithParkedEventsAsync(key, cancellationToken);
         var pending = new List<UserProfile>();
-        var outbox = new EngagementOutbox();
+        var outbox = NewOutbox();
         var recovered = new List<UserProfile>();
         foreach (var stored in found)
         {

@@ -204,6 +204,20 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_ItemSideOff_PublishesNoEngagementsAndKeepsNoOutbox()
+    {
+        var publisher = new RecordingPublisher();
+        var handler = new ProfileUpdaterHandler(
+            _engine, publisher, _deadLetters, new ProfileUpdaterOptions { PublishEngagements = false }, new ParseLimits(), NullLogger<ProfileUpdaterHandler>.Instance, _time, _coEngagement);
+
+        await handler.HandleAsync([Consumed.Event(ClickAt("u1", "space-1", 0), 0), Consumed.Event(ClickAt("u1", "space-2", 1), 1)], CancellationToken.None);
+
+        Assert.DoesNotContain(publisher.Published, m => m.Topic == Topics.Engagements);
+        Assert.Empty((await _engine.LoadAsync(["u1"], CancellationToken.None))["u1"].Outbox);
+        Assert.Equal(2, await StoredVersionAsync("u1"));
+    }
+
+    [Fact]
     public async Task HandleAsync_ForgetAfterAClick_PublishesTheClicksContributionThenClearsTheStoredOutbox()
     {
         var publisher = new RecordingPublisher();
