@@ -209,7 +209,16 @@ public sealed class CoEngagementStore : ICoEngagementSource
     /// <see cref="FormatException"/> naming the row.</summary>
     public static void UnpackNeighbours(string packed, Dictionary<string, double> into, string? itemId = null)
     {
-        var bytes = Convert.FromBase64String(packed);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(packed);
+        }
+        catch (FormatException)
+        {
+            throw Damaged(itemId, "not base64");
+        }
+
         if (bytes.Length == 0 || bytes[0] != PackedVersion)
         {
             throw Damaged(itemId, $"unknown version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString(CultureInfo.InvariantCulture))}");

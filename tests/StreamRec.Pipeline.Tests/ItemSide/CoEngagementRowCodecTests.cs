@@ -78,6 +78,7 @@ public sealed class CoEngagementRowCodecTests
     }
 
     [Theory]
+    [InlineData("not base64!")]
     [InlineData("AA==")] // version 0
     [InlineData("AQVhYg==")] // id length 5, only 2 bytes follow
     [InlineData("AYCAgIAQ")] // an id length that does not end
