@@ -91,7 +91,7 @@ public sealed class CoEngagementHandler : IBatchHandler
 
             foreach (var contribution in target.Contributions)
             {
-                if (row.Apply(contribution.ToDomain(), _rows.Options.NeighbourLimit))
+                if (row.Apply(contribution, _rows.Options.NeighbourLimit))
                 {
                     applied++;
                     changed[target.ItemId] = row;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using StreamRec.Contracts;
+using StreamRec.Domain;
 
 namespace StreamRec.Pipeline.ItemSide;
 
@@ -29,53 +30,86 @@ public static class EngagementBinary
     {
         var sources = new List<string>();
         var sourceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var c in message.Rows.SelectMany(r => r.Contributions))
-        {
-            if (!sourceIndex.ContainsKey(c.Source))
-            {
-                sourceIndex[c.Source] = sources.Count;
-                sources.Add(c.Source);
-            }
-        }
-
-        var writer = new ArrayBufferWriter<byte>(1024);
-        writer.Write(Magic);
-        WriteString(writer, message.EventId);
-        WriteInt64(writer, message.OccurredAt.ToUnixTimeMilliseconds());
-        WriteString(writer, message.Bucket);
-        WriteVarint(writer, (ulong)sources.Count);
-        foreach (var source in sources)
-        {
-            WriteString(writer, source);
-        }
-
-        WriteVarint(writer, (ulong)message.Rows.Count);
         foreach (var row in message.Rows)
         {
-            WriteString(writer, row.ItemId);
-            WriteVarint(writer, (ulong)row.Contributions.Count);
             foreach (var c in row.Contributions)
             {
-                WriteVarint(writer, (ulong)sourceIndex[c.Source]);
-                WriteVarint(writer, (ulong)c.Offset);
-                var hasCount = BitConverter.DoubleToInt64Bits(c.Count) != 0;
-                writer.GetSpan(1)[0] = (byte)((c.Retried ? 1 : 0) | (hasCount ? 2 : 0));
-                writer.Advance(1);
-                if (hasCount)
+                if (sourceIndex.TryAdd(c.Source, sources.Count))
                 {
-                    WriteDouble(writer, c.Count);
-                }
-
-                WriteVarint(writer, (ulong)c.Pairs.Count);
-                foreach (var pair in c.Pairs)
-                {
-                    WriteString(writer, pair.ItemId);
-                    WriteDouble(writer, pair.Weight);
+                    sources.Add(c.Source);
                 }
             }
         }
 
-        return writer.WrittenSpan.ToArray();
+        var writer = new Writer(message.EventId, message.OccurredAt, message.Bucket, sources, message.Rows.Count);
+        foreach (var row in message.Rows)
+        {
+            writer.Row(row.ItemId, row.Contributions.Count);
+            foreach (var c in row.Contributions)
+            {
+                writer.Contribution(sourceIndex[c.Source], c.Offset, c.Retried, c.Count, c.Pairs.Count);
+                foreach (var (itemId, weight) in c.Pairs)
+                {
+                    writer.Pair(itemId, weight);
+                }
+            }
+        }
+
+        return writer.ToArray();
+    }
+
+    /// <summary>
+    /// Writes one message in the layout above, element by element, so a producer can write straight from what it has
+    /// (<see cref="EngagementMessage.For"/>) without building the message first. The caller writes exactly the counts
+    /// it announced.
+    /// </summary>
+    public sealed class Writer
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+
+        public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows)
+        {
+            _buffer.Write(Magic);
+            WriteString(_buffer, eventId);
+            WriteInt64(_buffer, occurredAt.ToUnixTimeMilliseconds());
+            WriteString(_buffer, bucket);
+            WriteVarint(_buffer, (ulong)sources.Count);
+            foreach (var source in sources)
+            {
+                WriteString(_buffer, source);
+            }
+
+            WriteVarint(_buffer, (ulong)rows);
+        }
+
+        public void Row(string itemId, int contributions)
+        {
+            WriteString(_buffer, itemId);
+            WriteVarint(_buffer, (ulong)contributions);
+        }
+
+        public void Contribution(int sourceIndex, long offset, bool retried, double count, int pairs)
+        {
+            WriteVarint(_buffer, (ulong)sourceIndex);
+            WriteVarint(_buffer, (ulong)offset);
+            var hasCount = BitConverter.DoubleToInt64Bits(count) != 0;
+            _buffer.GetSpan(1)[0] = (byte)((retried ? 1 : 0) | (hasCount ? 2 : 0));
+            _buffer.Advance(1);
+            if (hasCount)
+            {
+                WriteDouble(_buffer, count);
+            }
+
+            WriteVarint(_buffer, (ulong)pairs);
+        }
+
+        public void Pair(string itemId, double weight)
+        {
+            WriteString(_buffer, itemId);
+            WriteDouble(_buffer, weight);
+        }
+
+        public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Reads a binary message; null with the reason when it is damaged or invalid.</summary>
@@ -97,7 +131,7 @@ public static class EngagementBinary
             for (var r = 0; r < rows.Length; r++)
             {
                 var itemId = reader.String();
-                var contributions = new ContributionDto[reader.Count()];
+                var contributions = new CoEngagementContribution[reader.Count()];
                 for (var k = 0; k < contributions.Length; k++)
                 {
                     var index = reader.Count();
@@ -109,13 +143,13 @@ public static class EngagementBinary
                     var offset = reader.Varint();
                     var flags = reader.Byte();
                     var count = (flags & 2) != 0 ? reader.Double() : 0;
-                    var pairs = new PairDto[reader.Count()];
+                    var pairs = new (string, double)[reader.Count()];
                     for (var p = 0; p < pairs.Length; p++)
                     {
-                        pairs[p] = new PairDto { ItemId = reader.String(), Weight = reader.Double() };
+                        pairs[p] = (reader.String(), reader.Double());
                     }
 
-                    contributions[k] = new ContributionDto { Source = sources[index], Offset = (long)offset, Retried = (flags & 1) != 0, Count = count, Pairs = pairs };
+                    contributions[k] = new CoEngagementContribution(sources[index], (long)offset, (flags & 1) != 0, count, pairs);
                 }
 
                 rows[r] = new RowContributions { ItemId = itemId, Contributions = contributions };

@@ -6,7 +6,6 @@ using System.Text;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 using StreamRec.Messaging;
-using StreamRec.Pipeline.Engines;
 
 namespace StreamRec.Pipeline.ItemSide;
 
@@ -29,64 +28,133 @@ public sealed record EngagementMessage
 
     /// <summary>The bucket of an item's row: FNV-1a of its UTF-8 id, modulo <paramref name="buckets"/>. Stable across
     /// processes and versions; every producer must use the same number of buckets.</summary>
-    public static string BucketOf(string itemId, int buckets)
+    public static string BucketOf(string itemId, int buckets) => "b" + BucketIndex(itemId, buckets).ToString(CultureInfo.InvariantCulture);
+
+    private static uint BucketIndex(string itemId, int buckets)
     {
         var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(itemId))
+        Span<byte> small = stackalloc byte[256];
+        var bytes = Encoding.UTF8.GetMaxByteCount(itemId.Length) <= small.Length ? small : new byte[Encoding.UTF8.GetByteCount(itemId)];
+        foreach (var b in bytes[..Encoding.UTF8.GetBytes(itemId, bytes)])
         {
             hash = (hash ^ b) * 16777619u;
         }
 
-        return "b" + (hash % (uint)buckets).ToString(CultureInfo.InvariantCulture);
+        return hash % (uint)buckets;
     }
 
-    /// <summary>The messages for a batch's applied engagements: one per bucket touched, rows and contributions in applied order.</summary>
+    /// <summary>One row's share of an engagement: its whole pair list (the engaged item's own row), or one pair back.</summary>
+    private readonly record struct Touch(int Engagement, int Pair);
+
+    /// <summary>
+    /// The messages for a batch's applied engagements: one per bucket touched, rows and contributions in applied order
+    /// (<see cref="StreamRec.Domain.CoEngagement.Contributions"/>, written straight to the binary encoding).
+    /// </summary>
     public static IReadOnlyList<OutgoingMessage> For(IReadOnlyList<AppliedEngagement> engagements, CoEngagementOptions options, DateTimeOffset now)
     {
-        var rows = new Dictionary<string, List<ContributionDto>>(StringComparer.Ordinal);
-        var buckets = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var bucketOrder = new List<string>();
-        foreach (var engagement in engagements)
+        var pairsOf = new IReadOnlyList<(string Other, double Weight)>[engagements.Count];
+        var rows = new Dictionary<string, List<Touch>>(StringComparer.Ordinal);
+        var buckets = new Dictionary<uint, List<string>>();
+        var bucketOrder = new List<uint>();
+        for (var e = 0; e < engagements.Count; e++)
         {
-            var source = $"{engagement.Topic}:{engagement.Partition.ToString(CultureInfo.InvariantCulture)}";
-            foreach (var (rowId, c) in StreamRec.Domain.CoEngagement.Contributions(engagement.History, engagement.ItemId, source, engagement.Offset, engagement.Retried, options, engagement.NotPositive))
+            var engagement = engagements[e];
+            if (StreamRec.Domain.CoEngagement.IsRepeat(engagement.History, engagement.ItemId, options))
             {
-                if (!rows.TryGetValue(rowId, out var list))
-                {
-                    rows[rowId] = list = [];
-                    var bucket = BucketOf(rowId, options.Buckets);
-                    if (!buckets.TryGetValue(bucket, out var members))
-                    {
-                        buckets[bucket] = members = [];
-                        bucketOrder.Add(bucket);
-                    }
+                continue;
+            }
 
-                    members.Add(rowId);
-                }
-
-                list.Add(ContributionDto.From(c));
+            var pairs = pairsOf[e] = StreamRec.Domain.CoEngagement.Pairs(engagement.History, engagement.ItemId, options, engagement.NotPositive);
+            TouchRow(engagement.ItemId, new Touch(e, -1));
+            for (var p = 0; p < pairs.Count; p++)
+            {
+                TouchRow(pairs[p].Other, new Touch(e, p));
             }
         }
 
-        return bucketOrder.Select(bucket =>
+        var messages = new OutgoingMessage[bucketOrder.Count];
+        var sources = new List<string>();
+        var sourceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var sourceOf = new string?[engagements.Count];
+        for (var m = 0; m < bucketOrder.Count; m++)
         {
-            var members = buckets[bucket];
-            var first = rows[members[0]][0];
-            var message = new EngagementMessage
+            var members = buckets[bucketOrder[m]];
+            sources.Clear();
+            sourceIndex.Clear();
+            var total = 0;
+            foreach (var member in members)
             {
+                foreach (var touch in rows[member])
+                {
+                    var source = sourceOf[touch.Engagement] ??= engagements[touch.Engagement].PartitionKey;
+                    if (sourceIndex.TryAdd(source, sources.Count))
+                    {
+                        sources.Add(source);
+                    }
+
+                    total++;
+                }
+            }
+
+            var bucket = "b" + bucketOrder[m].ToString(CultureInfo.InvariantCulture);
+            var first = engagements[rows[members[0]][0].Engagement];
+            var writer = new EngagementBinary.Writer(
                 // Deterministic: the same contributions give the same id after a replay.
-                EventId = "eng-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                    $"{bucket}\n{first.Source}@{first.Offset}\n{members.Count}\n{members.Sum(m => rows[m].Count)}")).AsSpan(0, 12)),
-                OccurredAt = now,
-                Bucket = bucket,
-                Rows = members.Select(m => new RowContributions { ItemId = m, Contributions = rows[m] }).ToArray(),
-            };
-            return new OutgoingMessage(Topics.Engagements, bucket, EngagementBinary.Write(message));
-        }).ToArray();
+                "eng-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+                    $"{bucket}\n{first.PartitionKey}@{first.Offset.ToString(CultureInfo.InvariantCulture)}\n{members.Count}\n{total}")).AsSpan(0, 12)),
+                now, bucket, sources, members.Count);
+            foreach (var member in members)
+            {
+                var touches = rows[member];
+                writer.Row(member, touches.Count);
+                foreach (var (e, p) in touches)
+                {
+                    var engagement = engagements[e];
+                    var pairs = pairsOf[e];
+                    var source = sourceIndex[sourceOf[e]!];
+                    if (p < 0)
+                    {
+                        writer.Contribution(source, engagement.Offset, engagement.Retried, 1, pairs.Count);
+                        foreach (var (other, weight) in pairs)
+                        {
+                            writer.Pair(other, weight);
+                        }
+                    }
+                    else
+                    {
+                        writer.Contribution(source, engagement.Offset, engagement.Retried, 0, 1);
+                        writer.Pair(engagement.ItemId, pairs[p].Weight);
+                    }
+                }
+            }
+
+            messages[m] = new OutgoingMessage(Topics.Engagements, bucket, writer.ToArray());
+        }
+
+        return messages;
+
+        void TouchRow(string rowId, Touch touch)
+        {
+            if (!rows.TryGetValue(rowId, out var list))
+            {
+                rows[rowId] = list = [];
+                var bucket = BucketIndex(rowId, options.Buckets);
+                if (!buckets.TryGetValue(bucket, out var members))
+                {
+                    buckets[bucket] = members = [];
+                    bucketOrder.Add(bucket);
+                }
+
+                members.Add(rowId);
+            }
+
+            list.Add(touch);
+        }
     }
 
     /// <summary>The JSON of v1 (what <see cref="For"/> wrote before the binary encoding; still read).</summary>
-    public static byte[] ToJson(EngagementMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, EngagementJsonContext.Default.EngagementMessage);
+    public static byte[] ToJson(EngagementMessage message) =>
+        JsonSerializer.SerializeToUtf8Bytes(V1Message.From(message), EngagementJsonContext.Default.V1Message);
 
     /// <summary>Parses one message, binary (<see cref="EngagementBinary"/>) or the JSON of v1; null with the reason when it
     /// is not a valid engagement message.</summary>
@@ -100,13 +168,13 @@ public sealed record EngagementMessage
 
         try
         {
-            var message = JsonSerializer.Deserialize(value, EngagementJsonContext.Default.EngagementMessage);
+            var message = JsonSerializer.Deserialize(value, EngagementJsonContext.Default.V1Message);
             if (message is null || message.Schema != SchemaId)
             {
                 return (null, $"{DeadLetterCodes.UnknownSchema}: expected schema '{SchemaId}'");
             }
 
-            return Validate(message);
+            return message.IsComplete ? Validate(message.ToMessage()) : (null, Invalid);
         }
         catch (JsonException ex)
         {
@@ -114,49 +182,111 @@ public sealed record EngagementMessage
         }
     }
 
-    private static (EngagementMessage? Message, string? Error) Validate(EngagementMessage message) =>
-        message.Rows is null || message.Rows.Any(r => r is null || string.IsNullOrEmpty(r.ItemId) || r.Contributions is null
-            || r.Contributions.Any(c => c is null || string.IsNullOrEmpty(c.Source) || c.Pairs is null || !double.IsFinite(c.Count)
-                || c.Pairs.Any(p => p is null || string.IsNullOrEmpty(p.ItemId) || !double.IsFinite(p.Weight))))
-            ? (null, $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required, weights and counts finite")
-            : (message, null);
+    private const string Invalid = $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required, weights and counts finite";
+
+    private static (EngagementMessage? Message, string? Error) Validate(EngagementMessage message)
+    {
+        foreach (var row in message.Rows)
+        {
+            if (string.IsNullOrEmpty(row.ItemId))
+            {
+                return (null, Invalid);
+            }
+
+            foreach (var c in row.Contributions)
+            {
+                if (string.IsNullOrEmpty(c.Source) || !double.IsFinite(c.Count))
+                {
+                    return (null, Invalid);
+                }
+
+                foreach (var (itemId, weight) in c.Pairs)
+                {
+                    if (string.IsNullOrEmpty(itemId) || !double.IsFinite(weight))
+                    {
+                        return (null, Invalid);
+                    }
+                }
+            }
+        }
+
+        return (message, null);
+    }
 }
 
-/// <summary>The contributions to one item's row.</summary>
+/// <summary>The contributions to one item's row, in applied order.</summary>
 public sealed record RowContributions
 {
     public required string ItemId { get; init; }
-    public required IReadOnlyList<ContributionDto> Contributions { get; init; }
+    public required IReadOnlyList<CoEngagementContribution> Contributions { get; init; }
 }
 
-/// <summary>One contribution on the wire.</summary>
-public sealed record ContributionDto
+/// <summary>The JSON shape of v1 (snake_case; defaults left out: most contributions are a neighbour's).</summary>
+internal sealed record V1Message
 {
-    public required string Source { get; init; }
+    public string? Schema { get; init; }
+    public required string? EventId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string? Bucket { get; init; }
+    public required IReadOnlyList<V1Row?>? Rows { get; init; }
+
+    public bool IsComplete => EventId is not null && Bucket is not null && Rows is not null
+        && Rows.All(r => r is { ItemId: not null, Contributions: not null } && r.Contributions.All(c => c is { Source: not null, Pairs: not null } && c.Pairs.All(p => p is { ItemId: not null })));
+
+    public static V1Message From(EngagementMessage m) => new()
+    {
+        Schema = m.Schema,
+        EventId = m.EventId,
+        OccurredAt = m.OccurredAt,
+        Bucket = m.Bucket,
+        Rows = [.. m.Rows.Select(r => new V1Row
+        {
+            ItemId = r.ItemId,
+            Contributions = [.. r.Contributions.Select(c => new V1Contribution
+            {
+                Source = c.Source, Offset = c.Offset, Retried = c.Retried, Count = c.Count,
+                Pairs = [.. c.Pairs.Select(p => new V1Pair { ItemId = p.ItemId, Weight = p.Weight })],
+            })],
+        })],
+    };
+
+    /// <summary>The message; call only when <see cref="IsComplete"/>.</summary>
+    public EngagementMessage ToMessage() => new()
+    {
+        Schema = Schema!,
+        EventId = EventId!,
+        OccurredAt = OccurredAt,
+        Bucket = Bucket!,
+        Rows = [.. Rows!.Select(r => new RowContributions
+        {
+            ItemId = r!.ItemId!,
+            Contributions = [.. r.Contributions!.Select(c => new CoEngagementContribution(
+                c!.Source!, c.Offset, c.Retried, c.Count, [.. c.Pairs!.Select(p => (p!.ItemId!, p.Weight))]))],
+        })],
+    };
+}
+
+internal sealed record V1Row
+{
+    public required string? ItemId { get; init; }
+    public required IReadOnlyList<V1Contribution?>? Contributions { get; init; }
+}
+
+internal sealed record V1Contribution
+{
+    public required string? Source { get; init; }
     public long Offset { get; init; }
     public bool Retried { get; init; }
     public double Count { get; init; }
-    public required IReadOnlyList<PairDto> Pairs { get; init; }
-
-    public static ContributionDto From(CoEngagementContribution c) => new()
-    {
-        Source = c.Source,
-        Offset = c.Offset,
-        Retried = c.Retried,
-        Count = c.Count,
-        Pairs = c.Pairs.Select(p => new PairDto { ItemId = p.ItemId, Weight = p.Weight }).ToArray(),
-    };
-
-    public CoEngagementContribution ToDomain() => new(Source, Offset, Retried, Count, Pairs.Select(p => (p.ItemId, p.Weight)).ToArray());
+    public required IReadOnlyList<V1Pair?>? Pairs { get; init; }
 }
 
-public sealed record PairDto
+internal sealed record V1Pair
 {
-    public required string ItemId { get; init; }
+    public required string? ItemId { get; init; }
     public required double Weight { get; init; }
 }
 
-// Defaults (retried false, count 0 on a neighbour's row) are left out: most contributions are a neighbour's.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
-[JsonSerializable(typeof(EngagementMessage))]
+[JsonSerializable(typeof(V1Message))]
 internal sealed partial class EngagementJsonContext : JsonSerializerContext;
