@@ -8,8 +8,11 @@ namespace StreamRec.Pipeline.Engines;
 /// <summary>Maps a <see cref="UserProfile"/> to a users-collection point and back.</summary>
 public static class ProfileCodec
 {
-    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; users never stored are absent from the result.</summary>
-    public static async Task<Dictionary<string, UserProfile>> ReadAsync(IVectorStore store, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; users never stored are absent from the result.
+    /// <paramref name="withOutbox"/> false leaves <see cref="UserProfile.Outbox"/> empty, for readers that never write the
+    /// profile back (the recommender): decoding it was most of a profile's decode.</summary>
+    public static async Task<Dictionary<string, UserProfile>> ReadAsync(
+        IVectorStore store, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken, bool withOutbox = true)
     {
         var result = new Dictionary<string, UserProfile>(userIds.Count, StringComparer.Ordinal);
         if (userIds.Count == 0)
@@ -21,7 +24,7 @@ public static class ProfileCodec
         foreach (var point in points)
         {
             var dimension = point.Vectors.TryGetValue(Collections.LongTermVector, out var l) ? l.Length : 0;
-            result[point.Id] = Decode(point, dimension);
+            result[point.Id] = Decode(point, dimension, withOutbox);
         }
 
         return result;
@@ -99,7 +102,7 @@ public static class ProfileCodec
             payload);
     }
 
-    public static UserProfile Decode(VectorPoint point, int dimension)
+    public static UserProfile Decode(VectorPoint point, int dimension, bool withOutbox = true)
     {
         var p = new UserProfile(point.Id, dimension);
         if (point.Vectors.TryGetValue(Collections.ShortTermVector, out var s) && point.Vectors.TryGetValue(Collections.LongTermVector, out var l)
@@ -167,7 +170,7 @@ public static class ProfileCodec
                 DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "occurred_ms")), DateTimeOffset.FromUnixTimeMilliseconds(Long(n, "received_ms")));
         }
 
-        if (payload[UserFields.Outbox] is JsonArray outbox)
+        if (withOutbox && payload[UserFields.Outbox] is JsonArray outbox)
         {
             p.Outbox.AddRange(outbox.OfType<JsonObject>().Select(DecodeOutbox).OfType<OutboxEntry>());
         }

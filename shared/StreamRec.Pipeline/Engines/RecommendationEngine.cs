@@ -51,9 +51,10 @@ public sealed class RecommendationEngine
 
     public TrendingCounter Trending => _trending;
 
-    /// <summary>Reads the stored profiles of <paramref name="userIds"/>; unknown users are absent from the result.</summary>
+    /// <summary>Reads the stored profiles of <paramref name="userIds"/>, for reading only (without their engagement
+    /// outbox); unknown users are absent from the result.</summary>
     public Task<Dictionary<string, UserProfile>> LoadProfilesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
-        ProfileCodec.ReadAsync(_store, userIds, cancellationToken);
+        ProfileCodec.ReadAsync(_store, userIds, cancellationToken, withOutbox: false);
 
     /// <summary>Lists for several users in one batched vector-store round trip. <paramref name="now"/> is the event time
     /// the lists are for (the triggering event's time), which drives freshness and trending.</summary>

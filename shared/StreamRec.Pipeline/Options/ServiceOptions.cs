@@ -113,13 +113,14 @@ public sealed class CoEngagementUpdaterOptions
     public string GroupId { get; set; } = "co-engagement-updater";
 
     /// <summary>Most engagement messages per batch. A row touched by several messages of a batch is written once, so a
-    /// larger batch writes the popular items' rows less often; no list waits for the item side. Default 2,048 (the other
+    /// larger batch writes the popular items' rows less often; no list waits for the item side. Default 8,192 (the other
     /// consumers use <c>StreamRec:Kafka:MaxBatchSize</c>, 256).</summary>
     [Range(1, 100_000)]
-    public int MaxBatchSize { get; set; } = 2048;
+    public int MaxBatchSize { get; set; } = 8192;
 
     /// <summary>How long a batch waits to fill once its first message arrived: the rows lag the clicks by up to this much
-    /// more. Default 250 ms (<c>StreamRec:Kafka:MaxBatchWait</c>, 20 ms, is the others').</summary>
+    /// more, well inside the recommender's reuse of a row it read (<c>StreamRec:CoEngagement:ReadCacheSeconds</c>, 30 s).
+    /// Default 1 s (<c>StreamRec:Kafka:MaxBatchWait</c>, 20 ms, is the others').</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromSeconds(1);
 }

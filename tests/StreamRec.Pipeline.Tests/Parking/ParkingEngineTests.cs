@@ -255,6 +255,11 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal(["a", "b"], loaded.Outbox[1].Engagement.History);
         Assert.Equal(["a", "c"], loaded.Outbox[1].Engagement.NotPositive!.Order(StringComparer.Ordinal));
 
+        // A reader that never writes the profile back (the recommender) skips decoding the outbox, nothing else.
+        var readOnly = (await ProfileCodec.ReadAsync(_store, ["w"], CancellationToken.None, withOutbox: false))["w"];
+        Assert.Empty(readOnly.Outbox);
+        Assert.Equal(loaded.Version, readOnly.Version);
+
         // Replays find the in-order entry; only the retry round's needs the partition scan.
         Assert.Equal("w", Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 3), CancellationToken.None)).UserId);
         Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None));
