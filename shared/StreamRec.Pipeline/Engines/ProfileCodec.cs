@@ -85,7 +85,13 @@ public static class ProfileCodec
 
         if (p.Outbox.Count > 0)
         {
-            payload[UserFields.Outbox] = new JsonArray([.. p.Outbox.Select(e => (JsonNode?)EncodeOutbox(e))]);
+            var outbox = new JsonArray();
+            for (var i = 0; i < p.Outbox.Count; i++)
+            {
+                outbox.Add(EncodeOutbox(p.Outbox[i], i == 0 ? null : p.Outbox[i - 1].Engagement));
+            }
+
+            payload[UserFields.Outbox] = outbox;
         }
 
         // A retry round's outbox entries are found the way its pending notice is: no replay will publish them again.
@@ -172,23 +178,48 @@ public static class ProfileCodec
 
         if (withOutbox && payload[UserFields.Outbox] is JsonArray outbox)
         {
-            p.Outbox.AddRange(outbox.OfType<JsonObject>().Select(DecodeOutbox).OfType<OutboxEntry>());
+            AppliedEngagement? previous = null;
+            foreach (var node in outbox)
+            {
+                var entry = node is JsonObject o ? DecodeOutbox(o, previous) : null;
+                if (entry is not null)
+                {
+                    p.Outbox.Add(entry);
+                }
+
+                // An entry left out cannot be followed: the next one's history may be written relative to it.
+                previous = entry?.Engagement;
+            }
         }
 
         return p;
     }
 
-    private static JsonObject EncodeOutbox(OutboxEntry entry)
+    /// <summary>
+    /// One outbox entry. Its history is most often the previous entry's history and item (a user's engagements of one
+    /// batch follow each other): then only its length is written (<c>history_follows</c>), not 50 ids again. The items
+    /// not liked are a bit mask over the history and the item (<c>not_positive_mask</c>, hex, bit i = position i, the
+    /// item last). Both fall back to the plain lists when they would not give the entry back exactly.
+    /// </summary>
+    private static JsonObject EncodeOutbox(OutboxEntry entry, AppliedEngagement? previous)
     {
         var e = entry.Engagement;
         var o = new JsonObject
         {
             ["item_id"] = e.ItemId,
-            ["history"] = Strings(e.History),
             ["topic"] = e.Topic,
             ["partition"] = e.Partition,
             ["offset"] = e.Offset,
         };
+        if (previous is not null && Follows(previous, e.History))
+        {
+            o["history_follows"] = e.History.Count;
+        }
+        else
+        {
+            o["history"] = Strings(e.History);
+        }
+
         if (e.Retried)
         {
             o["retried"] = true;
@@ -196,7 +227,14 @@ public static class ProfileCodec
 
         if (e.NotPositive is { Count: > 0 } notPositive)
         {
-            o["not_positive"] = Strings(notPositive.Order(StringComparer.Ordinal));
+            if (NotPositiveMask(e, notPositive) is { } mask)
+            {
+                o["not_positive_mask"] = mask;
+            }
+            else
+            {
+                o["not_positive"] = Strings(notPositive.Order(StringComparer.Ordinal));
+            }
         }
 
         if (entry.TriggerKey is { } trigger)
@@ -208,17 +246,129 @@ public static class ProfileCodec
         return o;
     }
 
-    private static OutboxEntry? DecodeOutbox(JsonObject o)
+    /// <summary>True when <paramref name="history"/> is the last <c>history.Count</c> of the previous entry's history
+    /// followed by its item.</summary>
+    private static bool Follows(AppliedEngagement previous, IReadOnlyList<string> history)
     {
-        // Written by this code; a damaged entry is left out rather than making the user unreadable.
-        if (Str(o, "item_id") is not { } itemId || Str(o, "topic") is not { } topic || o["history"] is not JsonArray history)
+        var chain = previous.History.Count + 1;
+        if (history.Count > chain)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < history.Count; i++)
+        {
+            var at = chain - history.Count + i;
+            if (!string.Equals(history[i], at < previous.History.Count ? previous.History[at] : previous.ItemId, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string[] Followed(AppliedEngagement previous, int count)
+    {
+        var chain = previous.History.Count + 1;
+        var history = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var at = chain - count + i;
+            history[i] = at < previous.History.Count ? previous.History[at] : previous.ItemId;
+        }
+
+        return history;
+    }
+
+    /// <summary>The mask of <paramref name="notPositive"/> over the history and the item; null when an id of it is in
+    /// neither (the plain list is written then).</summary>
+    private static string? NotPositiveMask(AppliedEngagement e, IReadOnlySet<string> notPositive)
+    {
+        var bits = new byte[(e.History.Count + 8) / 8];
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i <= e.History.Count; i++)
+        {
+            var id = i < e.History.Count ? e.History[i] : e.ItemId;
+            if (notPositive.Contains(id))
+            {
+                bits[i / 8] |= (byte)(1 << (i % 8));
+                found.Add(id);
+            }
+        }
+
+        return found.Count == notPositive.Count ? Convert.ToHexStringLower(bits) : null;
+    }
+
+    private static HashSet<string>? FromMask(string hex, IReadOnlyList<string> history, string itemId)
+    {
+        byte[] bits;
+        try
+        {
+            bits = Convert.FromHexString(hex);
+        }
+        catch (FormatException)
         {
             return null;
         }
 
-        var notPositive = o["not_positive"] is JsonArray np ? StringsOf(np).ToHashSet(StringComparer.Ordinal) : null;
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < bits.Length * 8; i++)
+        {
+            if ((bits[i / 8] & (1 << (i % 8))) == 0)
+            {
+                continue;
+            }
+
+            if (i > history.Count)
+            {
+                return null;
+            }
+
+            set.Add(i < history.Count ? history[i] : itemId);
+        }
+
+        return set;
+    }
+
+    private static OutboxEntry? DecodeOutbox(JsonObject o, AppliedEngagement? previous)
+    {
+        // Written by this code; a damaged entry is left out rather than making the user unreadable.
+        if (Str(o, "item_id") is not { } itemId || Str(o, "topic") is not { } topic)
+        {
+            return null;
+        }
+
+        string[] history;
+        if (o["history"] is JsonArray plain)
+        {
+            history = [.. StringsOf(plain)];
+        }
+        else if (previous is not null && o["history_follows"] is JsonValue follows && follows.TryGetValue<int>(out var count)
+            && count >= 0 && count <= previous.History.Count + 1)
+        {
+            history = Followed(previous, count);
+        }
+        else
+        {
+            return null;
+        }
+
+        HashSet<string>? notPositive = null;
+        if (o["not_positive_mask"] is JsonValue m && m.TryGetValue<string>(out var mask))
+        {
+            if ((notPositive = FromMask(mask, history, itemId)) is null)
+            {
+                return null;
+            }
+        }
+        else if (o["not_positive"] is JsonArray np)
+        {
+            notPositive = StringsOf(np).ToHashSet(StringComparer.Ordinal);
+        }
+
         var engagement = new AppliedEngagement(
-            itemId, [.. StringsOf(history)], topic, (int)Long(o, "partition"), Long(o, "offset"),
+            itemId, history, topic, (int)Long(o, "partition"), Long(o, "offset"),
             o["retried"] is JsonValue r && r.TryGetValue<bool>(out var retried) && retried, notPositive);
         var trigger = Str(o, "trigger");
         return new OutboxEntry(engagement, trigger, trigger is null ? 0 : Long(o, "trigger_offset"));

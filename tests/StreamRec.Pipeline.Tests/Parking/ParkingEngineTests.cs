@@ -264,4 +264,61 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal("w", Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 3), CancellationToken.None)).UserId);
         Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None));
     }
+
+    /// <summary>A batch's engagements follow each other: the outbox stores each history once, not 50 ids per entry, and
+    /// gives every entry back exactly (plain lists where the compact form would not).</summary>
+    [Fact]
+    public void Outbox_OfConsecutiveEngagements_IsStoredCompactly_AndReadBackExactly()
+    {
+        var profile = new UserProfile("x", _encoder.Dimension);
+        var history = Enumerable.Range(0, 50).Select(i => $"ml-{i:D5}").ToList();
+        for (var i = 0; i < 100; i++)
+        {
+            var item = $"ml-{1000 + i:D5}";
+            IReadOnlySet<string>? notPositive = i % 3 == 0 ? new HashSet<string>(StringComparer.Ordinal) { item, history[^2] } : null;
+            profile.Outbox.Add(new OutboxEntry(new AppliedEngagement(item, [.. history], Topics.Reviews, 1, 100 + i, Retried: false, notPositive), UserProfile.OffsetKey(Topics.Reviews, 1), 100 + i));
+            history.Add(item);
+            history.RemoveAt(0);
+        }
+
+        // One that does not follow (a late one, applied out of order) and one whose low-rated item is outside its history.
+        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("late", ["ml-00003", "ml-00001"], Topics.Clicks, 0, 5, Retried: true), null, 0));
+        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("next", ["ml-00001", "late"], Topics.Clicks, 0, 6, Retried: false,
+            new HashSet<string>(StringComparer.Ordinal) { "elsewhere" }), UserProfile.OffsetKey(Topics.Clicks, 0), 6));
+
+        var point = ProfileCodec.Encode(profile);
+        var loaded = ProfileCodec.Decode(point, _encoder.Dimension);
+
+        var outboxJson = point.Payload![UserFields.Outbox]!.ToJsonString();
+        Assert.True(outboxJson.Length < 102 * 200, $"{outboxJson.Length} bytes of JSON for 102 entries");
+        Assert.Equal(profile.Outbox.Count, loaded.Outbox.Count);
+        for (var i = 0; i < profile.Outbox.Count; i++)
+        {
+            var (expected, actual) = (profile.Outbox[i].Engagement, loaded.Outbox[i].Engagement);
+            Assert.Equal(expected.History, actual.History);
+            Assert.Equal((expected.ItemId, expected.Offset, expected.Retried), (actual.ItemId, actual.Offset, actual.Retried));
+            Assert.Equal(expected.NotPositive?.Order(StringComparer.Ordinal), actual.NotPositive?.Order(StringComparer.Ordinal));
+            Assert.Equal((profile.Outbox[i].TriggerKey, profile.Outbox[i].TriggerOffset), (loaded.Outbox[i].TriggerKey, loaded.Outbox[i].TriggerOffset));
+        }
+    }
+
+    [Fact]
+    public void Outbox_AnEntryFollowingADamagedOne_IsLeftOutWithIt_TheRestIsRead()
+    {
+        var profile = new UserProfile("y", _encoder.Dimension);
+        profile.Outbox.AddRange([
+            new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.Clicks, 0, 1, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 1),
+            new OutboxEntry(new AppliedEngagement("c", ["a", "b"], Topics.Clicks, 0, 2, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 2),
+            new OutboxEntry(new AppliedEngagement("d", ["x"], Topics.Clicks, 0, 3, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 3),
+        ]);
+        var point = ProfileCodec.Encode(profile);
+        var entries = (System.Text.Json.Nodes.JsonArray)point.Payload![UserFields.Outbox]!;
+        Assert.NotNull(entries[1]!["history_follows"]);
+        entries[0]!.AsObject().Remove("item_id");
+
+        var loaded = ProfileCodec.Decode(point, _encoder.Dimension);
+
+        Assert.Equal(["d"], loaded.Outbox.Select(e => e.Engagement.ItemId));
+        Assert.Equal(["x"], loaded.Outbox[0].Engagement.History);
+    }
 }
