@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -158,7 +159,8 @@ public sealed class CoEngagementStore : ICoEngagementSource
     private const byte PackedVersion = 1;
 
     /// <summary>
-    /// The neighbours as one base64 string: a version byte (1), then per neighbour in ordinal id order its UTF-8 id's
+    /// The neighbours as one string, URL-safe base64 without padding (RFC 4648 §5: nothing in it needs escaping in JSON;
+    /// standard base64 is still read): a version byte (1), then per neighbour in ordinal id order its UTF-8 id's
     /// length (unsigned LEB128), the id's bytes and the weight (IEEE 754 double, little-endian). The same row always
     /// packs to the same string, so replays leave bit-identical payloads.
     /// </summary>
@@ -197,7 +199,7 @@ public sealed class CoEngagementStore : ICoEngagementSource
                 at += sizeof(double);
             }
 
-            return Convert.ToBase64String(buffer, 0, size);
+            return Base64Url.EncodeToString(buffer.AsSpan(0, size));
         }
         finally
         {
@@ -212,7 +214,8 @@ public sealed class CoEngagementStore : ICoEngagementSource
         byte[] bytes;
         try
         {
-            bytes = Convert.FromBase64String(packed);
+            // Rows written before the URL-safe alphabet used the standard one (whose '+' every JSON writer escapes).
+            bytes = packed.AsSpan().IndexOfAny('+', '/', '=') >= 0 ? Convert.FromBase64String(packed) : Base64Url.DecodeFromChars(packed);
         }
         catch (FormatException)
         {

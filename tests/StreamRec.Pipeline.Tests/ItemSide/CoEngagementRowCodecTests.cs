@@ -45,7 +45,7 @@ public sealed class CoEngagementRowCodecTests
     {
         var payload = CoEngagementStore.Encode("ml-9", Row());
 
-        Assert.Equal("AQ==", payload[CoEngagementFields.NeighboursPacked]!.GetValue<string>());
+        Assert.Equal("AQ", payload[CoEngagementFields.NeighboursPacked]!.GetValue<string>());
         Assert.Empty(CoEngagementStore.Decode(payload).Neighbours);
     }
 
@@ -103,5 +103,22 @@ public sealed class CoEngagementRowCodecTests
 
         var packed = CoEngagementStore.PackNeighbours(row.Neighbours).Length;
         Assert.True(packed < legacy.ToJsonString().Length, $"packed {packed} chars vs {legacy.ToJsonString().Length}");
+    }
+
+    [Fact]
+    public void Packed_NeedsNoEscapingInJson_AndTheStandardBase64OfOlderRowsIsStillRead()
+    {
+        var row = Row([.. Enumerable.Range(0, 300).Select(i => ($"ml-{i:D5}", 1.0 / (i + 3)))]);
+        var packed = CoEngagementStore.PackNeighbours(row.Neighbours);
+        var standard = packed.Replace('-', '+').Replace('_', '/') + new string('=', (4 - packed.Length % 4) % 4);
+        Assert.NotEqual(packed, standard);
+
+        Assert.DoesNotContain("\\u", new JsonObject { ["p"] = packed }.ToJsonString(), StringComparison.Ordinal);
+        foreach (var form in new[] { packed, standard })
+        {
+            var neighbours = new Dictionary<string, double>(StringComparer.Ordinal);
+            CoEngagementStore.UnpackNeighbours(form, neighbours, "ml-9");
+            Assert.Equal(row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal), neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        }
     }
 }
