@@ -61,6 +61,10 @@ public sealed record PipelineBenchOptions
     /// <summary>Persist the store in SQLite (as <c>make run</c>). Default true.</summary>
     public bool PersistStore { get; init; } = true;
 
+    /// <summary>Also measure the item side's cost in the same run: the first fixed rate and (in the steady state) the
+    /// clicks backlog again without the item side, each on fresh state beside a run with it. Default true.</summary>
+    public bool ItemSideComparison { get; init; } = true;
+
     /// <summary>Run only the steady-state runs (<see cref="SteadyEvents"/>): no MovieLens phases, no scaling. Default false.</summary>
     public bool SteadyOnly { get; init; }
 
@@ -185,6 +189,24 @@ public static class PipelineBench
             var count = (int)Math.Round(firstRate * options.RateSeconds);
             phases.Add(Report(progress, await rig.RunPhaseAsync($"rate-{firstRate:F0}-fetchwait{fetchWait}", stream.Take(count), firstRate, measureRaw: true, options.PhaseTimeout, cancellationToken)));
             deliveryErrors += rig.DeliveryErrors;
+        }
+
+        if (options.ItemSideComparison && options.Rates.FirstOrDefault() is var abRate and > 0)
+        {
+            // Both on fresh state (items preloaded) and the same events, the one without first.
+            foreach (var itemSide in new[] { false, true })
+            {
+                var label = itemSide ? "with-item-side" : "without-item-side";
+                progress.Report($"pipeline: {abRate:F0} events/s {label.Replace('-', ' ')} (fresh state, items preloaded)");
+#pragma warning disable CA2000 // disposed at the end of every iteration (dotnet/roslyn-analyzers#7047)
+                await using var rig = await PipelineRig.StartAsync(
+                    new PipelineRigOptions { Partitions = options.Partitions, PersistStore = options.PersistStore, ItemSide = itemSide }, encoder, indexed, time, progress, cancellationToken);
+#pragma warning restore CA2000
+                var ab = new StreamCursor(source.UserEvents);
+                await rig.RunPhaseAsync("warm-up", ab.Take(options.WarmupEvents), null, measureRaw: false, options.PhaseTimeout, cancellationToken);
+                phases.Add(Report(progress, await rig.RunPhaseAsync($"rate-{abRate:F0}-{label}", ab.Take((int)Math.Round(abRate * options.RateSeconds)), abRate, measureRaw: true, options.PhaseTimeout, cancellationToken)));
+                deliveryErrors += rig.DeliveryErrors;
+            }
         }
 
         var scaling = new List<PartitionScalingRow>();

@@ -169,13 +169,18 @@ public sealed class PipelineRig : IAsyncDisposable
             settings["StreamRec:Kafka:Client:fetch.wait.max.ms"] = fetchWait.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (!_options.ItemSide)
+        {
+            settings["StreamRec:ProfileUpdater:PublishEngagements"] = "false";
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(_options.LogLevel);
         // One encoder session for every in-process instance: identical compute, a fraction of the memory.
         // Registered before the roles, whose TryAdd then keeps these.
         builder.Services.AddSingleton(encoder);
         builder.Services.AddSingleton<ITextEncoder>(encoder);
-        builder.AddStreamRecDefaults(defaultPort: 0).AddRoles(Roles.All);
+        builder.AddStreamRecDefaults(defaultPort: 0).AddRoles(_options.ItemSide ? Roles.All : Roles.All & ~Roles.CoEngagementUpdater);
         // Registered after the roles so this one wins: every host shares the rig's store.
         builder.Services.AddSingleton(SharedStore);
         var app = builder.Build();
@@ -508,4 +513,8 @@ public sealed record PipelineRigOptions
 
     /// <summary>The hosts' log level. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Run the item side (the co-engagement updater, and the profile-updater publishing engagements). Default
+    /// true; false measures the pipeline as it was before it, lists from text and trending only.</summary>
+    public bool ItemSide { get; init; } = true;
 }

@@ -36,13 +36,16 @@ internal static class SteadyBench
         }
 
         var results = new List<SteadyPhaseResult>();
-        foreach (var mix in options.SteadyMixes)
+        // The clicks backlog once more without the item side (same events, fresh state): its cost in the same run.
+        var runs = options.SteadyMixes.Select(mix => (Mix: mix, ItemSide: true))
+            .Concat(options.ItemSideComparison && options.SteadyMixes.Contains(EventMix.Clicks) ? [(EventMix.Clicks, false)] : []);
+        foreach (var (mix, itemSide) in runs)
         {
-            var name = mix == EventMix.Clicks ? "steady-clicks" : "steady-mix";
+            var name = (mix == EventMix.Clicks ? "steady-clicks" : "steady-mix") + (itemSide ? "" : "-without-item-side");
             // CA2000 misreads `await using` inside a loop of an async method (dotnet/roslyn-analyzers#7047); the rig is disposed
             // at the end of every iteration.
 #pragma warning disable CA2000
-            await using var rig = await PipelineRig.CreateAsync(rigOptions with { ReadLists = false }, encoder.Dimension, indexed, time, progress, cancellationToken);
+            await using var rig = await PipelineRig.CreateAsync(rigOptions with { ReadLists = false, ItemSide = itemSide }, encoder.Dimension, indexed, time, progress, cancellationToken);
 #pragma warning restore CA2000
             progress.Report($"{name}: producing {options.SteadyEvents:N0} events before the services start");
             var backlog = rig.ProduceBacklog(SyntheticPopulation.Events(population, mix, options.SteadyEvents), cancellationToken);

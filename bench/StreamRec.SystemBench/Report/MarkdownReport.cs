@@ -62,6 +62,7 @@ public static class MarkdownReport
         if (report.Pipeline is { Phases.Count: 0, Steady.Count: > 0 } steadyOnly)
         {
             Steady(md, steadyOnly, "## Pipeline: steady state (a backlog drained by the services)");
+            ItemSideCost(md, steadyOnly, "###");
         }
         else if (report.Pipeline is { } p)
         {
@@ -74,6 +75,7 @@ public static class MarkdownReport
             Table(md, ["phase", "offered/s", "events", "clicks", "reviews", "events/s", "raw consumer/s", "ratio", "lists", "p50 ms", "p95 ms", "p99 ms", "max ms", "drained"],
                 p.Phases.Select(PhaseRow));
             Steady(md, p, "### Steady state (a backlog drained by the services)");
+            ItemSideCost(md, p, "###");
             md.AppendLine("### Memory");
             md.AppendLine();
             md.AppendLine("Working set: growth of the process's resident memory per unit over the step, \"–\" where the OS took pages back meanwhile (noise).");
@@ -166,6 +168,36 @@ public static class MarkdownReport
                 .Concat(p.Steady.SelectMany(r => r.Stages.FirstOrDefault(s => s.Stage == stage) is { } c ? new[] { D(c.UsPerEvent, 2), I(c.Calls) } : ["–", "–"]))
                 .Append(SteadyWindow.Describe(stage))
                 .ToArray()));
+    }
+
+    /// <summary>The item side's cost, from the runs with and without it on the same events (PipelineBenchOptions.ItemSideComparison).</summary>
+    private static void ItemSideCost(StringBuilder md, Pipeline.PipelineBenchResult p, string level)
+    {
+        var rows = new List<string[]>();
+        if (p.Steady.FirstOrDefault(r => r.Name == "steady-clicks") is { } with && p.Steady.FirstOrDefault(r => r.Name == "steady-clicks-without-item-side") is { } without)
+        {
+            rows.Add(["steady clicks: events/s", D(with.EventsPerSecond, 0), D(without.EventsPerSecond, 0), D(with.EventsPerSecond / without.EventsPerSecond, 2)]);
+            rows.Add(["steady clicks: CPU µs/event", D(with.CpuUsPerEvent, 1), D(without.CpuUsPerEvent, 1), D(with.CpuUsPerEvent / without.CpuUsPerEvent, 2)]);
+        }
+
+        if (p.Phases.FirstOrDefault(r => r.Name.EndsWith("-with-item-side", StringComparison.Ordinal)) is { } on
+            && p.Phases.FirstOrDefault(r => r.Name.EndsWith("-without-item-side", StringComparison.Ordinal)) is { } off)
+        {
+            var rate = on.OfferedRate is { } o ? $"at {o:F0}/s" : "";
+            rows.Add([$"{p.Source} {rate}: event→list p50 ms", D(on.Latency?.P50, 1), D(off.Latency?.P50, 1), D(on.Latency?.P50 / off.Latency?.P50, 2)]);
+            rows.Add([$"{p.Source} {rate}: event→list p99 ms", D(on.Latency?.P99, 1), D(off.Latency?.P99, 1), D(on.Latency?.P99 / off.Latency?.P99, 2)]);
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine($"{level} The item side's cost (with and without it in the same run)");
+        md.AppendLine();
+        md.AppendLine("The same events on fresh state, once with the item side (the co-engagement updater, and the profile-updater publishing engagements) and once without it: lists from text and trending only, the pipeline as it was before it.");
+        md.AppendLine();
+        Table(md, ["measure", "with the item side", "without", "with ÷ without"], rows);
     }
 
     private static string[] PhaseRow(Pipeline.PhaseResult r) =>

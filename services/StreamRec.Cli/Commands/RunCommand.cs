@@ -123,6 +123,8 @@ internal static class RunCommand
 
         Console.WriteLine($"replaying {interactions.Length:N0} clicks and reviews{(settings.Rate > 0 ? $" at {settings.Rate:N0}/s" : " as fast as the pipeline takes them")}...");
         var streamStarted = time.GetTimestamp();
+        var cpuStarted = Environment.CpuUsage.TotalTime;
+        var stagesStarted = StageSeconds();
         // As fast as the pipeline takes them, and no faster: the dev broker keeps about 5 MB per partition and drops
         // the oldest messages beyond that, unread ones included.
         var replay = replayer.ReplayAsync(interactions, new ReplayPace { Rate = settings.Rate, Backlog = MaxPartitionLag, MaxBacklog = MaxRunBacklog }, null, ct);
@@ -138,6 +140,8 @@ internal static class RunCommand
             ct);
         produced = (await replay).Produced;
         var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
+        var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuStarted).TotalSeconds;
+        var stages = StageSeconds().Select(kv => (Stage: kv.Key, Seconds: kv.Value - stagesStarted.GetValueOrDefault(kv.Key))).Where(s => s.Seconds >= 0.05).OrderByDescending(s => s.Seconds).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct); // the last lists are on their way to the reader
 
         Console.WriteLine();
@@ -147,6 +151,14 @@ internal static class RunCommand
         Console.WriteLine($"  lists published        {reader.Lists,12:N0}  (bursts per user are coalesced into one list)");
         Console.WriteLine($"  dead-lettered          {DeadLettered(),12:N0}");
         Console.WriteLine($"  event→list latency     p50 {Ms(reader.LatencyPercentile(50))}, p95 {Ms(reader.LatencyPercentile(95))}, p99 {Ms(reader.LatencyPercentile(99))} (Kafka arrival → list generated)");
+        Console.WriteLine($"  CPU                    {cpuSeconds,10:N1} s  = {cpuSeconds * 1e6 / Math.Max(produced, 1):N0} µs per event (every thread of this process: services, dev broker, replay)");
+        if (StreamRecMetrics.CoEngagementContributions.WithLabels(StreamRecMetrics.Outcomes.Ok).Value is var contributions and > 0)
+        {
+            Console.WriteLine($"  item side              {contributions,12:N0}  contributions applied to co-engagement rows, {stages.FirstOrDefault(s => s.Stage == "co_engagement").Seconds:N1} s in its stage");
+        }
+
+        Console.WriteLine($"  time by stage (s)      {string.Join(" · ", stages.Take(8).Select(s => $"{s.Stage} {s.Seconds:N1}"))}");
+        Console.WriteLine("                         (wall time inside each stage, summed over batches: stages of different services overlap; docs/operations.md)");
         await PrintExamplesAsync(app, reader, settings.Examples, ct);
 
         if (settings.KeepRunning)
@@ -248,6 +260,10 @@ internal static class RunCommand
     }
 
     private static double DeadLettered() => SumOver(StreamRecMetrics.DeadLetters);
+
+    /// <summary>Seconds spent so far in each stage of <see cref="StreamRecMetrics.StageDuration"/>, all batches.</summary>
+    private static Dictionary<string, double> StageSeconds() =>
+        StreamRecMetrics.StageDuration.GetAllLabelValues().ToDictionary(l => l[0], l => StreamRecMetrics.StageDuration.WithLabels(l).Sum, StringComparer.Ordinal);
 
     /// <summary>Unread messages in any one partition above which the replay waits: an engagement message carries up to
     /// tens of KB, so this keeps every partition well inside the dev broker's 5 MB.</summary>

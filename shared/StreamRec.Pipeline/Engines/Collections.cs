@@ -75,7 +75,7 @@ public static class CoEngagementFields
     /// format rows were written in before <see cref="NeighboursPacked"/>; still read.</summary>
     public const string Neighbours = "neighbours";
 
-    /// <summary>The co-engaged items and their weights packed into one base64 string (see <c>CoEngagementStore</c>): a row
+    /// <summary>The co-engaged items and their weights packed into one URL-safe base64 string (see <c>CoEngagementStore</c>): a row
     /// holds hundreds, and a JSON member per neighbour made encoding and writing rows the item side's main cost.</summary>
     public const string NeighboursPacked = "neighbours_packed";
 

@@ -74,4 +74,29 @@ public class PerformanceReportTests
         Assert.DoesNotContain("-52,577", markdown, StringComparison.Ordinal);
         Assert.Contains("| per item (pipeline, after indexing, full GC) | 9,724 | 3,000 | 4,000 |", MarkdownReport.Render(sample), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_TheItemSidesCost_PairsTheRunsWithAndWithoutIt()
+    {
+        var report = Sample();
+        report = report with
+        {
+            Pipeline = report.Pipeline! with
+            {
+                Phases =
+                [
+                    .. report.Pipeline.Phases,
+                    new PhaseResult("rate-1000-without-item-side", 1000, 15000, 5000, 10000, 15, 1000, 200000, 0.005, new LatencySummary(900, 40, 70, 100, 120, 30), true),
+                    new PhaseResult("rate-1000-with-item-side", 1000, 15000, 5000, 10000, 15, 1000, 200000, 0.005, new LatencySummary(900, 60, 90, 150, 200, 40), true),
+                ],
+            },
+        };
+
+        var markdown = MarkdownReport.Render(report);
+
+        Assert.Contains("The item side's cost", markdown, StringComparison.Ordinal);
+        Assert.Contains("| MovieLens at 1000/s: event→list p50 ms | 60.0 | 40.0 | 1.50 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| MovieLens at 1000/s: event→list p99 ms | 150.0 | 100.0 | 1.50 |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("The item side's cost", MarkdownReport.Render(Sample()), StringComparison.Ordinal);
+    }
 }
