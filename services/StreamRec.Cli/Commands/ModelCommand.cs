@@ -33,7 +33,7 @@ internal static class ModelCommand
     internal static Option<string?> ModelOption() => new("--model")
     {
         Description = $"Encoder model: all-MiniLM-L6-v2 (default), arctic-embed-xs, bge-small-en-v1.5, {EncoderOptions.SyntheticModelName} (untrained, for tests), " +
-                      "a folder name under the models directory, or an ONNX file or folder (StreamRec:Encoder:Model / ModelPath).",
+                      "any of those + -int8 (its int8 variant, made on first use), a folder name under the models directory, or an ONNX file or folder (StreamRec:Encoder:Model / ModelPath).",
     };
 
     /// <summary>Configuration keys that make the services' encoder use <paramref name="nameOrPath"/>; empty when null.</summary>
@@ -185,7 +185,12 @@ internal static class ModelCommand
 
             foreach (var (name, file, manifest) in present.Where(p => ModelCatalog.Find(p.Name) is null))
             {
-                var note = manifest?.Synthetic == true ? "synthesized, not semantically trained" : "local";
+                var note = manifest switch
+                {
+                    { Quantization: { } q } => $"int8 of {q.SourceModel}, cosine mean {q.MeanCosine:F4} with it",
+                    { Synthetic: true } => "synthesized, not semantically trained",
+                    _ => "local",
+                };
                 Console.WriteLine($"{name,-22} {"yes",-8} {manifest?.Pooling.ToString() ?? "?",-8} {"",4}  {note} ({file})");
             }
 

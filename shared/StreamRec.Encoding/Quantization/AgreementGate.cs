@@ -14,6 +14,9 @@ public sealed record AgreementFigures(int Texts, double MeanCosine, double MinCo
         $"{Texts} texts: cosine mean {MeanCosine:F4}, min {MinCosine:F4}; nearest-neighbour recall@10 {RecallAt10:F3} over {Queries} queries");
 }
 
+/// <summary>Lowest mean cosine, lowest single cosine and lowest recall@10 a quantized model may show.</summary>
+public sealed record AgreementThresholds(double MeanCosine, double MinCosine, double RecallAt10);
+
 /// <summary>
 /// The quality gate a quantized model must pass before it is written: its vectors agree with the source model's to mean
 /// cosine ≥ 0.99 and min ≥ 0.95, and the nearest neighbours of a sample of texts agree (recall@10 ≥ 0.9). The
@@ -64,23 +67,27 @@ public static class AgreementGate
         return new AgreementFigures(texts.Count, sum / texts.Count, min, texts[worst], queries, recall / queries);
     }
 
-    /// <summary>Why <paramref name="figures"/> fail the gate; empty when they pass.</summary>
-    public static IReadOnlyList<string> Failures(AgreementFigures figures)
+    /// <summary>The gate's thresholds (tests pass others to see a refusal).</summary>
+    public static AgreementThresholds Default { get; } = new(MinMeanCosine, MinMinCosine, MinRecallAt10);
+
+    /// <summary>Why <paramref name="figures"/> fail the gate (<see cref="Default"/> thresholds unless given); empty when they pass.</summary>
+    public static IReadOnlyList<string> Failures(AgreementFigures figures, AgreementThresholds? thresholds = null)
     {
+        var gate = thresholds ?? Default;
         var failures = new List<string>();
-        if (!(figures.MeanCosine >= MinMeanCosine))
+        if (!(figures.MeanCosine >= gate.MeanCosine))
         {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"mean cosine {figures.MeanCosine:F4} < {MinMeanCosine}"));
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"mean cosine {figures.MeanCosine:F4} < {gate.MeanCosine}"));
         }
 
-        if (!(figures.MinCosine >= MinMinCosine))
+        if (!(figures.MinCosine >= gate.MinCosine))
         {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"min cosine {figures.MinCosine:F4} < {MinMinCosine} (\"{figures.WorstText}\")"));
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"min cosine {figures.MinCosine:F4} < {gate.MinCosine} (\"{figures.WorstText}\")"));
         }
 
-        if (!(figures.RecallAt10 >= MinRecallAt10))
+        if (!(figures.RecallAt10 >= gate.RecallAt10))
         {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"recall@10 {figures.RecallAt10:F3} < {MinRecallAt10}"));
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"recall@10 {figures.RecallAt10:F3} < {gate.RecallAt10}"));
         }
 
         return failures;

@@ -37,10 +37,18 @@ public sealed class ModelQuantizer
     private readonly EncoderOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly AgreementThresholds _thresholds;
 
     public ModelQuantizer(EncoderOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
+        : this(options, AgreementGate.Default, logger, timeProvider)
+    {
+    }
+
+    /// <summary>With other gate thresholds: for tests that need to see a refusal.</summary>
+    internal ModelQuantizer(EncoderOptions options, AgreementThresholds thresholds, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         _options = options;
+        _thresholds = thresholds;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -102,7 +110,7 @@ public sealed class ModelQuantizer
 
             var texts = GateTexts.Create();
             var figures = CompareOnGate(resolved, candidate, texts, progress, cancellationToken);
-            var failures = AgreementGate.Failures(figures);
+            var failures = AgreementGate.Failures(figures, _thresholds);
             var result = new QuantizeResult(null, sourceName, resolved.ModelPath, new FileInfo(resolved.ModelPath).Length, quantized.Length, report, figures, failures);
             if (failures.Count > 0)
             {
