@@ -271,11 +271,12 @@ internal static class ModelCommand
         {
             source, output, modelsDir, threads,
         };
-        command.SetAction(parse => Run(() =>
+        // Ctrl+C cancels between steps, so the temporary folder is removed instead of left behind.
+        command.SetAction((parse, ct) => Task.FromResult(Run(() =>
         {
             var options = new EncoderOptions { ModelsDirectory = parse.GetValue(modelsDir)!, IntraOpThreads = parse.GetValue(threads) };
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = new ModelQuantizer(options).Quantize(parse.GetValue(source), parse.GetValue(output), new LineProgress(), CancellationToken.None);
+            var result = new ModelQuantizer(options).Quantize(parse.GetValue(source), parse.GetValue(output), new LineProgress(), replaceExisting: true, ct);
             var figures = result.Figures;
             Console.WriteLine();
             Console.WriteLine($"source:     {result.SourceName} ({result.SourcePath}, {result.SourceBytes / 1e6:F1} MB)");
@@ -304,7 +305,7 @@ internal static class ModelCommand
 
             Console.WriteLine($"written:    {result.Folder} (select it with StreamRec:Encoder:Model={Path.GetFileName(result.Folder)} or --model {Path.GetFileName(result.Folder)})");
             return 0;
-        }));
+        })));
         return command;
     }
 

@@ -145,7 +145,7 @@ public sealed class ModelProvisioner
                 // agreement gate as 'streamrec model quantize', so a fresh machine can select it by name.
                 var sourceName = name[..^ModelQuantizer.Suffix.Length];
                 EncoderLog.ModelQuantizing(_logger, name, sourceName);
-                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, progress: null, cancellationToken);
+                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, progress: null, replaceExisting: false, cancellationToken);
                 if (!result.Passed)
                 {
                     throw new EncodingException(

@@ -59,9 +59,11 @@ public sealed class ModelQuantizer
     /// <summary>
     /// Quantizes <paramref name="source"/> (a model name as <see cref="EncoderOptions.Model"/> takes it, or an ONNX file
     /// or model folder; null = the configured model) into <paramref name="outputDirectory"/> (null = the models
-    /// directory's <c>NAME-int8</c>), replacing what is there only once the new model passed the gate.
+    /// directory's <c>NAME-int8</c>), replacing what is there only once the new model passed the gate. With
+    /// <paramref name="replaceExisting"/> false (a service making the variant on first use), a variant another process
+    /// finished in the meantime is kept and this one discarded, so nobody's model is moved away while it is being loaded.
     /// </summary>
-    public QuantizeResult Quantize(string? source, string? outputDirectory, IProgress<string>? progress, CancellationToken cancellationToken)
+    public QuantizeResult Quantize(string? source, string? outputDirectory, IProgress<string>? progress, bool replaceExisting, CancellationToken cancellationToken)
     {
         var provisioner = new ModelProvisioner(_options, NullLogger<ModelProvisioner>.Instance, _time);
         var resolved = ResolveSource(provisioner, source, cancellationToken);
@@ -134,6 +136,11 @@ public sealed class ModelQuantizer
                 Quantization = new ManifestQuantization(OnnxDynamicQuantizer.Method, sourceName, resolved.ModelPath, sha, report.Quantized, report.LeftInFloat.Count,
                     figures.Texts, Math.Round(figures.MeanCosine, 5), Math.Round(figures.MinCosine, 5), Math.Round(figures.RecallAt10, 4)),
             }.Write(temp);
+
+            if (!replaceExisting && ModelProvisioner.FindModelFile(target) is not null)
+            {
+                return result with { Folder = target };
+            }
 
             Replace(temp, target);
             EncoderLog.ModelQuantized(_logger, sourceName, target, figures.MeanCosine, figures.MinCosine, figures.RecallAt10);

@@ -48,6 +48,15 @@ public sealed class OnnxDynamicQuantizerTests(TinyModelFixture fixture)
     }
 
     [Fact]
+    public void Quantize_SameModelTwice_GivesTheSameBytes()
+    {
+        var (_, first, _) = QuantizeTiny();
+        var (_, second, _) = QuantizeTiny();
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
     public void Quantize_TinyBert_LoadsInOnnxRuntimeAndGivesCloseHiddenStates()
     {
         var (_, quantized, _) = QuantizeTiny();

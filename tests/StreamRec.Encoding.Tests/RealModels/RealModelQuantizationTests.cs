@@ -56,7 +56,7 @@ public sealed class RealModelQuantizationTests(RealModelFixture fixture)
         var target = Path.Combine(fixture.Root, "refused-int8");
         var impossible = new AgreementThresholds(1.01, 1.01, 1.01);
 
-        var result = new ModelQuantizer(Options("all-MiniLM-L6-v2"), impossible).Quantize(fixture.MiniLmDirectory, target, progress: null, TestContext.Current.CancellationToken);
+        var result = new ModelQuantizer(Options("all-MiniLM-L6-v2"), impossible).Quantize(fixture.MiniLmDirectory, target, progress: null, replaceExisting: true, TestContext.Current.CancellationToken);
 
         Assert.False(result.Passed);
         Assert.Null(result.Folder);
