@@ -36,6 +36,9 @@ internal static partial class EncoderLog
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Making {Model} from {Source} (int8 quantization and its agreement check, once; later starts reuse it)")]
     public static partial void ModelQuantizing(ILogger logger, string model, string source);
 
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Making {Model}: {Step}")]
+    public static partial void ModelQuantizingStep(ILogger logger, string model, string step);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Text {Index} of the batch could not be tokenized ({Reason}); encoding it as empty text")]
     public static partial void TokenizationFailed(ILogger logger, int index, string reason);
 }

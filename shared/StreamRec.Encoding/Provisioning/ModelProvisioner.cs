@@ -145,7 +145,7 @@ public sealed class ModelProvisioner
                 // agreement gate as 'streamrec model quantize', so a fresh machine can select it by name.
                 var sourceName = name[..^ModelQuantizer.Suffix.Length];
                 EncoderLog.ModelQuantizing(_logger, name, sourceName);
-                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, progress: null, replaceExisting: false, cancellationToken);
+                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, new LogProgress(_logger, name), replaceExisting: false, cancellationToken);
                 if (!result.Passed)
                 {
                     throw new EncodingException(
@@ -288,6 +288,12 @@ public sealed class ModelProvisioner
         return string.Equals(Path.GetFileName(folder), "onnx", StringComparison.OrdinalIgnoreCase)
             ? Path.GetDirectoryName(folder)!
             : folder;
+    }
+
+    /// <summary>Each step of making a model on first use as a log line (it takes seconds; a service start waits for it).</summary>
+    private sealed class LogProgress(ILogger logger, string model) : IProgress<string>
+    {
+        public void Report(string value) => EncoderLog.ModelQuantizingStep(logger, model, value.Trim());
     }
 
     private static ModelManifest? SafeManifest(string dir)
