@@ -56,6 +56,18 @@ public sealed record ScalingOptions
     /// <summary>Recent item ids per synthetic user (the seen filter). Default 20.</summary>
     public int RecentItems { get; init; } = 20;
 
+    /// <summary>Event ids each synthetic user remembers for duplicate detection (<c>StreamRec:Profile:DuplicateWindow</c>,
+    /// 100 in the services once a user has that many events). Default 0.</summary>
+    public int EventIds { get; init; }
+
+    /// <summary>Engagement-outbox entries each synthetic user carries from its last write (a click leaves one, with its
+    /// history of up to 50 items). Default 0.</summary>
+    public int OutboxEntries { get; init; }
+
+    /// <summary>A user as the services hold one after a long history: 200 recent items, 100 remembered event ids, one
+    /// outbox entry (issue 16's "full user").</summary>
+    public ScalingOptions AsFullUsers() => this with { RecentItems = new ProfileOptions().SeenHistory, EventIds = new ProfileOptions().DuplicateWindow, OutboxEntries = 1 };
+
     /// <summary>Users per load/apply/save batch, as the consumer hands them over. Default 64.</summary>
     public int UserBatch { get; init; } = 64;
 
@@ -298,6 +310,18 @@ public static class ScalingBench
         }
 
         profile.MarkApplied(Topics.Clicks, 0, random.Next(1_000_000));
+        for (var i = 0; i < options.EventIds; i++)
+        {
+            profile.RememberEvent($"evt-{id}-{i.ToString(CultureInfo.InvariantCulture)}", options.EventIds);
+        }
+
+        var history = profile.RecentItems.TakeLast(new CoEngagementOptions().HistorySize + 1).ToArray();
+        for (var i = 0; i < options.OutboxEntries && history.Length > 0; i++)
+        {
+            var engagement = new AppliedEngagement(history[^1], history[..^1], Topics.Clicks, 0, 1_000 + i, Retried: false);
+            profile.Outbox.Add(new OutboxEntry(engagement, engagement.PartitionKey, engagement.Offset));
+        }
+
         return profile;
     }
 

@@ -199,11 +199,34 @@ internal static class BenchCommand
     {
         var quick = QuickOption();
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M), memory and I/O per co-engagement row.") { quick, json };
+        var usersOnly = new Option<int[]>("--users-only")
+        {
+            Description = "Only the user measurement, at these user counts (e.g. --users-only 1000000): no catalogue, no co-engagement rows. Default: everything.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var fullUsers = new Option<bool>("--full-users")
+        {
+            Description = "Users as the services hold them after a long history: 200 recent items, 100 remembered event ids, one outbox entry (default: 20 recent items only).",
+        };
+        var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M), memory and I/O per co-engagement row.")
+        {
+            quick, json, usersOnly, fullUsers,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var started = TimeProvider.System.GetTimestamp();
-            var result = await ScalingBench.RunAsync(parse.GetValue(quick) ? ScalingOptions.Quick : new ScalingOptions(), TimeProvider.System, new Progress(), ct);
+            var options = parse.GetValue(quick) ? ScalingOptions.Quick : new ScalingOptions();
+            if (parse.GetValue(usersOnly) is { Length: > 0 } counts)
+            {
+                options = options with { CatalogSizes = [], UserCounts = counts, EngagementRows = 0 };
+            }
+
+            if (parse.GetValue(fullUsers))
+            {
+                options = options.AsFullUsers();
+            }
+
+            var result = await ScalingBench.RunAsync(options, TimeProvider.System, new Progress(), ct);
             var report = new PerformanceReport { Machine = Machine(parse.GetValue(quick), started), Scaling = result };
             await PrintAsync(report, parse.GetValue(json), ct);
             return 0;

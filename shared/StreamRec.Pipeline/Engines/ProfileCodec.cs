@@ -88,7 +88,7 @@ public static class ProfileCodec
             var outbox = new JsonArray();
             for (var i = 0; i < p.Outbox.Count; i++)
             {
-                outbox.Add(EncodeOutbox(p.Outbox[i], i == 0 ? null : p.Outbox[i - 1].Engagement));
+                outbox.Add(EncodeOutbox(p.Outbox[i], i == 0 ? null : p.Outbox[i - 1].Engagement, p.RecentItems));
             }
 
             payload[UserFields.Outbox] = outbox;
@@ -181,7 +181,7 @@ public static class ProfileCodec
             AppliedEngagement? previous = null;
             foreach (var node in outbox)
             {
-                var entry = node is JsonObject o ? DecodeOutbox(o, previous) : null;
+                var entry = node is JsonObject o ? DecodeOutbox(o, previous, p.RecentItems) : null;
                 if (entry is not null)
                 {
                     p.Outbox.Add(entry);
@@ -197,11 +197,13 @@ public static class ProfileCodec
 
     /// <summary>
     /// One outbox entry. Its history is most often the previous entry's history and item (a user's engagements of one
-    /// batch follow each other): then only its length is written (<c>history_follows</c>), not 50 ids again. The items
+    /// batch follow each other): then only its length is written (<c>history_follows</c>), not 50 ids again; the first
+    /// entry's is most often the items just before its own in the user's recent items, stored beside it (then only its
+    /// length, <c>history_recent</c>). The items
     /// not liked are a bit mask over the history and the item (<c>not_positive_mask</c>, hex, bit i = position i, the
     /// item last). Both fall back to the plain lists when they would not give the entry back exactly.
     /// </summary>
-    private static JsonObject EncodeOutbox(OutboxEntry entry, AppliedEngagement? previous)
+    private static JsonObject EncodeOutbox(OutboxEntry entry, AppliedEngagement? previous, IReadOnlyList<string> recent)
     {
         var e = entry.Engagement;
         var o = new JsonObject
@@ -214,6 +216,10 @@ public static class ProfileCodec
         if (previous is not null && Follows(previous, e.History))
         {
             o["history_follows"] = e.History.Count;
+        }
+        else if (previous is null && FromRecent(recent, e.ItemId, e.History.Count) is { } before && before.SequenceEqual(e.History, StringComparer.Ordinal))
+        {
+            o["history_recent"] = e.History.Count;
         }
         else
         {
@@ -266,6 +272,21 @@ public static class ProfileCodec
         }
 
         return true;
+    }
+
+    /// <summary>The <paramref name="count"/> items just before <paramref name="itemId"/> in the user's recent items; null
+    /// when it is not there or fewer precede it.</summary>
+    private static string[]? FromRecent(IReadOnlyList<string> recent, string itemId, int count)
+    {
+        for (var i = recent.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(recent[i], itemId, StringComparison.Ordinal))
+            {
+                return i >= count ? [.. recent.Skip(i - count).Take(count)] : null;
+            }
+        }
+
+        return null;
     }
 
     private static string[] Followed(AppliedEngagement previous, int count)
@@ -331,7 +352,7 @@ public static class ProfileCodec
         return set;
     }
 
-    private static OutboxEntry? DecodeOutbox(JsonObject o, AppliedEngagement? previous)
+    private static OutboxEntry? DecodeOutbox(JsonObject o, AppliedEngagement? previous, IReadOnlyList<string> recent)
     {
         // Written by this code; a damaged entry is left out rather than making the user unreadable.
         if (Str(o, "item_id") is not { } itemId || Str(o, "topic") is not { } topic)
@@ -348,6 +369,11 @@ public static class ProfileCodec
             && count >= 0 && count <= previous.History.Count + 1)
         {
             history = Followed(previous, count);
+        }
+        else if (previous is null && o["history_recent"] is JsonValue fromRecent && fromRecent.TryGetValue<int>(out var length)
+            && length >= 0 && FromRecent(recent, itemId, length) is { } before)
+        {
+            history = before;
         }
         else
         {

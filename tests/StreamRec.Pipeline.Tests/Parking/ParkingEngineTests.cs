@@ -272,6 +272,7 @@ public sealed class ParkingEngineTests : IDisposable
     {
         var profile = new UserProfile("x", _encoder.Dimension);
         var history = Enumerable.Range(0, 50).Select(i => $"ml-{i:D5}").ToList();
+        profile.RecentItems.AddRange(history);
         for (var i = 0; i < 100; i++)
         {
             var item = $"ml-{1000 + i:D5}";
@@ -279,6 +280,7 @@ public sealed class ParkingEngineTests : IDisposable
             profile.Outbox.Add(new OutboxEntry(new AppliedEngagement(item, [.. history], Topics.Reviews, 1, 100 + i, Retried: false, notPositive), UserProfile.OffsetKey(Topics.Reviews, 1), 100 + i));
             history.Add(item);
             history.RemoveAt(0);
+            profile.RecentItems.Add(item);
         }
 
         // One that does not follow (a late one, applied out of order) and one whose low-rated item is outside its history.
@@ -291,6 +293,8 @@ public sealed class ParkingEngineTests : IDisposable
 
         var outboxJson = point.Payload![UserFields.Outbox]!.ToJsonString();
         Assert.True(outboxJson.Length < 102 * 200, $"{outboxJson.Length} bytes of JSON for 102 entries");
+        // The first entry's history is the 50 items before its own in the recent items stored beside it.
+        Assert.Equal(50, point.Payload[UserFields.Outbox]![0]!["history_recent"]!.GetValue<int>());
         Assert.Equal(profile.Outbox.Count, loaded.Outbox.Count);
         for (var i = 0; i < profile.Outbox.Count; i++)
         {
