@@ -238,8 +238,9 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             StreamRecMetrics.UsersUpdated.Inc(changed.Count);
         }
 
-        var clear = await PublishEngagementsAsync(outbox, profiles.Values.Select(p => p.Profile), cancellationToken);
-        clear.RemoveAll(p => !retryRound && !forgotten.Contains(p.UserId));
+        // The engagements and the notifications go out side by side (different topics and readers; the users, their
+        // outbox included, are durable already), so a list does not wait for the item side's messages to be acked.
+        var engagementsSent = SendEngagementsAsync(outbox, cancellationToken);
 
         foreach (var id in saved)
         {
@@ -256,11 +257,15 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             }
         }
 
+        var publishStarted = _time.GetTimestamp();
+        var notified = changed.Count > 0
+            ? _publisher.PublishAsync([.. changed.Select(kv => Notification(profiles[kv.Key].Profile, NoticeOf(kv.Value)))], cancellationToken)
+            : Task.CompletedTask;
+        await Task.WhenAll(engagementsSent, notified);
+        var clear = Cleared(outbox, profiles.Values.Select(p => p.Profile));
+        clear.RemoveAll(p => !retryRound && !forgotten.Contains(p.UserId));
         if (changed.Count > 0)
         {
-            var publishStarted = _time.GetTimestamp();
-            var messages = changed.Select(kv => Notification(profiles[kv.Key].Profile, NoticeOf(kv.Value))).ToArray();
-            await _publisher.PublishAsync(messages, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("notify").Observe(_time.GetElapsedTime(publishStarted).TotalSeconds);
             foreach (var userId in changed.Keys)
             {
@@ -282,16 +287,26 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// <paramref name="profiles"/>; returns the profiles whose outbox changed.</summary>
     private async Task<List<UserProfile>> PublishEngagementsAsync(EngagementOutbox outbox, IEnumerable<UserProfile> profiles, CancellationToken cancellationToken)
     {
+        await SendEngagementsAsync(outbox, cancellationToken);
+        return Cleared(outbox, profiles);
+    }
+
+    private async Task SendEngagementsAsync(EngagementOutbox outbox, CancellationToken cancellationToken)
+    {
         if (_coEngagement is null || outbox.Outgoing.Count == 0)
         {
-            return [];
+            return;
         }
 
         var started = _time.GetTimestamp();
         await _publisher.PublishAsync(EngagementMessage.For([.. outbox.Outgoing.Select(e => e.Engagement)], _coEngagement, _time.GetUtcNow()), cancellationToken);
         StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(started).TotalSeconds);
-        return [.. profiles.Where(outbox.Published)];
     }
+
+    /// <summary>The users whose outbox entries are out now (removed from their outbox): written again when a retry round
+    /// or a forget made them.</summary>
+    private List<UserProfile> Cleared(EngagementOutbox outbox, IEnumerable<UserProfile> profiles) =>
+        _coEngagement is null || outbox.Outgoing.Count == 0 ? [] : [.. profiles.Where(outbox.Published)];
 
     /// <summary>
     /// One retry round: users of newly assigned partitions whose state holds parked events are found in the store,
