@@ -303,7 +303,11 @@ internal static class ModelCommand
                 return 1;
             }
 
-            Console.WriteLine($"written:    {result.Folder} (select it with StreamRec:Encoder:Model={Path.GetFileName(result.Folder)} or --model {Path.GetFileName(result.Folder)})");
+            // A folder in the models directory is selected by name; one elsewhere by its path.
+            var inModels = string.Equals(Path.GetFullPath(Path.GetDirectoryName(result.Folder)!), Path.GetFullPath(options.ModelsDirectory), StringComparison.Ordinal);
+            Console.WriteLine(inModels
+                ? $"written:    {result.Folder} (select it with StreamRec:Encoder:Model={Path.GetFileName(result.Folder)} or --model {Path.GetFileName(result.Folder)})"
+                : $"written:    {result.Folder} (select it with StreamRec:Encoder:ModelPath={result.Folder} or --model {result.Folder})");
             return 0;
         })));
         return command;
