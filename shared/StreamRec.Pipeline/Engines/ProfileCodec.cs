@@ -254,25 +254,8 @@ public static class ProfileCodec
 
     /// <summary>True when <paramref name="history"/> is the last <c>history.Count</c> of the previous entry's history
     /// followed by its item.</summary>
-    private static bool Follows(AppliedEngagement previous, IReadOnlyList<string> history)
-    {
-        var chain = previous.History.Count + 1;
-        if (history.Count > chain)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < history.Count; i++)
-        {
-            var at = chain - history.Count + i;
-            if (!string.Equals(history[i], at < previous.History.Count ? previous.History[at] : previous.ItemId, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool Follows(AppliedEngagement previous, IReadOnlyList<string> history) =>
+        history.Count <= previous.History.Count + 1 && Followed(previous, history.Count).SequenceEqual(history, StringComparer.Ordinal);
 
     /// <summary>The <paramref name="count"/> items just before <paramref name="itemId"/> in the user's recent items; null
     /// when it is not there or fewer precede it.</summary>

@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using StreamRec.Domain;
 using StreamRec.Pipeline.Engines;
@@ -168,43 +166,15 @@ public sealed class CoEngagementStore : ICoEngagementSource
     {
         var ids = neighbours.Keys.ToArray();
         Array.Sort(ids, StringComparer.Ordinal);
-        var size = 1;
+        var writer = new ArrayBufferWriter<byte>(1 + (ids.Length * 24));
+        writer.Write([PackedVersion]);
         foreach (var id in ids)
         {
-            var length = Encoding.UTF8.GetByteCount(id);
-            size += VarintSize(length) + length + sizeof(double);
+            BinaryFields.WriteString(writer, id);
+            BinaryFields.WriteDouble(writer, neighbours[id]);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            buffer[0] = PackedVersion;
-            var at = 1;
-            foreach (var id in ids)
-            {
-                var length = Encoding.UTF8.GetByteCount(id);
-                for (var v = (uint)length; ; v >>= 7)
-                {
-                    if (v < 0x80)
-                    {
-                        buffer[at++] = (byte)v;
-                        break;
-                    }
-
-                    buffer[at++] = (byte)(v | 0x80);
-                }
-
-                at += Encoding.UTF8.GetBytes(id, buffer.AsSpan(at));
-                BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(at), neighbours[id]);
-                at += sizeof(double);
-            }
-
-            return Base64Url.EncodeToString(buffer.AsSpan(0, size));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return Base64Url.EncodeToString(writer.WrittenSpan);
     }
 
     /// <summary>Reads what <see cref="PackNeighbours"/> wrote into <paramref name="into"/>; a damaged value is a
@@ -227,38 +197,20 @@ public sealed class CoEngagementStore : ICoEngagementSource
             throw Damaged(itemId, $"unknown version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString(CultureInfo.InvariantCulture))}");
         }
 
-        var at = 1;
-        while (at < bytes.Length)
+        var reader = new BinaryFieldReader(bytes.AsSpan(1));
+        try
         {
-            var length = 0;
-            for (var shift = 0; ; shift += 7)
+            while (!reader.AtEnd)
             {
-                if (at >= bytes.Length || shift > 28)
-                {
-                    throw Damaged(itemId, "truncated id length");
-                }
-
-                var b = bytes[at++];
-                length |= (b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    break;
-                }
+                var id = reader.String();
+                into[id] = reader.Double();
             }
-
-            if (length < 0 || at + length + sizeof(double) > bytes.Length)
-            {
-                throw Damaged(itemId, "truncated neighbour");
-            }
-
-            var id = Encoding.UTF8.GetString(bytes, at, length);
-            at += length;
-            into[id] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at));
-            at += sizeof(double);
+        }
+        catch (FormatException ex)
+        {
+            throw Damaged(itemId, ex.Message);
         }
     }
-
-    private static int VarintSize(int value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
 
     private static FormatException Damaged(string? itemId, string what) =>
         new($"the co-engagement row of '{itemId ?? "?"}' has a damaged {CoEngagementFields.NeighboursPacked}: {what}");

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using StreamRec.Contracts;
 using StreamRec.Domain;
 
@@ -70,43 +68,43 @@ public static class EngagementBinary
         public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows)
         {
             _buffer.Write(Magic);
-            WriteString(_buffer, eventId);
-            WriteInt64(_buffer, occurredAt.ToUnixTimeMilliseconds());
-            WriteString(_buffer, bucket);
-            WriteVarint(_buffer, (ulong)sources.Count);
+            BinaryFields.WriteString(_buffer, eventId);
+            BinaryFields.WriteInt64(_buffer, occurredAt.ToUnixTimeMilliseconds());
+            BinaryFields.WriteString(_buffer, bucket);
+            BinaryFields.WriteVarint(_buffer, (ulong)sources.Count);
             foreach (var source in sources)
             {
-                WriteString(_buffer, source);
+                BinaryFields.WriteString(_buffer, source);
             }
 
-            WriteVarint(_buffer, (ulong)rows);
+            BinaryFields.WriteVarint(_buffer, (ulong)rows);
         }
 
         public void Row(string itemId, int contributions)
         {
-            WriteString(_buffer, itemId);
-            WriteVarint(_buffer, (ulong)contributions);
+            BinaryFields.WriteString(_buffer, itemId);
+            BinaryFields.WriteVarint(_buffer, (ulong)contributions);
         }
 
         public void Contribution(int sourceIndex, long offset, bool retried, double count, int pairs)
         {
-            WriteVarint(_buffer, (ulong)sourceIndex);
-            WriteVarint(_buffer, (ulong)offset);
+            BinaryFields.WriteVarint(_buffer, (ulong)sourceIndex);
+            BinaryFields.WriteVarint(_buffer, (ulong)offset);
             var hasCount = BitConverter.DoubleToInt64Bits(count) != 0;
             _buffer.GetSpan(1)[0] = (byte)((retried ? 1 : 0) | (hasCount ? 2 : 0));
             _buffer.Advance(1);
             if (hasCount)
             {
-                WriteDouble(_buffer, count);
+                BinaryFields.WriteDouble(_buffer, count);
             }
 
-            WriteVarint(_buffer, (ulong)pairs);
+            BinaryFields.WriteVarint(_buffer, (ulong)pairs);
         }
 
         public void Pair(string itemId, double weight)
         {
-            WriteString(_buffer, itemId);
-            WriteDouble(_buffer, weight);
+            BinaryFields.WriteString(_buffer, itemId);
+            BinaryFields.WriteDouble(_buffer, weight);
         }
 
         public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
@@ -115,7 +113,7 @@ public static class EngagementBinary
     /// <summary>Reads a binary message; null with the reason when it is damaged or invalid.</summary>
     public static (EngagementMessage? Message, string? Error) Read(ReadOnlySpan<byte> value)
     {
-        var reader = new Reader(value[Magic.Length..]);
+        var reader = new BinaryFieldReader(value[Magic.Length..]);
         try
         {
             var eventId = reader.String();
@@ -165,98 +163,6 @@ public static class EngagementBinary
         catch (FormatException ex)
         {
             return (null, $"{DeadLetterCodes.InvalidValue}: damaged binary engagement message ({ex.Message})");
-        }
-    }
-
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
-    {
-        var span = writer.GetSpan(10);
-        var at = 0;
-        while (value >= 0x80)
-        {
-            span[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[at++] = (byte)value;
-        writer.Advance(at);
-    }
-
-    private static void WriteString(ArrayBufferWriter<byte> writer, string value)
-    {
-        var length = Encoding.UTF8.GetByteCount(value);
-        WriteVarint(writer, (ulong)length);
-        Encoding.UTF8.GetBytes(value, writer.GetSpan(length));
-        writer.Advance(length);
-    }
-
-    private static void WriteInt64(ArrayBufferWriter<byte> writer, long value)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), value);
-        writer.Advance(8);
-    }
-
-    private static void WriteDouble(ArrayBufferWriter<byte> writer, double value)
-    {
-        BinaryPrimitives.WriteDoubleLittleEndian(writer.GetSpan(8), value);
-        writer.Advance(8);
-    }
-
-    /// <summary>Reads the layout; every read past the end or malformed length is a <see cref="FormatException"/>.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _at;
-
-        public readonly bool AtEnd => _at == _data.Length;
-
-        public readonly int Remaining => _data.Length - _at;
-
-        public ulong Varint()
-        {
-            ulong value = 0;
-            for (var shift = 0; shift < 64; shift += 7)
-            {
-                var b = Byte();
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    return value;
-                }
-            }
-
-            throw new FormatException("a varint longer than 10 bytes");
-        }
-
-        /// <summary>A count or length: no larger than what is left, since every element takes at least a byte.</summary>
-        public int Count()
-        {
-            var value = Varint();
-            return value <= (ulong)Remaining ? (int)value : throw new FormatException($"a count of {value} with {Remaining} bytes left");
-        }
-
-        public byte Byte() => _at < _data.Length ? _data[_at++] : throw new FormatException("truncated");
-
-        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
-
-        public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
-
-        public string String()
-        {
-            var bytes = Take(Count());
-            return Encoding.UTF8.GetString(bytes);
-        }
-
-        private ReadOnlySpan<byte> Take(int length)
-        {
-            if (length > _data.Length - _at)
-            {
-                throw new FormatException("truncated");
-            }
-
-            var span = _data.Slice(_at, length);
-            _at += length;
-            return span;
         }
     }
 }

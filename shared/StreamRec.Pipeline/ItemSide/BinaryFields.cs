@@ -1,0 +1,106 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace StreamRec.Pipeline.ItemSide;
+
+/// <summary>
+/// The primitives of the item side's binary layouts (<see cref="EngagementBinary"/>'s messages and
+/// <see cref="CoEngagementStore.PackNeighbours"/>'s rows): unsigned LEB128 varints, strings as their UTF-8 byte count
+/// then the bytes, little-endian int64 and IEEE 754 doubles.
+/// </summary>
+internal static class BinaryFields
+{
+    public static void WriteVarint(IBufferWriter<byte> writer, ulong value)
+    {
+        var span = writer.GetSpan(10);
+        var at = 0;
+        while (value >= 0x80)
+        {
+            span[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[at++] = (byte)value;
+        writer.Advance(at);
+    }
+
+    public static void WriteString(IBufferWriter<byte> writer, string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        WriteVarint(writer, (ulong)length);
+        Encoding.UTF8.GetBytes(value, writer.GetSpan(length));
+        writer.Advance(length);
+    }
+
+    public static void WriteInt64(IBufferWriter<byte> writer, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), value);
+        writer.Advance(8);
+    }
+
+    public static void WriteDouble(IBufferWriter<byte> writer, double value)
+    {
+        BinaryPrimitives.WriteDoubleLittleEndian(writer.GetSpan(8), value);
+        writer.Advance(8);
+    }
+}
+
+/// <summary>Reads <see cref="BinaryFields"/>' primitives; every read past the end or malformed length is a
+/// <see cref="FormatException"/>.</summary>
+internal ref struct BinaryFieldReader(ReadOnlySpan<byte> data)
+{
+    private readonly ReadOnlySpan<byte> _data = data;
+    private int _at;
+
+    public readonly bool AtEnd => _at == _data.Length;
+
+    public readonly int Remaining => _data.Length - _at;
+
+    public ulong Varint()
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = Byte();
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new FormatException("a varint longer than 10 bytes");
+    }
+
+    /// <summary>A count or length: no larger than what is left, since every element takes at least a byte.</summary>
+    public int Count()
+    {
+        var value = Varint();
+        return value <= (ulong)Remaining ? (int)value : throw new FormatException($"a count of {value} with {Remaining} bytes left");
+    }
+
+    public byte Byte() => _at < _data.Length ? _data[_at++] : throw new FormatException("truncated");
+
+    public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+    public string String()
+    {
+        var bytes = Take(Count());
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    private ReadOnlySpan<byte> Take(int length)
+    {
+        if (length > _data.Length - _at)
+        {
+            throw new FormatException("truncated");
+        }
+
+        var span = _data.Slice(_at, length);
+        _at += length;
+        return span;
+    }
+}
