@@ -53,6 +53,14 @@ public static class StreamRecMetrics
         "streamrec_batch_size_messages", "Messages per handler batch.",
         new HistogramConfiguration { LabelNames = ["topic"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
 
+    public static readonly Histogram FetchDelay = Metrics.CreateHistogram(
+        "streamrec_consumer_fetch_delay_seconds", "Per batch, its first message's time from its Kafka timestamp to the poll that returned it (producer linger, broker, fetch wait).",
+        new HistogramConfiguration { LabelNames = ["topic"], Buckets = LatencyBuckets });
+
+    public static readonly Histogram BatchWait = Metrics.CreateHistogram(
+        "streamrec_consumer_batch_wait_seconds", "Per batch, its first message's time from the poll that returned it to the handler starting (channel queue and batch window).",
+        new HistogramConfiguration { LabelNames = ["topic"], Buckets = LatencyBuckets });
+
     public static readonly Histogram StageDuration = Metrics.CreateHistogram(
         "streamrec_stage_duration_seconds", "Wall time per pipeline stage and batch (decode, load, state, encode, engagements, store, notify, commit, co_engagement, trending, list_build, retrieve, rank, publish).",
         new HistogramConfiguration { LabelNames = ["stage"], Buckets = LatencyBuckets });

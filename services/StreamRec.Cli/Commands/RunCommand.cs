@@ -125,6 +125,7 @@ internal static class RunCommand
         var streamStarted = time.GetTimestamp();
         var cpuStarted = Environment.CpuUsage.TotalTime;
         var stagesStarted = StageSeconds();
+        var waitsStarted = WaitsByTopic();
         // As fast as the pipeline takes them, and no faster: the dev broker keeps about 5 MB per partition and drops
         // the oldest messages beyond that, unread ones included.
         var replay = replayer.ReplayAsync(interactions, new ReplayPace { Rate = settings.Rate, Backlog = MaxPartitionLag, MaxBacklog = MaxRunBacklog }, null, ct);
@@ -142,6 +143,7 @@ internal static class RunCommand
         var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuStarted).TotalSeconds;
         var stages = StageSeconds().Select(kv => (Stage: kv.Key, Seconds: kv.Value - stagesStarted.GetValueOrDefault(kv.Key))).Where(s => s.Seconds >= 0.05).OrderByDescending(s => s.Seconds).ToArray();
+        var waits = WaitsByTopic().Select(kv => (Topic: kv.Key, Now: kv.Value, Then: waitsStarted.GetValueOrDefault(kv.Key))).Where(w => w.Now.Batches > w.Then.Batches).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct); // the last lists are on their way to the reader
 
         Console.WriteLine();
@@ -159,6 +161,12 @@ internal static class RunCommand
 
         Console.WriteLine($"  time by stage (s)      {string.Join(" · ", stages.Take(8).Select(s => $"{s.Stage} {s.Seconds:N1}"))}");
         Console.WriteLine("                         (wall time inside each stage, summed over batches: stages of different services overlap; docs/operations.md)");
+        if (waits.Length > 0)
+        {
+            Console.WriteLine($"  before handlers (ms)   {string.Join(" · ", waits.Select(w => $"{w.Topic} {Mean(w.Now.Fetch - w.Then.Fetch, w.Now.Batches - w.Then.Batches)} + {Mean(w.Now.Wait - w.Then.Wait, w.Now.Batches - w.Then.Batches)}"))}");
+            Console.WriteLine("                         (per batch, its first message: timestamp → poll (linger, broker, fetch wait) + poll → handler (batch window); means)");
+        }
+
         await PrintExamplesAsync(app, reader, settings.Examples, ct);
 
         if (settings.KeepRunning)
@@ -264,6 +272,16 @@ internal static class RunCommand
     /// <summary>Seconds spent so far in each stage of <see cref="StreamRecMetrics.StageDuration"/>, all batches.</summary>
     private static Dictionary<string, double> StageSeconds() =>
         StreamRecMetrics.StageDuration.GetAllLabelValues().ToDictionary(l => l[0], l => StreamRecMetrics.StageDuration.WithLabels(l).Sum, StringComparer.Ordinal);
+
+    /// <summary>Per topic, the batches so far and the seconds their first messages spent between their timestamp and the
+    /// poll (<see cref="StreamRecMetrics.FetchDelay"/>) and between the poll and the handler (<see cref="StreamRecMetrics.BatchWait"/>).</summary>
+    private static Dictionary<string, (double Batches, double Fetch, double Wait)> WaitsByTopic() =>
+        StreamRecMetrics.BatchWait.GetAllLabelValues().ToDictionary(
+            l => l[0],
+            l => ((double)StreamRecMetrics.BatchWait.WithLabels(l).Count, StreamRecMetrics.FetchDelay.WithLabels(l).Sum, StreamRecMetrics.BatchWait.WithLabels(l).Sum),
+            StringComparer.Ordinal);
+
+    private static string Mean(double seconds, double batches) => (seconds * 1000 / Math.Max(batches, 1)).ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>Unread messages in any one partition above which the replay waits: an engagement message carries up to
     /// tens of KB, so this keeps every partition well inside the dev broker's 5 MB.</summary>

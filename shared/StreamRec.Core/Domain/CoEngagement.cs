@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.InteropServices;
 
 namespace StreamRec.Domain;
 
@@ -149,7 +150,7 @@ public sealed class CoEngagementRow
     /// <paramref name="limit"/> once the row holds twice that many (ties by id, so replays prune alike).</summary>
     public void Add(string other, double weight, int limit)
     {
-        Neighbours[other] = Neighbours.GetValueOrDefault(other) + weight;
+        CollectionsMarshal.GetValueRefOrAddDefault(Neighbours, other, out _) += weight;
         if (Neighbours.Count > 2 * limit)
         {
             var keep = Neighbours.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(limit).ToArray();

@@ -92,60 +92,124 @@ public static class Ranker
         }
 
         // Relevance order, to tell which picks MMR moved up for diversity.
-        var relevanceRank = RelevanceRanks(scores);
+        var relevanceOrder = RelevanceOrder(scores);
+        var relevanceRank = new int[scores.Length];
+        for (var r = 0; r < relevanceOrder.Length; r++)
+        {
+            relevanceRank[relevanceOrder[r]] = r;
+        }
 
+        // Lazy greedy MMR, the same picks as recomputing every candidate's value each round. A candidate's value only
+        // falls as picks are added (its max similarity to the picks can only grow), so a value computed against the
+        // first k picks bounds it from above: each round takes the best bound; when that bound is up to date it is the
+        // round's best value (ties to the earlier candidate, as the priority's second key), else it is brought up to
+        // date and queued again. Every candidate is compared with the first pick (before that no bound exists), after
+        // that only the few near the top are compared with the newer picks: about C + a few dozen dot products per
+        // list instead of C per pick.
         var maxSimToPicked = new double[candidates.Count];
+        var comparedWith = new int[candidates.Count];
         var picked = new bool[candidates.Count];
+        var picks = new List<int>(n);
         var result = new List<RankedItem>(n);
+        var queue = new PriorityQueue<int, (double Value, int Index)>(candidates.Count, ValueOrder.Instance);
+        var mostRelevantLeft = 0;
         for (var rank = 1; rank <= n; rank++)
         {
-            var best = -1;
-            var bestValue = double.NegativeInfinity;
-            for (var i = 0; i < candidates.Count; i++)
+            int best;
+            if (rank == 1)
             {
-                if (picked[i])
+                best = BestFirst(scores, lambda);
+            }
+            else
+            {
+                while (true)
                 {
-                    continue;
-                }
+                    best = queue.Dequeue();
+                    if (comparedWith[best] == picks.Count)
+                    {
+                        break;
+                    }
 
-                var value = lambda * scores[i] - (rank == 1 ? 0 : (1 - lambda) * maxSimToPicked[i]);
-                if (value > bestValue)
-                {
-                    bestValue = value;
-                    best = i;
+                    CompareWithPicks(best);
+                    queue.Enqueue(best, (Value(best), best));
                 }
             }
 
             // "diversified": MMR passed over a more relevant item to pick this one.
-            var diversified = false;
-            for (var i = 0; i < candidates.Count && !diversified; i++)
+            while (picked[relevanceOrder[mostRelevantLeft]])
             {
-                diversified = !picked[i] && relevanceRank[i] < relevanceRank[best];
+                mostRelevantLeft++;
             }
 
+            var diversified = relevanceRank[best] > mostRelevantLeft;
             picked[best] = true;
+            picks.Add(best);
             var chosen = candidates[best];
             result.Add(new RankedItem(chosen, scores[best], rank, Reasons(chosen, maxTrend, now, options, diversified)));
 
-            for (var i = 0; i < candidates.Count; i++)
+            if (rank == 1 && n > 1)
             {
-                if (!picked[i])
+                for (var i = 0; i < candidates.Count; i++)
                 {
-                    var sim = VectorMath.Dot(candidates[i].Vector, chosen.Vector);
-                    if (rank == 1 || sim > maxSimToPicked[i])
+                    if (!picked[i])
                     {
-                        maxSimToPicked[i] = sim;
+                        CompareWithPicks(i);
+                        queue.Enqueue(i, (Value(i), i));
                     }
                 }
             }
         }
 
         return result;
+
+        double Value(int i) => lambda * scores[i] - (1 - lambda) * maxSimToPicked[i] is var v && double.IsNaN(v) ? double.NegativeInfinity : v;
+
+        void CompareWithPicks(int i)
+        {
+            for (var k = comparedWith[i]; k < picks.Count; k++)
+            {
+                var sim = VectorMath.Dot(candidates[i].Vector, candidates[picks[k]].Vector);
+                if (k == 0 || sim > maxSimToPicked[i])
+                {
+                    maxSimToPicked[i] = sim;
+                }
+            }
+
+            comparedWith[i] = picks.Count;
+        }
+    }
+
+    /// <summary>The first pick: the best <c>λ·score</c>, the earlier candidate on ties (NaN scores last).</summary>
+    private static int BestFirst(double[] scores, double lambda)
+    {
+        var best = 0;
+        var bestValue = double.NegativeInfinity;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var value = lambda * scores[i];
+            if (value > bestValue)
+            {
+                bestValue = value;
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Higher value first, then the earlier candidate.</summary>
+    private sealed class ValueOrder : IComparer<(double Value, int Index)>
+    {
+        public static readonly ValueOrder Instance = new();
+
+        public int Compare((double Value, int Index) x, (double Value, int Index) y) =>
+            y.Value.CompareTo(x.Value) is var c && c != 0 ? c : x.Index.CompareTo(y.Index);
     }
 
     private static double Normalized(double value, double max) => max > 0 ? value / max : 0;
 
-    private static int[] RelevanceRanks(double[] scores)
+    /// <summary>Candidate indices by descending score; equal scores keep candidate order.</summary>
+    private static int[] RelevanceOrder(double[] scores)
     {
         var order = new int[scores.Length];
         for (var i = 0; i < order.Length; i++)
@@ -153,15 +217,7 @@ public static class Ranker
             order[i] = i;
         }
 
-        // Stable: equal scores keep candidate order.
-        var sorted = order.OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
-        var ranks = new int[scores.Length];
-        for (var r = 0; r < sorted.Length; r++)
-        {
-            ranks[sorted[r]] = r;
-        }
-
-        return ranks;
+        return [.. order.OrderByDescending(i => scores[i]).ThenBy(i => i)];
     }
 
     private static List<string> Reasons(Candidate c, double maxTrend, DateTimeOffset now, RankingOptions options, bool diversified)

@@ -70,4 +70,5 @@ internal sealed class PartitionState(TopicPartition partition)
 
 /// <summary>A consumed message on its way from the poll thread to the worker.</summary>
 /// <param name="TooLarge">Over <c>MaxMessageBytes</c>: the handler never sees it.</param>
-internal sealed record Envelope(ConsumedMessage Message, PartitionState State, bool TooLarge);
+/// <param name="ReceivedAt">When the poll returned it (for the fetch-delay and batch-wait metrics).</param>
+internal sealed record Envelope(ConsumedMessage Message, PartitionState State, bool TooLarge, DateTimeOffset ReceivedAt = default);

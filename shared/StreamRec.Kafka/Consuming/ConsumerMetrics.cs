@@ -30,6 +30,27 @@ internal static class ConsumerMetrics
 
     public static void BatchObserved(string topic, int count) => StreamRecMetrics.BatchSize.WithLabels(topic).Observe(count);
 
+    /// <summary>
+    /// Where a batch's first message (the one that waited longest) spent its time before the handler: from its
+    /// timestamp to the poll that returned it (producer linger, broker, fetch wait), then from that poll to now (the
+    /// channel and the batch window). Once per batch: a histogram observation per message would cost more than it tells.
+    /// </summary>
+    public static void BatchStarting(Envelope first, DateTimeOffset now)
+    {
+        if (first.ReceivedAt == default)
+        {
+            return;
+        }
+
+        var topic = first.Message.Topic;
+        if (first.Message.Timestamp > DateTimeOffset.UnixEpoch)
+        {
+            StreamRecMetrics.FetchDelay.WithLabels(topic).Observe(Math.Max(0, (first.ReceivedAt - first.Message.Timestamp).TotalSeconds));
+        }
+
+        StreamRecMetrics.BatchWait.WithLabels(topic).Observe(Math.Max(0, (now - first.ReceivedAt).TotalSeconds));
+    }
+
     public static void EventsConsumed(string topic, int count) => StreamRecMetrics.EventsConsumed.WithLabels(topic).Inc(count);
 
     public static void EventProcessed(string topic, string outcome) => StreamRecMetrics.EventsProcessed.WithLabels(topic, outcome).Inc();

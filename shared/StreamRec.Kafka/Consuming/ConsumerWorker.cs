@@ -50,6 +50,11 @@ internal sealed class ConsumerWorker(
                 return;
             }
 
+            if (batch.Count > 0)
+            {
+                ConsumerMetrics.BatchStarting(batch[0], context.Time.GetUtcNow());
+            }
+
             try
             {
                 await processor.ProcessAsync(batch, stoppingToken);

@@ -51,7 +51,7 @@ internal sealed class MessageFeeder
 
         var consumed = ToConsumedMessage(result);
         state.Tracker.Received(result.Offset.Value);
-        var envelope = new Envelope(consumed, state, consumed.Value.Length > _context.Options.MaxMessageBytes);
+        var envelope = new Envelope(consumed, state, consumed.Value.Length > _context.Options.MaxMessageBytes, _context.Time.GetUtcNow());
         if (_overflow.Count == 0 && (_channel.Writer.TryWrite(envelope) || WaitForSpace(envelope)))
         {
             return;

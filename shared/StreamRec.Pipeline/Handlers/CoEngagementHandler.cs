@@ -39,9 +39,10 @@ public sealed class CoEngagementHandler : IBatchHandler
         var started = _time.GetTimestamp();
         var poison = new List<PoisonMessage>();
         var messages = new List<EngagementMessage>(batch.Count);
+        var ids = new Utf8StringPool();
         for (var i = 0; i < batch.Count; i++)
         {
-            var (message, error) = EngagementMessage.Parse(batch[i].Value);
+            var (message, error) = EngagementMessage.Parse(batch[i].Value, ids);
             if (message is null)
             {
                 poison.Add(new PoisonMessage(i, error!));
@@ -57,17 +58,17 @@ public sealed class CoEngagementHandler : IBatchHandler
             return poison;
         }
 
-        var ids = messages.SelectMany(m => m.Rows).Select(r => r.ItemId).Distinct(StringComparer.Ordinal).ToArray();
+        var rowIds = messages.SelectMany(m => m.Rows).Select(r => r.ItemId).Distinct(StringComparer.Ordinal).ToArray();
         try
         {
-            return await ApplyAsync(messages, await RowsAsync(ids, cancellationToken), poison, started, cancellationToken);
+            return await ApplyAsync(messages, await RowsAsync(rowIds, cancellationToken), poison, started, cancellationToken);
         }
         catch (Exception)
         {
             // Rows changed in memory may not have reached the store: reload them on the retry.
             lock (_gate)
             {
-                foreach (var id in ids)
+                foreach (var id in rowIds)
                 {
                     _cache.Remove(id);
                 }

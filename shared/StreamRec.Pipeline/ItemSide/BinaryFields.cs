@@ -86,10 +86,11 @@ internal ref struct BinaryFieldReader(ReadOnlySpan<byte> data)
 
     public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
-    public string String()
+    /// <summary>A string; through <paramref name="pool"/> when given (one instance per distinct value).</summary>
+    public string String(Utf8StringPool? pool = null)
     {
         var bytes = Take(Count());
-        return Encoding.UTF8.GetString(bytes);
+        return pool is null ? Encoding.UTF8.GetString(bytes) : pool.Get(bytes);
     }
 
     private ReadOnlySpan<byte> Take(int length)
@@ -102,5 +103,40 @@ internal ref struct BinaryFieldReader(ReadOnlySpan<byte> data)
         var span = _data.Slice(_at, length);
         _at += length;
         return span;
+    }
+}
+
+/// <summary>
+/// One string instance per distinct UTF-8 value: a batch of engagement messages names the same few thousand items
+/// hundreds of thousands of times, and decoding each occurrence to a new string was most of reading them. Not
+/// thread-safe; grows with the distinct values it has seen (use one per batch).
+/// </summary>
+internal sealed class Utf8StringPool
+{
+    private const int MaxPooledBytes = 256;
+
+    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public Utf8StringPool() => _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The string of <paramref name="utf8"/>, decoded as <see cref="Encoding.UTF8"/> does.</summary>
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxPooledBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        // UTF-8 never decodes to more UTF-16 units than it has bytes.
+        Span<char> chars = stackalloc char[MaxPooledBytes];
+        var value = chars[..Encoding.UTF8.GetChars(utf8, chars)];
+        if (!_lookup.TryGetValue(value, out var pooled))
+        {
+            pooled = new string(value);
+            _strings.Add(pooled);
+        }
+
+        return pooled;
     }
 }

@@ -63,10 +63,12 @@ public static class EngagementBinary
     /// </summary>
     public sealed class Writer
     {
-        private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+        private readonly ArrayBufferWriter<byte> _buffer;
 
-        public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows)
+        /// <param name="capacity">The buffer's first size in bytes (it grows as needed).</param>
+        public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows, int capacity = 1024)
         {
+            _buffer = new ArrayBufferWriter<byte>(Math.Max(64, capacity));
             _buffer.Write(Magic);
             BinaryFields.WriteString(_buffer, eventId);
             BinaryFields.WriteInt64(_buffer, occurredAt.ToUnixTimeMilliseconds());
@@ -110,8 +112,9 @@ public static class EngagementBinary
         public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a binary message; null with the reason when it is damaged or invalid.</summary>
-    public static (EngagementMessage? Message, string? Error) Read(ReadOnlySpan<byte> value)
+    /// <summary>Reads a binary message; null with the reason when it is damaged or invalid (an empty id or source, a
+    /// weight or count that is not finite). Item ids go through <paramref name="ids"/> when given.</summary>
+    internal static (EngagementMessage? Message, string? Error) Read(ReadOnlySpan<byte> value, Utf8StringPool? ids = null)
     {
         var reader = new BinaryFieldReader(value[Magic.Length..]);
         try
@@ -123,12 +126,21 @@ public static class EngagementBinary
             for (var i = 0; i < sources.Length; i++)
             {
                 sources[i] = reader.String();
+                if (sources[i].Length == 0)
+                {
+                    return (null, Invalid);
+                }
             }
 
             var rows = new RowContributions[reader.Count()];
             for (var r = 0; r < rows.Length; r++)
             {
-                var itemId = reader.String();
+                var itemId = reader.String(ids);
+                if (itemId.Length == 0)
+                {
+                    return (null, Invalid);
+                }
+
                 var contributions = new CoEngagementContribution[reader.Count()];
                 for (var k = 0; k < contributions.Length; k++)
                 {
@@ -144,7 +156,16 @@ public static class EngagementBinary
                     var pairs = new (string, double)[reader.Count()];
                     for (var p = 0; p < pairs.Length; p++)
                     {
-                        pairs[p] = (reader.String(), reader.Double());
+                        pairs[p] = (reader.String(ids), reader.Double());
+                        if (pairs[p].Item1.Length == 0 || !double.IsFinite(pairs[p].Item2))
+                        {
+                            return (null, Invalid);
+                        }
+                    }
+
+                    if (!double.IsFinite(count))
+                    {
+                        return (null, Invalid);
                     }
 
                     contributions[k] = new CoEngagementContribution(sources[index], (long)offset, (flags & 1) != 0, count, pairs);
@@ -165,4 +186,6 @@ public static class EngagementBinary
             return (null, $"{DeadLetterCodes.InvalidValue}: damaged binary engagement message ({ex.Message})");
         }
     }
+
+    private static string Invalid => EngagementMessage.Invalid;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using System.Text.Json;
 using System.Text;
@@ -81,7 +80,7 @@ public sealed record EngagementMessage
             var members = buckets[bucketOrder[m]];
             sources.Clear();
             sourceIndex.Clear();
-            var total = 0;
+            int total = 0, pairCount = 0;
             foreach (var member in members)
             {
                 foreach (var touch in rows[member])
@@ -93,6 +92,7 @@ public sealed record EngagementMessage
                     }
 
                     total++;
+                    pairCount += touch.Pair < 0 ? pairsOf[touch.Engagement].Count : 1;
                 }
             }
 
@@ -100,9 +100,10 @@ public sealed record EngagementMessage
             var first = engagements[rows[members[0]][0].Engagement];
             var writer = new EngagementBinary.Writer(
                 // Deterministic: the same contributions give the same id after a replay.
-                "eng-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                    $"{bucket}\n{first.PartitionKey}@{first.Offset.ToString(CultureInfo.InvariantCulture)}\n{members.Count}\n{total}")).AsSpan(0, 12)),
-                now, bucket, sources, members.Count);
+                string.Create(CultureInfo.InvariantCulture, $"eng-{bucket}-{first.PartitionKey}@{first.Offset}-{members.Count}-{total}"),
+                now, bucket, sources, members.Count,
+                // What it will take, roughly (ids of a dozen bytes), so the buffer seldom grows.
+                capacity: 64 + (members.Count * 16) + (total * 8) + (pairCount * 22));
             foreach (var member in members)
             {
                 var touches = rows[member];
@@ -158,12 +159,14 @@ public sealed record EngagementMessage
 
     /// <summary>Parses one message, binary (<see cref="EngagementBinary"/>) or the JSON of v1; null with the reason when it
     /// is not a valid engagement message.</summary>
-    public static (EngagementMessage? Message, string? Error) Parse(ReadOnlySpan<byte> value)
+    public static (EngagementMessage? Message, string? Error) Parse(ReadOnlySpan<byte> value) => Parse(value, null);
+
+    /// <summary><see cref="Parse(ReadOnlySpan{byte})"/>, item ids of binary messages through <paramref name="ids"/>.</summary>
+    internal static (EngagementMessage? Message, string? Error) Parse(ReadOnlySpan<byte> value, Utf8StringPool? ids)
     {
         if (EngagementBinary.IsBinary(value))
         {
-            var (binary, error) = EngagementBinary.Read(value);
-            return binary is null ? (null, error) : Validate(binary);
+            return EngagementBinary.Read(value, ids);
         }
 
         try
@@ -182,7 +185,7 @@ public sealed record EngagementMessage
         }
     }
 
-    private const string Invalid = $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required, weights and counts finite";
+    internal const string Invalid = $"{DeadLetterCodes.InvalidValue}: rows, item_id, contributions, source and pairs are required, weights and counts finite";
 
     private static (EngagementMessage? Message, string? Error) Validate(EngagementMessage message)
     {

@@ -225,4 +225,77 @@ public sealed class RankerTests
                 c.dated ? Now.AddHours(-c.ageHours) : null,
                 c.trend)).ToArray(), listSize);
     }
+
+    /// <summary>
+    /// The ranker's lazy MMR picks exactly what the textbook loop picks (every remaining candidate's value recomputed
+    /// each round, ties to the earlier one), in the same order with the same "diversified" reasons: random catalogues
+    /// with many exact ties (scores and vectors drawn from small sets) and every λ from pure diversity to pure relevance.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    [InlineData(0.5)]
+    [InlineData(0.85)]
+    [InlineData(1.0)]
+    public void Rank_LazyMmr_PicksWhatTheTextbookLoopPicks(double lambda)
+    {
+        var random = new Random(17);
+        var options = new RankingOptions { FreshnessWeight = 0.1, TrendWeight = 0.2, CoEngagementWeight = 0.5 };
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var palette = Enumerable.Range(0, random.Next(1, 12)).Select(_ => RandomUnit(random, 8)).ToArray();
+            var candidates = Enumerable.Range(0, random.Next(1, 120)).Select(i => new Candidate(
+                $"i{i}",
+                palette[random.Next(palette.Length)],
+                random.Next(0, 6) / 5.0,
+                random.Next(3) == 0 ? null : Now.AddDays(-random.Next(0, 3)),
+                random.Next(0, 3),
+                CoEngagement: random.Next(0, 4))).ToArray();
+            var listSize = random.Next(1, 25);
+
+            var lazy = Ranker.Rank(candidates, Now, options, listSize, lambda);
+            var textbook = TextbookMmr(candidates, options, listSize, lambda);
+
+            Assert.Equal(textbook.Select(p => p.Id), lazy.Select(r => r.Candidate.ItemId));
+            Assert.Equal(textbook.Select(p => p.Diversified), lazy.Select(r => r.Reasons.Contains(Ranker.ReasonDiversified)));
+        }
+    }
+
+    private static float[] RandomUnit(Random random, int dims)
+    {
+        var v = Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var norm = MathF.Sqrt(v.Sum(x => x * x));
+        return [.. v.Select(x => x / norm)];
+    }
+
+    /// <summary>MMR as written down: each round, every remaining candidate's λ·score − (1 − λ)·max cos to the picks.</summary>
+    private static List<(string Id, bool Diversified)> TextbookMmr(Candidate[] candidates, RankingOptions options, int listSize, double lambda)
+    {
+        var maxTrend = candidates.Max(c => c.Trend);
+        var maxCo = candidates.Max(c => c.CoEngagement);
+        var scores = candidates.Select(c => Ranker.Score(c, maxTrend, maxCo, Now, options)).ToArray();
+        var byRelevance = Enumerable.Range(0, candidates.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();
+        var left = Enumerable.Range(0, candidates.Length).ToList();
+        var picks = new List<int>();
+        var result = new List<(string, bool)>();
+        while (picks.Count < listSize && left.Count > 0)
+        {
+            var best = -1;
+            var bestValue = double.NegativeInfinity;
+            foreach (var i in left)
+            {
+                var value = lambda * scores[i] - (picks.Count == 0 ? 0 : (1 - lambda) * picks.Max(p => (double)VectorMath.Dot(candidates[i].Vector, candidates[p].Vector)));
+                if (value > bestValue)
+                {
+                    (best, bestValue) = (i, value);
+                }
+            }
+
+            result.Add((candidates[best].ItemId, byRelevance.First(left.Contains) != best));
+            picks.Add(best);
+            left.Remove(best);
+        }
+
+        return result;
+    }
 }

@@ -159,14 +159,63 @@ public sealed class EngagementBinaryTests
         Assert.Contains("1 bytes after the last row", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Parse_ANonFiniteWeightOrAnEmptyItemId_IsRejected()
-    {
-        var nan = Message() with { Rows = [new RowContributions { ItemId = "ml-1", Contributions = [new CoEngagementContribution("s:0", 0, false, 0, [("ml-2", double.NaN)])] }] };
-        var empty = Message() with { Rows = [new RowContributions { ItemId = "", Contributions = [] }] };
+    public static TheoryData<string> InvalidValues => ["nan-weight", "infinite-count", "empty-row-id", "empty-pair-id", "empty-source"];
 
-        Assert.StartsWith(DeadLetterCodes.InvalidValue, EngagementMessage.Parse(EngagementBinary.Write(nan)).Error, StringComparison.Ordinal);
-        Assert.StartsWith(DeadLetterCodes.InvalidValue, EngagementMessage.Parse(EngagementBinary.Write(empty)).Error, StringComparison.Ordinal);
+    [Theory]
+    [MemberData(nameof(InvalidValues))]
+    public void Parse_ANonFiniteNumberOrAnEmptyIdOrSource_IsRejected(string what)
+    {
+        static EngagementMessage With(string row, string source, double count, string pair, double weight) => Message() with
+        {
+            Rows = [new RowContributions { ItemId = row, Contributions = [new CoEngagementContribution(source, 0, false, count, [(pair, weight)])] }],
+        };
+
+        var message = what switch
+        {
+            "nan-weight" => With("ml-1", "s:0", 0, "ml-2", double.NaN),
+            "infinite-count" => With("ml-1", "s:0", double.PositiveInfinity, "ml-2", 1),
+            "empty-row-id" => With("", "s:0", 0, "ml-2", 1),
+            "empty-pair-id" => With("ml-1", "s:0", 0, "", 1),
+            _ => With("ml-1", "", 0, "ml-2", 1),
+        };
+
+        var (parsed, error) = EngagementMessage.Parse(EngagementBinary.Write(message));
+
+        Assert.Null(parsed);
+        Assert.StartsWith(DeadLetterCodes.InvalidValue, error, StringComparison.Ordinal);
+        // The same message is valid with ordinary values (what was rejected is the one value).
+        Assert.Null(EngagementMessage.Parse(EngagementBinary.Write(With("ml-1", "s:0", 0, "ml-2", 1))).Error);
+    }
+
+    [Fact]
+    public void Parse_ThroughAStringPool_ReadsTheSame_AndGivesOneInstancePerId()
+    {
+        var bytes = EngagementBinary.Write(Message());
+        var pool = new Utf8StringPool();
+
+        var first = EngagementMessage.Parse(bytes, pool).Message!;
+        var second = EngagementMessage.Parse(bytes, pool).Message!;
+
+        Assert.Equal(Describe(Message()), Describe(first));
+        Assert.Equal(Describe(Message()), Describe(second));
+        // "ml-2" is a pair of the first row and the second row's id: one string for both, in both messages.
+        var pairId = first.Rows[0].Contributions[0].Pairs[0].ItemId;
+        Assert.Same(pairId, first.Rows[1].ItemId);
+        Assert.Same(pairId, second.Rows[1].ItemId);
+        // Non-ASCII ids decode as without the pool.
+        Assert.Same(first.Rows[0].Contributions[0].Pairs[1].ItemId, second.Rows[0].Contributions[0].Pairs[1].ItemId);
+        Assert.Equal("été-日本", second.Rows[0].Contributions[0].Pairs[1].ItemId);
+    }
+
+    [Fact]
+    public void StringPool_IdsLongerThanItPools_AreStillDecoded()
+    {
+        var pool = new Utf8StringPool();
+        var id = new string('x', 300);
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(id);
+
+        Assert.Equal(id, pool.Get(utf8));
+        Assert.Equal("ml-1", pool.Get("ml-1"u8));
     }
 
     [Fact]

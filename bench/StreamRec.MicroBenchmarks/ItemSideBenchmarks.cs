@@ -1,0 +1,67 @@
+using BenchmarkDotNet.Attributes;
+using StreamRec.Domain;
+using StreamRec.Messaging;
+using StreamRec.Pipeline.ItemSide;
+
+namespace StreamRec.MicroBenchmarks;
+
+/// <summary>
+/// The item side's hot path for one batch of user events: 512 first engagements, each with a 50-item history (about
+/// 26,000 row contributions, as many pairs each way), over 5,000 items drawn with Zipf-like popularity. Write = the
+/// profile-updater's <see cref="EngagementMessage.For"/>; Read = the item side parsing those messages (ids pooled);
+/// Apply = the parsed contributions added to rows that start empty.
+/// </summary>
+[MemoryDiagnoser]
+public class ItemSideBenchmarks
+{
+    private readonly CoEngagementOptions _options = new();
+    private readonly DateTimeOffset _now = new(2026, 12, 6, 0, 0, 0, TimeSpan.Zero);
+    private AppliedEngagement[] _engagements = [];
+    private OutgoingMessage[] _messages = [];
+    private EngagementMessage[] _parsed = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        string Item() => "item-" + (int)(5_000 * Math.Pow(random.NextDouble(), 2.5));
+        _engagements = Enumerable.Range(0, 512).Select(i =>
+        {
+            var history = Enumerable.Range(0, 200).Select(_ => Item()).Distinct(StringComparer.Ordinal).Take(50).ToArray();
+            var item = "new-" + i;
+            return new AppliedEngagement(item, history, "streamrec.events", i % 4, 1_000 + i, Retried: false);
+        }).ToArray();
+        _messages = [.. Write()];
+        _parsed = Read();
+    }
+
+    [Benchmark(Description = "item side: write a batch's engagement messages (512 events)")]
+    public IReadOnlyList<OutgoingMessage> Write() => EngagementMessage.For(_engagements, _options, _now);
+
+    [Benchmark(Description = "item side: read them (ids pooled)")]
+    public EngagementMessage[] Read()
+    {
+        var ids = new Utf8StringPool();
+        return [.. _messages.Select(m => EngagementMessage.Parse(m.Value, ids).Message!)];
+    }
+
+    [Benchmark(Description = "item side: apply them to empty rows")]
+    public int Apply()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        foreach (var row in _parsed.SelectMany(m => m.Rows))
+        {
+            if (!rows.TryGetValue(row.ItemId, out var state))
+            {
+                rows[row.ItemId] = state = new CoEngagementRow();
+            }
+
+            foreach (var contribution in row.Contributions)
+            {
+                state.Apply(contribution, _options.NeighbourLimit);
+            }
+        }
+
+        return rows.Count;
+    }
+}
