@@ -54,9 +54,9 @@ public sealed record PipelineBenchOptions
     /// <summary>
     /// Repeat the 1k events/s phase on a second rig whose consumers use this <c>fetch.wait.max.ms</c>, to separate the
     /// dev broker's fetch wait from the pipeline's own latency (see <see cref="PipelineRigOptions.FetchWaitMaxMs"/>).
-    /// Default 10; null skips it.
+    /// Default 5 (the services' own default is 10 ms); null skips it.
     /// </summary>
-    public int? ShortFetchWaitMs { get; init; } = 10;
+    public int? ShortFetchWaitMs { get; init; } = 5;
 
     /// <summary>Persist the store in SQLite (as <c>make run</c>). Default true.</summary>
     public bool PersistStore { get; init; } = true;

@@ -43,6 +43,12 @@ public sealed class CoEngagementOptions
     [Range(0.0, 2.0)]
     public double QueryCountExponent { get; set; } = 0.5;
 
+    /// <summary>A candidate's score is divided by its own engagement count to this power (<c>/ n(j)^c</c>): 0.5 is the
+    /// plain cosine, lower favours items many users engaged with, higher the rarer ones (the asymmetric cosine of
+    /// Aiolli 2013 splits the exponent between the two sides the same way). Default 0.5.</summary>
+    [Range(0.0, 2.0)]
+    public double CandidateCountExponent { get; set; } = 0.5;
+
     /// <summary>A recent item the user did not engage with positively (a review rated at or below neutral) has this
     /// times the say of a liked one in the list (its neighbours are still pulled in: what a user bothered to rate says
     /// something about their taste even when the rating is low). Default 0.5; 0 leaves such items out (they still count
@@ -166,8 +172,8 @@ public sealed class CoEngagementRow
 /// <summary>
 /// The pure math of the co-engagement source. When a user engages with an item for the first time, it pairs with each
 /// of the user's last <see cref="CoEngagementOptions.HistorySize"/> items, weighted by their distance in the sequence;
-/// a list scores item j as <c>Σ_h q(h)·W(h, j) / (n(h)^e · sqrt(n(j)))</c> over the user's recent items h, q decaying by
-/// position and lower for items the user did not like (e = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
+/// a list scores item j as <c>Σ_h q(h)·W(h, j) / (n(h)^e · n(j)^c)</c> over the user's recent items h, q decaying by
+/// position and lower for items the user did not like (e = c = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
 /// </summary>
 public static class CoEngagement
 {
@@ -291,7 +297,7 @@ public static class CoEngagement
             var n = rowOf(item)?.Count ?? 0;
             if (n > 0)
             {
-                result.Add((item, partial / Math.Sqrt(n)));
+                result.Add((item, partial / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent))));
             }
         }
 

@@ -166,7 +166,8 @@ public static class Ranker
 
         void CompareWithPicks(int i)
         {
-            for (var k = comparedWith[i]; k < picks.Count; k++)
+            // With λ = 1 the similarities weigh nothing: top-N by score, no dot products.
+            for (var k = lambda >= 1 ? picks.Count : comparedWith[i]; k < picks.Count; k++)
             {
                 var sim = VectorMath.Dot(candidates[i].Vector, candidates[picks[k]].Vector);
                 if (k == 0 || sim > maxSimToPicked[i])

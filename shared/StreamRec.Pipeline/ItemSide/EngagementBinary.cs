@@ -65,10 +65,12 @@ public static class EngagementBinary
     {
         private readonly ArrayBufferWriter<byte> _buffer;
 
-        /// <param name="capacity">The buffer's first size in bytes (it grows as needed).</param>
-        public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows, int capacity = 1024)
+        /// <param name="buffer">Where to write; emptied first. A producer writing many messages passes the same one to
+        /// each (<see cref="ToArray"/> copies the message out), so the buffer grows once instead of once per message.</param>
+        public Writer(string eventId, DateTimeOffset occurredAt, string bucket, IReadOnlyList<string> sources, int rows, ArrayBufferWriter<byte>? buffer = null)
         {
-            _buffer = new ArrayBufferWriter<byte>(Math.Max(64, capacity));
+            _buffer = buffer ?? new ArrayBufferWriter<byte>(1024);
+            _buffer.ResetWrittenCount();
             _buffer.Write(Magic);
             BinaryFields.WriteString(_buffer, eventId);
             BinaryFields.WriteInt64(_buffer, occurredAt.ToUnixTimeMilliseconds());

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
@@ -75,12 +76,13 @@ public sealed record EngagementMessage
         var sources = new List<string>();
         var sourceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var sourceOf = new string?[engagements.Count];
+        var buffer = new ArrayBufferWriter<byte>(4096);
         for (var m = 0; m < bucketOrder.Count; m++)
         {
             var members = buckets[bucketOrder[m]];
             sources.Clear();
             sourceIndex.Clear();
-            int total = 0, pairCount = 0;
+            var total = 0;
             foreach (var member in members)
             {
                 foreach (var touch in rows[member])
@@ -92,7 +94,6 @@ public sealed record EngagementMessage
                     }
 
                     total++;
-                    pairCount += touch.Pair < 0 ? pairsOf[touch.Engagement].Count : 1;
                 }
             }
 
@@ -101,9 +102,7 @@ public sealed record EngagementMessage
             var writer = new EngagementBinary.Writer(
                 // Deterministic: the same contributions give the same id after a replay.
                 string.Create(CultureInfo.InvariantCulture, $"eng-{bucket}-{first.PartitionKey}@{first.Offset}-{members.Count}-{total}"),
-                now, bucket, sources, members.Count,
-                // What it will take, roughly (ids of a dozen bytes), so the buffer seldom grows.
-                capacity: 64 + (members.Count * 16) + (total * 8) + (pairCount * 22));
+                now, bucket, sources, members.Count, buffer);
             foreach (var member in members)
             {
                 var touches = rows[member];

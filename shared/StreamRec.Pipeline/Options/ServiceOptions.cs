@@ -120,7 +120,7 @@ public sealed class CoEngagementUpdaterOptions
 
     /// <summary>How long a batch waits to fill once its first message arrived: the rows lag the clicks by up to this much
     /// more, well inside the recommender's reuse of a row it read (<c>StreamRec:CoEngagement:ReadCacheSeconds</c>, 30 s).
-    /// Default 1 s (<c>StreamRec:Kafka:MaxBatchWait</c>, 20 ms, is the others').</summary>
+    /// Default 1 s (<c>StreamRec:Kafka:MaxBatchWait</c>, 10 ms, is the others').</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -178,6 +178,27 @@ public sealed class CoEngagementTests
     }
 
     [Fact]
+    public void Score_CandidateCountExponent_SetsHowMuchACandidatesEngagementQuietsIt()
+    {
+        var rows = new Dictionary<string, CoEngagementRow>
+        {
+            ["q"] = Row(1, ("popular", 4.0), ("niche", 1.0)),
+            ["popular"] = Row(16),
+            ["niche"] = Row(1),
+        };
+        CoEngagementOptions With(double c) => new() { QueryHalfLifePositions = 0, CandidateCountExponent = c };
+
+        var cosine = CoEngagement.Score(["q"], rows.GetValueOrDefault, With(0.5), null, 10);
+        var rarer = CoEngagement.Score(["q"], rows.GetValueOrDefault, With(0.75), null, 10);
+        var raw = CoEngagement.Score(["q"], rows.GetValueOrDefault, With(0), null, 10);
+
+        // 4/16^0.5 = 1 ties niche's 1 (the earlier id wins the tie); 4/16^0.75 = 0.5 puts niche first; raw counts 4 vs 1.
+        Assert.Equal([("niche", 1.0), ("popular", 1.0)], cosine.Select(s => (s.ItemId, Math.Round(s.Score, 12))));
+        Assert.Equal([("niche", 1.0), ("popular", 0.5)], rarer.Select(s => (s.ItemId, Math.Round(s.Score, 12))));
+        Assert.Equal([("popular", 4.0), ("niche", 1.0)], raw.Select(s => (s.ItemId, Math.Round(s.Score, 12))));
+    }
+
+    [Fact]
     public void Score_ExcludedItemsAndLimit_AreRespected()
     {
         var rows = new Dictionary<string, CoEngagementRow>

@@ -72,7 +72,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, consumer.PartitionAssignmentStrategy);
         Assert.Equal(45_000, consumer.SessionTimeoutMs);
         Assert.Equal(300_000, consumer.MaxPollIntervalMs);
-        Assert.Equal(25, consumer.FetchWaitMaxMs);
+        Assert.Equal(10, consumer.FetchWaitMaxMs);
         Assert.Equal("SCRAM-SHA-512", consumer.Get("sasl.mechanism"));
         Assert.Equal(5, KafkaConfigFactory.Consumer(new KafkaOptions { FetchWaitMax = TimeSpan.FromMilliseconds(5) }, "g").FetchWaitMaxMs);
 
@@ -109,7 +109,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal("127.0.0.1:9092", o.BootstrapServers);
         Assert.Equal("streamrec", o.GroupIdPrefix);
         Assert.Equal(256, o.MaxBatchSize);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), o.MaxBatchWait);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), o.MaxBatchWait);
         Assert.Equal(2048, o.ChannelCapacity);
         Assert.Equal(1 << 20, o.MaxMessageBytes);
         Assert.Equal(TimeSpan.FromSeconds(45), o.SessionTimeout);
@@ -117,7 +117,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(30), o.ShutdownTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(200), o.TransientRetryMinBackoff);
         Assert.Equal(TimeSpan.FromSeconds(10), o.TransientRetryMaxBackoff);
-        Assert.Equal(TimeSpan.FromMilliseconds(25), o.FetchWaitMax);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), o.FetchWaitMax);
         Assert.Empty(o.Client);
     }
 
