@@ -27,6 +27,17 @@ internal static class BinaryFields
 
     public static void WriteString(IBufferWriter<byte> writer, string value)
     {
+        // Nearly every id is short: at most 3 UTF-8 bytes per UTF-16 unit keeps 42 units under 128 bytes, a one-byte
+        // length, so encode once straight after it instead of counting the bytes first.
+        if (value.Length <= 42)
+        {
+            var span = writer.GetSpan(1 + (value.Length * 3));
+            var written = Encoding.UTF8.GetBytes(value, span[1..]);
+            span[0] = (byte)written;
+            writer.Advance(1 + written);
+            return;
+        }
+
         var length = Encoding.UTF8.GetByteCount(value);
         WriteVarint(writer, (ulong)length);
         Encoding.UTF8.GetBytes(value, writer.GetSpan(length));

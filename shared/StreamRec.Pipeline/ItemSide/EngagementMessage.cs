@@ -73,24 +73,39 @@ public sealed record EngagementMessage
         }
 
         var messages = new OutgoingMessage[bucketOrder.Count];
+        // Each engagement's source partition, as an index into the batch's distinct sources (a handful), and per message
+        // that index's place in the message's own source list (-1 until the message names it).
+        var allSources = new List<string>();
+        var sourceOf = new int[engagements.Count];
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var e = 0; e < engagements.Count; e++)
+        {
+            var key = engagements[e].PartitionKey;
+            if (!byName.TryGetValue(key, out sourceOf[e]))
+            {
+                byName[key] = sourceOf[e] = allSources.Count;
+                allSources.Add(key);
+            }
+        }
+
         var sources = new List<string>();
-        var sourceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var sourceOf = new string?[engagements.Count];
+        var localIndex = new int[allSources.Count];
         var buffer = new ArrayBufferWriter<byte>(4096);
         for (var m = 0; m < bucketOrder.Count; m++)
         {
             var members = buckets[bucketOrder[m]];
             sources.Clear();
-            sourceIndex.Clear();
+            Array.Fill(localIndex, -1);
             var total = 0;
             foreach (var member in members)
             {
                 foreach (var touch in rows[member])
                 {
-                    var source = sourceOf[touch.Engagement] ??= engagements[touch.Engagement].PartitionKey;
-                    if (sourceIndex.TryAdd(source, sources.Count))
+                    var source = sourceOf[touch.Engagement];
+                    if (localIndex[source] < 0)
                     {
-                        sources.Add(source);
+                        localIndex[source] = sources.Count;
+                        sources.Add(allSources[source]);
                     }
 
                     total++;
@@ -111,7 +126,7 @@ public sealed record EngagementMessage
                 {
                     var engagement = engagements[e];
                     var pairs = pairsOf[e];
-                    var source = sourceIndex[sourceOf[e]!];
+                    var source = localIndex[sourceOf[e]];
                     if (p < 0)
                     {
                         writer.Contribution(source, engagement.Offset, engagement.Retried, 1, pairs.Count);

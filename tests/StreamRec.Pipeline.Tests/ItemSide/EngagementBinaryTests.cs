@@ -48,6 +48,32 @@ public sealed class EngagementBinaryTests
         Assert.Equal(Describe(Message()), Describe(parsed!));
     }
 
+    [Theory]
+    [InlineData("x", 1)]
+    [InlineData("x", 42)]
+    [InlineData("x", 43)]
+    [InlineData("x", 200)]
+    [InlineData("日", 42)]
+    [InlineData("日", 43)]
+    [InlineData("😀", 21)]
+    [InlineData("😀", 22)]
+    public void WriteThenParse_IdsOfEveryLengthAndWidth_ComeBackWhole(string unit, int repeat)
+    {
+        var id = string.Concat(Enumerable.Repeat(unit, repeat));
+        var message = Message() with
+        {
+            Rows = [new RowContributions { ItemId = id, Contributions = [new CoEngagementContribution("s:0", 1, false, 0, [(id + "-2", 0.5)])] }],
+        };
+
+        var bytes = EngagementBinary.Write(message);
+
+        Assert.Equal(Describe(message), Describe(EngagementMessage.Parse(bytes).Message!));
+        // The length prefix is the UTF-8 byte count: one byte below 128, two from there.
+        var utf8 = System.Text.Encoding.UTF8.GetByteCount(id);
+        var at = bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(id));
+        Assert.Equal(utf8 < 128 ? (byte)utf8 : (byte)(0x80 | (utf8 & 0x7F)), bytes[at - (utf8 < 128 ? 1 : 2)]);
+    }
+
     [Fact]
     public void Parse_TheJsonOfVersion1_IsStillRead_AndMeansTheSame()
     {
