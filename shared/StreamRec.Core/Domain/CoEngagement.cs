@@ -135,12 +135,13 @@ public sealed class CoEngagementRow
         }
         else
         {
-            if (Watermarks.TryGetValue(contribution.Source, out var applied) && contribution.Offset <= applied)
+            ref var applied = ref CollectionsMarshal.GetValueRefOrAddDefault(Watermarks, contribution.Source, out var seen);
+            if (seen && contribution.Offset <= applied)
             {
                 return false;
             }
 
-            Watermarks[contribution.Source] = contribution.Offset;
+            applied = contribution.Offset;
         }
 
         Count += contribution.Count;

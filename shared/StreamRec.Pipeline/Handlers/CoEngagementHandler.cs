@@ -90,17 +90,22 @@ public sealed class CoEngagementHandler : IBatchHandler
                 rows[target.ItemId] = row = new CoEngagementRow();
             }
 
+            var before = applied;
             foreach (var contribution in target.Contributions)
             {
                 if (row.Apply(contribution, _rows.Options.NeighbourLimit))
                 {
                     applied++;
-                    changed[target.ItemId] = row;
                 }
                 else
                 {
                     skipped++;
                 }
+            }
+
+            if (applied > before)
+            {
+                changed[target.ItemId] = row;
             }
         }
 
