@@ -218,7 +218,8 @@ public static class Ranker
             order[i] = i;
         }
 
-        return [.. order.OrderByDescending(i => scores[i]).ThenBy(i => i)];
+        Array.Sort(order, (a, b) => scores[b].CompareTo(scores[a]) is var c && c != 0 ? c : a.CompareTo(b));
+        return order;
     }
 
     private static List<string> Reasons(Candidate c, double maxTrend, DateTimeOffset now, RankingOptions options, bool diversified)
