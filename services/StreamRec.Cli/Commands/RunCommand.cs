@@ -163,7 +163,7 @@ internal static class RunCommand
         Console.WriteLine("                         (wall time inside each stage, summed over batches: stages of different services overlap; docs/operations.md)");
         if (waits.Length > 0)
         {
-            Console.WriteLine($"  before handlers (ms)   {string.Join(" · ", waits.Select(w => $"{w.Topic} {Mean(w.Now.Fetch - w.Then.Fetch, w.Now.Batches - w.Then.Batches)} + {Mean(w.Now.Wait - w.Then.Wait, w.Now.Batches - w.Then.Batches)}"))}");
+            Console.WriteLine($"  before handlers (ms)   {string.Join(" · ", waits.Select(w => $"{w.Topic} {Mean(w.Now.Fetch - w.Then.Fetch, w.Now.Fetched - w.Then.Fetched)} + {Mean(w.Now.Wait - w.Then.Wait, w.Now.Batches - w.Then.Batches)}"))}");
             Console.WriteLine("                         (per batch, its first message: timestamp → poll (linger, broker, fetch wait) + poll → handler (batch window); means)");
         }
 
@@ -274,11 +274,13 @@ internal static class RunCommand
         StreamRecMetrics.StageDuration.GetAllLabelValues().ToDictionary(l => l[0], l => StreamRecMetrics.StageDuration.WithLabels(l).Sum, StringComparer.Ordinal);
 
     /// <summary>Per topic, the batches so far and the seconds their first messages spent between their timestamp and the
-    /// poll (<see cref="StreamRecMetrics.FetchDelay"/>) and between the poll and the handler (<see cref="StreamRecMetrics.BatchWait"/>).</summary>
-    private static Dictionary<string, (double Batches, double Fetch, double Wait)> WaitsByTopic() =>
+    /// poll (<see cref="StreamRecMetrics.FetchDelay"/>; <c>Fetched</c> counts the batches whose first message had a
+    /// timestamp) and between the poll and the handler (<see cref="StreamRecMetrics.BatchWait"/>).</summary>
+    private static Dictionary<string, (double Batches, double Wait, double Fetched, double Fetch)> WaitsByTopic() =>
         StreamRecMetrics.BatchWait.GetAllLabelValues().ToDictionary(
             l => l[0],
-            l => ((double)StreamRecMetrics.BatchWait.WithLabels(l).Count, StreamRecMetrics.FetchDelay.WithLabels(l).Sum, StreamRecMetrics.BatchWait.WithLabels(l).Sum),
+            l => ((double)StreamRecMetrics.BatchWait.WithLabels(l).Count, StreamRecMetrics.BatchWait.WithLabels(l).Sum,
+                  (double)StreamRecMetrics.FetchDelay.WithLabels(l).Count, StreamRecMetrics.FetchDelay.WithLabels(l).Sum),
             StringComparer.Ordinal);
 
     private static string Mean(double seconds, double batches) => (seconds * 1000 / Math.Max(batches, 1)).ToString("N0", CultureInfo.InvariantCulture);
