@@ -13,14 +13,16 @@ namespace StreamRec.VectorStore.Embedded;
 /// insert, or dot) with SIMD dot products and a bounded top-k heap, persisted in SQLite and loaded
 /// whole at open. Writes are serialised and reach SQLite (committed) before they become visible in
 /// memory, so an upsert that returned survives a killed process, and a reader never sees a point
-/// that a restart would lose.
+/// that a restart would lose. A collection declared <see cref="CollectionSpec.OnDisk"/> keeps its points
+/// in the file only (ids and indexed fields in memory; see <see cref="DiskCollection"/>); the in-memory
+/// store (<c>:memory:</c>) keeps every collection in memory.
 /// </summary>
 public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 {
     private const int SqliteIoErr = 10;
     private const int SqliteFull = 13;
 
-    private readonly ConcurrentDictionary<string, CollectionIndex> _collections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IPointCollection> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SqlitePersistence? _persistence;
     private readonly ILogger _logger;
@@ -39,9 +41,9 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         long points = 0;
         foreach (var spec in _persistence.LoadCollections())
         {
-            var index = NewIndex(spec, _persistence.LoadPoints);
-            _collections[spec.Name] = index;
-            points += index.Count;
+            var collection = Load(spec, _persistence);
+            _collections[spec.Name] = collection;
+            points += collection.Count;
         }
 
         LogLoaded(options.Path, _collections.Count, points, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -65,10 +67,22 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                     throw new VectorStoreException(reason);
                 }
 
+                if (_persistence is not null && existing.Spec.OnDisk != spec.OnDisk)
+                {
+                    // Where the points live is a storage choice: the collection moves, its points stay as they are.
+                    // The replaced one is not disposed: a reader may still hold it (it stays correct, and is collected).
+                    var moved = existing.Spec with { OnDisk = spec.OnDisk };
+                    Persist(() => _persistence.SaveCollection(moved));
+                    _collections[spec.Name] = Load(moved, _persistence);
+                    LogCollectionMoved(spec.Name, spec.OnDisk ? "disk" : "memory");
+                }
+
                 return;
             }
 
-            var index = NewIndex(spec, _ => Persist(() => _persistence?.SaveCollection(spec)));
+            IPointCollection index = _persistence is not null && spec.OnDisk
+                ? Load(spec, _persistence, save: true)
+                : NewIndex(spec, _ => Persist(() => _persistence?.SaveCollection(spec)));
             _collections[spec.Name] = index;
             LogCollectionCreated(spec.Name, string.Join(",", spec.Vectors.Select(v => $"{v.Key}:{v.Value}")), spec.Distance);
         }
@@ -105,7 +119,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     public Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<VectorPoint>>(Collection(collection).Get(ids, withVectors, withPayload));
+        return Task.FromResult<IReadOnlyList<VectorPoint>>(Read(() => Collection(collection).Get(ids, withVectors, withPayload)));
     }
 
     public async Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -127,13 +141,13 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     public Task<IReadOnlyList<ScoredPoint>> QueryAsync(string collection, VectorQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Collection(collection).Search([query])[0]);
+        return Task.FromResult(Read(() => Collection(collection).Search([query])[0]));
     }
 
     public Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryBatchAsync(string collection, IReadOnlyList<VectorQuery> queries, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<IReadOnlyList<ScoredPoint>>>(Collection(collection).Search(queries));
+        return Task.FromResult<IReadOnlyList<IReadOnlyList<ScoredPoint>>>(Read(() => Collection(collection).Search(queries)));
     }
 
     public Task<long> CountAsync(string collection, CancellationToken cancellationToken)
@@ -145,7 +159,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     public Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Collection(collection).Scroll(request));
+        return Task.FromResult(Read(() => Collection(collection).Scroll(request)));
     }
 
     public void Dispose()
@@ -172,8 +186,6 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
-    /// <summary>Runs a SQLite write; a failure leaves memory untouched (it is applied only after) and
-    /// surfaces as the port's exception. Busy, locked, I/O and disk-full errors may pass: transient.</summary>
     /// <summary>A new index, disposed again when <paramref name="fill"/> throws: only a complete one is kept.</summary>
     private static CollectionIndex NewIndex(CollectionSpec spec, Action<CollectionIndex> fill)
     {
@@ -190,6 +202,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
+    /// <summary>Runs a SQLite write; a failure leaves memory untouched (it is applied only after) and
+    /// surfaces as the port's exception. Busy, locked, I/O and disk-full errors may pass: transient.</summary>
     private static void Persist(Action write)
     {
         try
@@ -198,18 +212,52 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
         catch (SqliteException ex)
         {
-            var transient = ex.SqliteErrorCode is SqlitePersistence.SqliteBusy or SqlitePersistence.SqliteLocked or SqliteIoErr or SqliteFull;
-            throw new VectorStoreException($"embedded vector store write failed: {ex.Message}", 0, transient, ex);
+            throw Failure("write", ex);
         }
     }
 
-    private CollectionIndex Collection(string name) =>
+    /// <summary>Runs a read, which touches SQLite for collections on disk: its failures surface as the port's exception,
+    /// as a write's do.</summary>
+    private static T Read<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("read", ex);
+        }
+    }
+
+    private static VectorStoreException Failure(string operation, SqliteException ex)
+    {
+        var transient = ex.SqliteErrorCode is SqlitePersistence.SqliteBusy or SqlitePersistence.SqliteLocked or SqliteIoErr or SqliteFull;
+        return new VectorStoreException($"embedded vector store {operation} failed: {ex.Message}", 0, transient, ex);
+    }
+
+    /// <summary>A stored collection, where its spec says its points live (<paramref name="save"/>: record the spec
+    /// first, for a new one).</summary>
+    private static IPointCollection Load(CollectionSpec spec, SqlitePersistence persistence, bool save = false)
+    {
+        if (save)
+        {
+            Persist(() => persistence.SaveCollection(spec));
+        }
+
+        return spec.OnDisk ? DiskCollection.Open(spec, persistence) : NewIndex(spec, persistence.LoadPoints);
+    }
+
+    private IPointCollection Collection(string name) =>
         _collections.TryGetValue(name, out var index)
             ? index
             : throw new VectorStoreException($"collection '{name}' does not exist; call EnsureCollectionAsync first");
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Embedded vector store loaded {Collections} collections, {Points} points from {Path} in {ElapsedMs:F0} ms")]
     private partial void LogLoaded(string path, int collections, long points, double elapsedMs);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Embedded vector store keeps collection {Collection} in {Place} from now on")]
+    private partial void LogCollectionMoved(string collection, string place);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Embedded vector store created collection {Collection} ({Vectors}, {Distance})")]
     private partial void LogCollectionCreated(string collection, string vectors, Distance distance);

@@ -10,8 +10,8 @@ public sealed class EmbeddedVectorStoreOptions
     /// <summary>The in-memory marker: nothing is persisted.</summary>
     public const string InMemory = ":memory:";
 
-    /// <summary>SQLite file holding every point; loaded whole at start.
-    /// Default <c>.streamrec/vectors.db</c>; <c>:memory:</c> keeps nothing on disk (tests, benchmarks).</summary>
+    /// <summary>SQLite file holding every point; loaded whole at start (collections declared on disk, such as the users by default, are read from it by id).
+    /// Default <c>.streamrec/vectors.db</c>; <c>:memory:</c> keeps nothing on disk, every collection in memory (tests, benchmarks).</summary>
     [Required]
     public string Path { get; set; } = ".streamrec/vectors.db";
 

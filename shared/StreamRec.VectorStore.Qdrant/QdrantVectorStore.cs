@@ -86,12 +86,12 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             var vectors = new Q.VectorParamsMap();
             foreach (var (name, size) in spec.Vectors)
             {
-                vectors.Map.Add(name, new Q.VectorParams { Size = (ulong)size, Distance = ToQdrant(spec.Distance) });
+                vectors.Map.Add(name, OnDiskIf(spec.OnDisk, new Q.VectorParams { Size = (ulong)size, Distance = ToQdrant(spec.Distance) }));
             }
 
             try
             {
-                await CallAsync("create collection", spec.Name, (client, ct) => client.CreateCollectionAsync(spec.Name, vectors, cancellationToken: ct), cancellationToken);
+                await CallAsync("create collection", spec.Name, (client, ct) => client.CreateCollectionAsync(Create(spec, vectors), ct), cancellationToken);
                 LogCollectionCreated(spec.Name);
             }
             catch (VectorStoreException ex) when (!ex.IsTransient)
@@ -125,6 +125,34 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         }
 
         _layouts[spec.Name] = existing;
+    }
+
+    /// <summary>The create request; an on-disk spec keeps vectors and payload cold (on disk, cached with use).</summary>
+    private static Q.CreateCollection Create(CollectionSpec spec, Q.VectorParamsMap vectors)
+    {
+        var request = new Q.CreateCollection { CollectionName = spec.Name, VectorsConfig = new Q.VectorsConfig { ParamsMap = vectors } };
+        if (spec.OnDisk)
+        {
+            request.Payload = new Q.PayloadStorageParams { Memory = Q.Memory.Cold };
+#pragma warning disable CS0612 // The flag `memory` replaces; servers before it read only this one, newer ones let `memory` win.
+            request.OnDiskPayload = true;
+#pragma warning restore CS0612
+        }
+
+        return request;
+    }
+
+    private static Q.VectorParams OnDiskIf(bool onDisk, Q.VectorParams vector)
+    {
+        if (onDisk)
+        {
+            vector.Memory = Q.Memory.Cold;
+#pragma warning disable CS0612 // As for the payload: older servers read only this flag.
+            vector.OnDisk = true;
+#pragma warning restore CS0612
+        }
+
+        return vector;
     }
 
     public async Task UpsertAsync(string collection, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)

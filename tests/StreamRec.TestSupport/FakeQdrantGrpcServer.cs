@@ -87,6 +87,14 @@ public sealed class FakeQdrantGrpcServer : IAsyncDisposable
 
     public int CountCallsFor(string collection) => Calls.Count(c => c.Collection == collection);
 
+    /// <summary>Where <paramref name="collection"/>'s create request asked its payload and each of its vectors to live
+    /// (null: not said, Qdrant's default).</summary>
+    public (Memory? Payload, IReadOnlyDictionary<string, Memory?> Vectors) MemoryOf(string collection)
+    {
+        var c = Collection(collection);
+        return (c.PayloadMemory, c.Vectors.ToDictionary(v => v.Key, v => v.Value.HasMemory ? v.Value.Memory : (Memory?)null, StringComparer.Ordinal));
+    }
+
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     private async Task<TResponse> HandleAsync<TResponse>(string method, string collection, ServerCallContext context, Func<TResponse> answer)
@@ -171,7 +179,7 @@ public sealed class FakeQdrantGrpcServer : IAsyncDisposable
             throw new RpcException(new Status(StatusCode.Unimplemented, "fake Qdrant supports named vectors only"));
         }
 
-        var collection = new FakeCollection();
+        var collection = new FakeCollection { PayloadMemory = request.Payload?.Memory };
         foreach (var (name, spec) in request.VectorsConfig.ParamsMap.Map)
         {
             collection.Vectors[name] = spec.Clone();
@@ -541,6 +549,9 @@ public sealed class FakeQdrantGrpcServer : IAsyncDisposable
     private sealed class FakeCollection
     {
         public Dictionary<string, VectorParams> Vectors { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Where the create request asked for the payload to live (the fake keeps everything in memory).</summary>
+        public Memory? PayloadMemory { get; init; }
 
         public Dictionary<string, PayloadSchemaType> Indexes { get; } = new(StringComparer.Ordinal);
 

@@ -51,11 +51,16 @@ public enum Distance
 /// <param name="Vectors">Named vectors and their dimension, e.g. { "text": 384 } or { "short": 384, "long": 384 }.</param>
 /// <param name="Distance">Similarity used for every vector of the collection.</param>
 /// <param name="IndexedFields">Payload fields used in filters, with their type, so backends can index them.</param>
+/// <param name="OnDisk">The collection's points are read by id far more than searched: keep their vectors and payloads on
+/// disk, only ids and indexed fields in memory (Qdrant: on-disk vectors and payload; the embedded store: rows read from
+/// its SQLite file, searches a scan of it). A storage hint, not a change of behaviour: every operation answers alike.
+/// Default false.</param>
 public sealed record CollectionSpec(
     string Name,
     IReadOnlyDictionary<string, int> Vectors,
     Distance Distance = Distance.Cosine,
-    IReadOnlyDictionary<string, PayloadFieldType>? IndexedFields = null);
+    IReadOnlyDictionary<string, PayloadFieldType>? IndexedFields = null,
+    bool OnDisk = false);
 
 public enum PayloadFieldType
 {

@@ -18,7 +18,7 @@ internal sealed record PreparedPoint(string Id, float[][] Vectors, JsonElement? 
 /// Readers take the read lock for a whole query (or batch), writers the write lock only for the
 /// in-memory apply, so a reader sees every point either entirely before or entirely after a write.
 /// </summary>
-internal sealed class CollectionIndex : IDisposable
+internal sealed class CollectionIndex : IPointCollection
 {
     private const int SegmentShift = 14;
     private const int SegmentSize = 1 << SegmentShift;
@@ -252,14 +252,7 @@ internal sealed class CollectionIndex : IDisposable
     /// of the next page. A scan of every row per page: scrolls are rare lookups (a partition's new owner), not a hot path.</summary>
     public ScrollPage Scroll(ScrollRequest request)
     {
-        if (request.Limit <= 0)
-        {
-            throw new VectorStoreException($"scroll limit must be positive, got {request.Limit}");
-        }
-
-        var filter = request.Filter;
-        var excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
-        var conditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0) ? filter : null;
+        var (excluded, conditions) = PayloadFilter.ForScroll(request);
         _lock.EnterReadLock();
         try
         {
@@ -317,7 +310,8 @@ internal sealed class CollectionIndex : IDisposable
         return document.RootElement.Clone();
     }
 
-    private (int VectorIndex, float[] Vector) PrepareQuery(VectorQuery query)
+    /// <summary>The query's vector index and its vector as scans compare it (normalised for cosine), validated.</summary>
+    public (int VectorIndex, float[] Vector) PrepareQuery(VectorQuery query)
     {
         var v = Array.IndexOf(_names, query.VectorName);
         if (v < 0)
@@ -482,9 +476,7 @@ internal sealed class CollectionIndex : IDisposable
             Query = query;
             Vector = vector;
             Threshold = query.ScoreThreshold ?? float.NegativeInfinity;
-            var filter = query.Filter;
-            Excluded = filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null;
-            Conditions = filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0) ? filter : null;
+            (Excluded, Conditions) = PayloadFilter.Split(query.Filter);
         }
 
         public VectorQuery Query { get; }

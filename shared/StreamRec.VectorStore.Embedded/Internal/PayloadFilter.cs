@@ -9,6 +9,16 @@ namespace StreamRec.VectorStore.Embedded.Internal;
 /// query threads at once and costs no allocation to walk.</summary>
 internal static class PayloadFilter
 {
+    /// <summary>A filter in the form scans use: the excluded ids as a set and the field conditions, each null when the
+    /// filter has none.</summary>
+    public static (HashSet<string>? Excluded, VectorFilter? Conditions) Split(VectorFilter? filter) => (
+        filter is { ExcludeIds.Count: > 0 } ? new HashSet<string>(filter.ExcludeIds, StringComparer.Ordinal) : null,
+        filter is not null && (filter.Must.Count > 0 || filter.MustNot.Count > 0) ? filter : null);
+
+    /// <summary>The scroll request's filter, split as <see cref="Split"/> does, after checking its limit.</summary>
+    public static (HashSet<string>? Excluded, VectorFilter? Conditions) ForScroll(ScrollRequest request) =>
+        request.Limit > 0 ? Split(request.Filter) : throw new VectorStoreException($"scroll limit must be positive, got {request.Limit}");
+
     public static bool Matches(JsonElement? payload, VectorFilter filter)
     {
         foreach (var condition in filter.Must)

@@ -17,6 +17,13 @@ namespace StreamRec.VectorStore.Embedded.Internal;
 /// </summary>
 internal sealed class SqlitePersistence : IDisposable
 {
+    /// <summary>One stored point in a scan: id, vectors as stored, payload text (null when it has none).</summary>
+    public delegate void ReadVisitor(string id, ReadOnlySpan<byte> vectors, string? payload);
+
+    /// <summary>One stored point read by id: vectors as stored (little-endian floats, names in order), payload text (null
+    /// when it has none or was not asked for).</summary>
+    public readonly record struct StoredPoint(string Id, byte[] Vectors, string? Payload);
+
     public const int SqliteBusy = 5;
     public const int SqliteLocked = 6;
 
@@ -25,6 +32,10 @@ internal sealed class SqlitePersistence : IDisposable
     private static readonly Histogram.Child CommitStage = StreamRecMetrics.StageDuration.WithLabels("commit");
 
     private readonly SqliteConnection _connection;
+
+    // A connection serves one call at a time: writes come one by one (the store's write gate), but reads of on-disk
+    // collections come from any thread, beside them.
+    private readonly Lock _gate = new();
 
     public SqlitePersistence(string path, bool synchronousFull)
     {
@@ -69,6 +80,7 @@ internal sealed class SqlitePersistence : IDisposable
 
     public List<CollectionSpec> LoadCollections()
     {
+        using var scope = _gate.EnterScope();
         var specs = new List<CollectionSpec>();
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT name, spec FROM collections ORDER BY name";
@@ -83,6 +95,7 @@ internal sealed class SqlitePersistence : IDisposable
 
     public void LoadPoints(CollectionIndex index)
     {
+        using var scope = _gate.EnterScope();
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT id, vectors, payload FROM points WHERE collection = $c";
         command.Parameters.AddWithValue("$c", index.Spec.Name);
@@ -118,6 +131,7 @@ internal sealed class SqlitePersistence : IDisposable
 
     public void SaveCollection(CollectionSpec spec)
     {
+        using var scope = _gate.EnterScope();
         using var command = _connection.CreateCommand();
         command.CommandText = "INSERT OR REPLACE INTO collections (name, spec) VALUES ($n, $s)";
         command.Parameters.AddWithValue("$n", spec.Name);
@@ -127,6 +141,7 @@ internal sealed class SqlitePersistence : IDisposable
 
     public void Upsert(string collection, IReadOnlyList<PreparedPoint> points)
     {
+        using var scope = _gate.EnterScope();
         using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
@@ -149,6 +164,7 @@ internal sealed class SqlitePersistence : IDisposable
 
     public void Delete(string collection, IReadOnlyList<string> ids)
     {
+        using var scope = _gate.EnterScope();
         using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
@@ -164,7 +180,71 @@ internal sealed class SqlitePersistence : IDisposable
         Commit(transaction);
     }
 
-    public void Dispose() => _connection.Dispose();
+    /// <summary>Every stored point's id and, when it contains one of <paramref name="needles"/> (null: always), its
+    /// payload text, in no particular order. The test runs inside SQLite: most payloads never become strings here.</summary>
+    public void ReadPayloads(string collection, IReadOnlyList<string>? needles, Action<string, string?> visit)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = _connection.CreateCommand();
+        var test = needles is null ? "1" : needles.Count == 0 ? "0" : string.Join(" OR ", needles.Select((_, i) => $"instr(payload, $n{i}) > 0"));
+        command.CommandText = $"SELECT id, CASE WHEN {test} THEN payload END FROM points WHERE collection = $c";
+        command.Parameters.AddWithValue("$c", collection);
+        for (var i = 0; i < (needles?.Count ?? 0); i++)
+        {
+            command.Parameters.AddWithValue($"$n{i}", needles![i]);
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visit(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        }
+    }
+
+    /// <summary>The stored points among <paramref name="ids"/>, in their order (absent ones skipped): id, vectors as
+    /// stored (little-endian floats, names in order), payload text unless <paramref name="withPayload"/> is false.</summary>
+    public List<StoredPoint> Read(string collection, IReadOnlyList<string> ids, bool withPayload)
+    {
+        var result = new List<StoredPoint>(ids.Count);
+        using var scope = _gate.EnterScope();
+        using var command = _connection.CreateCommand();
+        command.CommandText = withPayload
+            ? "SELECT vectors, payload FROM points WHERE collection = $c AND id = $i"
+            : "SELECT vectors, NULL FROM points WHERE collection = $c AND id = $i";
+        command.Parameters.AddWithValue("$c", collection);
+        var i = command.Parameters.Add("$i", SqliteType.Text);
+        foreach (var id in ids)
+        {
+            i.Value = id;
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                result.Add(new StoredPoint(id, (byte[])reader.GetValue(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every stored point of <paramref name="collection"/>, in no particular order.</summary>
+    public void Scan(string collection, ReadVisitor visit)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, vectors, payload FROM points WHERE collection = $c";
+        command.Parameters.AddWithValue("$c", collection);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visit(reader.GetString(0), (byte[])reader.GetValue(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+    }
+
+    public void Dispose()
+    {
+        using var scope = _gate.EnterScope();
+        _connection.Dispose();
+    }
 
     private static void Commit(SqliteTransaction transaction)
     {
@@ -202,7 +282,13 @@ internal sealed class SqlitePersistence : IDisposable
             indexed[field] = type.ToString();
         }
 
-        return new JsonObject { ["vectors"] = vectors, ["distance"] = spec.Distance.ToString(), ["indexed"] = indexed }.ToJsonString();
+        var json = new JsonObject { ["vectors"] = vectors, ["distance"] = spec.Distance.ToString(), ["indexed"] = indexed };
+        if (spec.OnDisk)
+        {
+            json["on_disk"] = true;
+        }
+
+        return json.ToJsonString();
     }
 
     private static CollectionSpec ParseSpec(string name, string json)
@@ -210,7 +296,8 @@ internal sealed class SqlitePersistence : IDisposable
         var root = JsonNode.Parse(json)!.AsObject();
         var vectors = root["vectors"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<int>());
         var indexed = root["indexed"]?.AsObject().ToDictionary(p => p.Key, p => Enum.Parse<PayloadFieldType>(p.Value!.GetValue<string>()));
-        return new CollectionSpec(name, vectors, Enum.Parse<Distance>(root["distance"]!.GetValue<string>()), indexed);
+        var onDisk = root["on_disk"]?.GetValue<bool>() ?? false;
+        return new CollectionSpec(name, vectors, Enum.Parse<Distance>(root["distance"]!.GetValue<string>()), indexed, onDisk);
     }
 
     private void Execute(string sql)

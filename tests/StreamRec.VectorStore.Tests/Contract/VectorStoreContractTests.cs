@@ -336,7 +336,7 @@ public abstract class VectorStoreContractTests
     public async Task MultipleNamedVectors_AreSearchedByName()
     {
         var store = await StoreAsync();
-        var spec = new CollectionSpec("multi-" + Guid.NewGuid().ToString("N"), new Dictionary<string, int> { ["short"] = 2, ["long"] = 3 });
+        var spec = new CollectionSpec("multi-" + Guid.NewGuid().ToString("N"), new Dictionary<string, int> { ["short"] = 2, ["long"] = 3 }, OnDisk: OnDisk);
         await store.EnsureCollectionAsync(spec, Ct);
         await store.UpsertAsync(spec.Name,
         [
@@ -361,7 +361,8 @@ public abstract class VectorStoreContractTests
             "scroll-" + Guid.NewGuid().ToString("N"),
             new Dictionary<string, int> { ["short"] = 4, ["long"] = 4 },
             Distance.Dot,
-            new Dictionary<string, PayloadFieldType> { ["parked_in"] = PayloadFieldType.Keyword });
+            new Dictionary<string, PayloadFieldType> { ["parked_in"] = PayloadFieldType.Keyword },
+            OnDisk);
         await store.EnsureCollectionAsync(spec, Ct);
         await store.EnsureCollectionAsync(spec, Ct);
         var matching = Enumerable.Range(0, 7).Select(i => $"user-{i}").ToArray();
@@ -454,8 +455,11 @@ public abstract class VectorStoreContractTests
         return new VectorPoint(id, new Dictionary<string, float[]> { ["short"] = vector, ["long"] = (float[])vector.Clone() }, payload);
     }
 
-    protected static CollectionSpec Spec(Distance distance) =>
-        new("c-" + Guid.NewGuid().ToString("N"), new Dictionary<string, int> { ["text"] = 4 }, distance);
+    /// <summary>Whether the suite's collections are declared <see cref="CollectionSpec.OnDisk"/>.</summary>
+    protected virtual bool OnDisk => false;
+
+    protected CollectionSpec Spec(Distance distance) =>
+        new("c-" + Guid.NewGuid().ToString("N"), new Dictionary<string, int> { ["text"] = 4 }, distance, OnDisk: OnDisk);
 
     protected static VectorPoint Point(string id, float[] vector, JsonObject? payload = null) =>
         new(id, new Dictionary<string, float[]> { ["text"] = vector }, payload);

@@ -16,22 +16,27 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
 
     private string DbPath => Path.Combine(_directory, "vectors.db");
 
-    public static TheoryData<Distance, int, int> Sizes() => new()
+    public static TheoryData<Distance, int, int, bool> Sizes() => new()
     {
-        { Distance.Cosine, 3_000, 24 },
-        { Distance.Dot, 3_000, 24 },
+        { Distance.Cosine, 3_000, 24, false },
+        { Distance.Dot, 3_000, 24, false },
 
         // Above the parallel-scan threshold and across many segments, with swap-removes spanning segments.
-        { Distance.Cosine, 70_000, 8 },
+        { Distance.Cosine, 70_000, 8, false },
+
+        // Kept on disk: the search is a scan of the file, filters read payloads from it, one field indexed in memory.
+        { Distance.Cosine, 3_000, 24, true },
+        { Distance.Dot, 3_000, 24, true },
     };
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public async Task Query_OnRandomData_EqualsBruteForce_UnderFilters(Distance distance, int count, int dim)
+    public async Task Query_OnRandomData_EqualsBruteForce_UnderFilters(Distance distance, int count, int dim, bool onDisk)
     {
         var random = new Random(count + dim + (int)distance);
-        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
-        var spec = new CollectionSpec("random", new Dictionary<string, int> { ["v"] = dim }, distance);
+        using var store = onDisk ? Open() : new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        var spec = new CollectionSpec(
+            "random", new Dictionary<string, int> { ["v"] = dim }, distance, new Dictionary<string, PayloadFieldType> { ["genre"] = PayloadFieldType.Keyword }, onDisk);
         await store.EnsureCollectionAsync(spec, Ct);
         var reference = new Dictionary<string, (float[] Vector, JsonObject? Payload)>();
         var batch = new List<VectorPoint>();
@@ -134,10 +139,12 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task State_SurvivesReopen_IncludingDeletesAndReplacements()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task State_SurvivesReopen_IncludingDeletesAndReplacements(bool onDisk)
     {
-        var spec = new CollectionSpec("items", new Dictionary<string, int> { ["a"] = 3, ["b"] = 2 }, Distance.Dot, new Dictionary<string, PayloadFieldType> { ["k"] = PayloadFieldType.Keyword });
+        var spec = new CollectionSpec("items", new Dictionary<string, int> { ["a"] = 3, ["b"] = 2 }, Distance.Dot, new Dictionary<string, PayloadFieldType> { ["k"] = PayloadFieldType.Keyword }, onDisk);
         using (var store = Open())
         {
             await store.EnsureCollectionAsync(spec, Ct);
@@ -207,12 +214,14 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         Assert.True(await reopened.CountAsync("crash", Ct) >= acked.Count);
     }
 
-    [Fact]
-    public async Task ConcurrentWritersAndReaders_NeverSeeAHalfWrittenPoint()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ConcurrentWritersAndReaders_NeverSeeAHalfWrittenPoint(bool onDisk)
     {
         using var store = Open();
         const int dim = 16;
-        await store.EnsureCollectionAsync(new CollectionSpec("live", new Dictionary<string, int> { ["v"] = dim }, Distance.Dot), Ct);
+        await store.EnsureCollectionAsync(new CollectionSpec("live", new Dictionary<string, int> { ["v"] = dim }, Distance.Dot, OnDisk: onDisk), Ct);
 
         // A point's vector is all `version` and its payload says `version`: a torn read would disagree.
         static VectorPoint Versioned(int id, int version) =>
@@ -252,6 +261,59 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         var all = await store.GetAsync("live", [.. Enumerable.Range(0, 75).Select(i => $"k{i}")], false, true, Ct);
         Assert.Equal(75, all.Count);
         Assert.All(all, p => Assert.Equal(40, p.Payload!["version"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Collection_MovesBetweenMemoryAndDisk_KeepingEveryPoint_AndStaysWhereItWasPut()
+    {
+        var inMemory = new CollectionSpec("users", new Dictionary<string, int> { ["s"] = 2, ["l"] = 2 }, Distance.Dot, new Dictionary<string, PayloadFieldType> { ["parked_in"] = PayloadFieldType.Keyword });
+        var onDisk = inMemory with { OnDisk = true };
+        static VectorPoint User(int i) => new(
+            $"u{i:D2}",
+            new Dictionary<string, float[]> { ["s"] = [i, 1], ["l"] = [1, i] },
+            new JsonObject { ["n"] = i, ["parked_in"] = i % 3 == 0 ? new JsonArray("clicks:0") : null });
+
+        async Task AssertEveryPointAsync(EmbeddedVectorStore store)
+        {
+            Assert.Equal(30, await store.CountAsync("users", Ct));
+            var got = await store.GetAsync("users", [.. Enumerable.Range(0, 31).Select(i => $"u{i:D2}")], withVectors: true, withPayload: true, Ct);
+            Assert.Equal(30, got.Count);
+            Assert.All(got, p => Assert.Equal([int.Parse(p.Id[1..], System.Globalization.CultureInfo.InvariantCulture), 1f], p.Vectors["s"]));
+
+            // An indexed field (answered from memory on disk) and a field that is not (read from the file).
+            var parked = await store.ScrollAsync("users", new ScrollRequest(4, new VectorFilter { Must = [MatchCondition.Of("parked_in", "clicks:0")] }), Ct);
+            var rest = await store.ScrollAsync("users", new ScrollRequest(100, new VectorFilter { Must = [MatchCondition.Of("parked_in", "clicks:0")] }, parked.Next), Ct);
+            Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 3 == 0).Select(i => $"u{i:D2}"), parked.Points.Concat(rest.Points).Select(p => p.Id));
+            var large = await store.ScrollAsync("users", new ScrollRequest(100, new VectorFilter { Must = [new RangeCondition("n", Gte: 25)] }), Ct);
+            Assert.Equal(["u25", "u26", "u27", "u28", "u29"], large.Points.Select(p => p.Id));
+            var best = await store.QueryAsync("users", new VectorQuery([1, 0], "s", 2), Ct);
+            Assert.Equal(["u29", "u28"], best.Select(p => p.Id));
+        }
+
+        using (var store = Open())
+        {
+            await store.EnsureCollectionAsync(inMemory, Ct);
+            await store.UpsertAsync("users", [.. Enumerable.Range(0, 30).Select(User)], Ct);
+            await store.EnsureCollectionAsync(onDisk, Ct);
+            await AssertEveryPointAsync(store);
+            await store.UpsertAsync("users", [User(3) with { Payload = new JsonObject { ["n"] = 3 } }, User(30)], Ct);
+            await store.DeleteAsync("users", ["u30"], Ct);
+            await store.UpsertAsync("users", [User(3)], Ct);
+        }
+
+        using (var reopened = Open())
+        {
+            // Opened as stored (on disk), before any caller says where it wants it.
+            await AssertEveryPointAsync(reopened);
+            await reopened.EnsureCollectionAsync(inMemory, Ct);
+            await AssertEveryPointAsync(reopened);
+        }
+
+        using (var again = Open())
+        {
+            await again.EnsureCollectionAsync(inMemory, Ct);
+            await AssertEveryPointAsync(again);
+        }
     }
 
     [Fact]

@@ -216,6 +216,22 @@ public sealed class QdrantVectorStoreTests(FakeQdrantFixture fixture) : IClassFi
         Assert.Equal(4, Server.CountCalls("Points/CreateFieldIndex", name));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EnsureCollection_OnDiskSpec_CreatesVectorsAndPayloadOnDisk(bool onDisk)
+    {
+        var name = "disk-" + Guid.NewGuid().ToString("N");
+        var spec = new CollectionSpec(name, new Dictionary<string, int> { ["short"] = 4, ["long"] = 4 }, Distance.Dot, OnDisk: onDisk);
+
+        await Store().EnsureCollectionAsync(spec, Ct);
+
+        var (payload, vectors) = Server.MemoryOf(name);
+        Memory? expected = onDisk ? Memory.Cold : null;
+        Assert.Equal(expected, payload);
+        Assert.Equal(new Dictionary<string, Memory?> { ["long"] = expected, ["short"] = expected }, vectors);
+    }
+
     [Fact]
     public async Task EnsureCollection_CreateRefused_AndCollectionStillMissing_Throws()
     {
