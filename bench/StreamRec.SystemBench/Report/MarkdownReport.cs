@@ -84,7 +84,8 @@ public static class MarkdownReport
             [
                 ["per item (pipeline, after indexing, full GC)", I(p.MemoryPerItem?.Units), D(p.MemoryPerItem?.HeapBytesPerUnit, 0), WorkingSet(p.MemoryPerItem?.WorkingSetBytesPerUnit)],
                 ["per user (pipeline, after all phases, full GC)", I(p.MemoryPerUser?.Units), D(p.MemoryPerUser?.HeapBytesPerUnit, 0), WorkingSet(p.MemoryPerUser?.WorkingSetBytesPerUnit)],
-                .. (report.Scaling?.Users ?? []).Select(u => new[] { $"per user (store only, {u.Users:N0} synthetic users)", I(u.Users), D(u.Memory?.HeapBytesPerUnit, 0), WorkingSet(u.Memory?.WorkingSetBytesPerUnit) }),
+                .. (report.Scaling?.Users ?? []).Select(u => new[] { $"per user (store only, {u.Users:N0} synthetic users, {u.Store ?? "in-memory store"})", I(u.Users), D(u.Memory?.HeapBytesPerUnit, 0), WorkingSet(u.Memory?.WorkingSetBytesPerUnit) }),
+                .. (report.Scaling?.Users ?? []).Where(u => u.CachedProfile is not null).Select(u => new[] { "per profile held decoded (as in the profile cache)", I(u.CachedProfile!.Units), D(u.CachedProfile.HeapBytesPerUnit, 0), WorkingSet(u.CachedProfile.WorkingSetBytesPerUnit) }),
                 .. (report.Scaling?.Catalog ?? []).Select(c => new[] { $"per item (store only, {c.Items:N0} synthetic items)", I(c.Items), D(c.Memory?.HeapBytesPerUnit, 0), WorkingSet(c.Memory?.WorkingSetBytesPerUnit) }),
             ]);
             if (p.Scaling.Count > 0)
@@ -113,15 +114,15 @@ public static class MarkdownReport
                 sc.Catalog.Select(r => new[] { I(r.Items), I(r.ListMs?.Count), D(r.ListMs?.P50, 2), D(r.ListMs?.P95, 2), D(r.ListMs?.P99, 2), D(r.SearchMs?.P50, 2) }));
             md.AppendLine("## Scaling: users (profile load / apply / save)");
             md.AppendLine();
-            md.AppendLine("In-memory embedded store; batches of 64 random users, as a consumer batch: load from the store, apply one click, save. Per-user times are batch time / users.");
+            md.AppendLine("Batches of 64 random users, as a consumer batch: load from the store, apply one click, save. Per-user times are batch time / users. A SQLite file store fsyncs every commit, as the services' default.");
             md.AppendLine();
-            Table(md, ["users", "recent ids/user", "load µs/user", "apply µs/user", "save µs/user", "batch p50 ms", "batch p99 ms", "heap B/user"],
-                sc.Users.Select(u => new[] { I(u.Users), I(u.RecentItems), D(u.LoadMicrosPerUser, 1), D(u.ApplyMicrosPerUser, 1), D(u.SaveMicrosPerUser, 1), D(u.BatchMs?.P50, 2), D(u.BatchMs?.P99, 2), D(u.Memory?.HeapBytesPerUnit, 0) }));
+            Table(md, ["users", "store", "recent ids/user", "load µs/user", "apply µs/user", "save µs/user", "batch p50 ms", "batch p99 ms", "heap B/user", "heap B/cached profile", "reopen s"],
+                sc.Users.Select(u => new[] { I(u.Users), u.Store ?? "in-memory store", I(u.RecentItems), D(u.LoadMicrosPerUser, 1), D(u.ApplyMicrosPerUser, 1), D(u.SaveMicrosPerUser, 1), D(u.BatchMs?.P50, 2), D(u.BatchMs?.P99, 2), D(u.Memory?.HeapBytesPerUnit, 0), D(u.CachedProfile?.HeapBytesPerUnit, 0), D(u.ReopenSeconds, 2) }));
             if (sc.EngagementRows is { } e)
             {
                 md.AppendLine("## Item side: memory and I/O per co-engagement row");
                 md.AppendLine();
-                Line(md, $"Synthetic rows of {e.Neighbours:N0} neighbours (between prunes a row holds between the limit and twice it) and 6 source watermarks; batches of 256 rows, as a consumer batch touches them.");
+                Line(md, $"Synthetic rows of {e.Neighbours:N0} neighbours (between prunes a row holds between the limit and twice it) and 6 source watermarks; batches of 256 rows, as a consumer batch touches them. The store is a SQLite file with the rows on disk, as the services keep them.");
                 md.AppendLine();
                 Table(md, ["rows", "neighbours/row", "heap B/row (write cache)", "heap B/row (embedded store)", "payload B/row", "save µs/row", "load µs/row"],
                     [[I(e.Rows), I(e.Neighbours), D(e.InMemory?.HeapBytesPerUnit, 0), D(e.Stored?.HeapBytesPerUnit, 0), D(e.PayloadBytesPerRow, 0), D(e.SaveMicrosPerRow, 1), D(e.LoadMicrosPerRow, 1)]]);

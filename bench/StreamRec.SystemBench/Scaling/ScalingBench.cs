@@ -18,14 +18,28 @@ namespace StreamRec.SystemBench.Scaling;
 public sealed record CatalogScalingRow(int Items, int Dimension, int Candidates, PerUnitMemory? Memory, LatencySummary? SearchMs, double BandwidthBoundMs, double? SearchToBound, LatencySummary? ListMs);
 
 /// <summary>Profile load / apply / save against the number of stored users, per user, in batches like the consumer's.</summary>
-public sealed record UserScalingRow(int Users, int Dimension, int RecentItems, PerUnitMemory? Memory, double LoadMicrosPerUser, double ApplyMicrosPerUser, double SaveMicrosPerUser, LatencySummary? BatchMs);
+/// <param name="Memory">What the store holds per stored user.</param>
+public sealed record UserScalingRow(int Users, int Dimension, int RecentItems, PerUnitMemory? Memory, double LoadMicrosPerUser, double ApplyMicrosPerUser, double SaveMicrosPerUser, LatencySummary? BatchMs)
+{
+    /// <summary>Where the users were stored: "in-memory store" or "SQLite file, users on disk" (null in reports written
+    /// before the file was measured: the in-memory store).</summary>
+    public string? Store { get; init; }
+
+    /// <summary>GC heap per user profile held decoded, as the profile updater's cache holds one (null when not measured).</summary>
+    public PerUnitMemory? CachedProfile { get; init; }
+
+    /// <summary>Opening the store file again afterwards, as a restart does (a collection in memory is loaded whole, one on
+    /// disk reads its ids); null for the in-memory store.</summary>
+    public double? ReopenSeconds { get; init; }
+}
 
 /// <summary>
 /// What an item's co-engagement row costs (the item side's state): rows with <paramref name="Neighbours"/> entries each (a
 /// row holds between the limit and twice the limit between prunes; the midpoint is measured) and one watermark per source partition.
 /// </summary>
 /// <param name="InMemory">Heap per row in the item side's write cache (the rows as objects).</param>
-/// <param name="Stored">Heap per row in the embedded store holding them (payloads kept in memory beside SQLite).</param>
+/// <param name="Stored">Heap per row in the embedded store holding them: a SQLite file with the rows on disk, as the
+/// services keep them (reports before 2026-12-06 evening: the in-memory store, payloads held in memory).</param>
 /// <param name="PayloadBytesPerRow">The row's JSON payload, as written to the store.</param>
 /// <param name="SaveMicrosPerRow">Writing a batch of 256 changed rows, per row (encode + upsert).</param>
 /// <param name="LoadMicrosPerRow">Reading a batch of 256 rows, per row (get + decode).</param>
@@ -64,9 +78,20 @@ public sealed record ScalingOptions
     /// history of up to 50 items). Default 0.</summary>
     public int OutboxEntries { get; init; }
 
+    /// <summary>Store the users in a SQLite file in a temporary directory, as the services do (fsync per commit, users on
+    /// disk as <c>StreamRec:Profile:UsersOnDisk</c> says), instead of the in-memory store. Default false.</summary>
+    public bool UsersInFile { get; init; }
+
     /// <summary>A user as the services hold one after a long history: 200 recent items, 100 remembered event ids, one
-    /// outbox entry (issue 16's "full user").</summary>
-    public ScalingOptions AsFullUsers() => this with { RecentItems = new ProfileOptions().SeenHistory, EventIds = new ProfileOptions().DuplicateWindow, OutboxEntries = 1 };
+    /// outbox entry (issue 16's "full user"), stored as the services store it (<see cref="UsersInFile"/>).</summary>
+    public ScalingOptions AsFullUsers() => this with { RecentItems = new ProfileOptions().SeenHistory, EventIds = new ProfileOptions().DuplicateWindow, OutboxEntries = 1, UsersInFile = true };
+
+    /// <summary>With <see cref="UsersInFile"/>: declare the users collection on disk (<c>StreamRec:Profile:UsersOnDisk</c>).
+    /// Default true, as the services.</summary>
+    public bool UsersOnDisk { get; init; } = true;
+
+    /// <summary>Decoded profiles held to measure what one costs in the profile cache. Default 10,000.</summary>
+    public int CachedProfiles { get; init; } = 10_000;
 
     /// <summary>Users per load/apply/save batch, as the consumer hands them over. Default 64.</summary>
     public int UserBatch { get; init; } = 64;
@@ -148,8 +173,24 @@ public static class ScalingBench
         var inMemory = MemorySnapshot.PerUnit(before, MemorySnapshot.Take(), count);
         var payload = rows.Take(100).Average(kv => (double)System.Text.Encoding.UTF8.GetByteCount(CoEngagementStore.Encode(kv.Key, kv.Value).ToJsonString()));
 
+        // Stored as the services store them: a SQLite file (fsync per commit), the rows on disk (CoEngagement:RowsOnDisk).
+        var directory = Directory.CreateTempSubdirectory("streamrec-rows-bench-");
+        try
+        {
+            return await StoredRowsAsync(count, neighbours, ids, rows, inMemory, payload, options, random, directory.FullName, cancellationToken);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<EngagementRowScaling> StoredRowsAsync(
+        int count, int neighbours, string[] ids, Dictionary<string, CoEngagementRow> rows, PerUnitMemory? inMemory, double payload,
+        CoEngagementOptions options, Random random, string directory, CancellationToken cancellationToken)
+    {
         var beforeStore = MemorySnapshot.Take();
-        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(directory, "vectors.db") });
         var rowStore = new CoEngagementStore(store, options);
         await rowStore.EnsureCollectionAsync(cancellationToken);
         const int batch = 256;
@@ -236,18 +277,36 @@ public static class ScalingBench
     private static async Task<UserScalingRow> UsersAsync(int count, ScalingOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var random = new Random(count);
-        var profileOptions = new ProfileOptions();
+        var profileOptions = new ProfileOptions { UsersOnDisk = options.UsersOnDisk };
+        var directory = options.UsersInFile ? Directory.CreateTempSubdirectory("streamrec-users-bench-") : null;
+        try
+        {
+            var row = await UsersAsync(count, options, profileOptions, random, directory?.FullName, time, cancellationToken);
+            if (directory is null)
+            {
+                return row;
+            }
+
+            var started = time.GetTimestamp();
+            using (new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(directory.FullName, "vectors.db") }))
+            {
+                return row with { ReopenSeconds = Math.Round(time.GetElapsedTime(started).TotalSeconds, 2) };
+            }
+        }
+        finally
+        {
+            directory?.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<UserScalingRow> UsersAsync(
+        int count, ScalingOptions options, ProfileOptions profileOptions, Random random, string? directory, TimeProvider time, CancellationToken cancellationToken)
+    {
         var before = MemorySnapshot.Take();
-        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = directory is null ? EmbeddedVectorStoreOptions.InMemory : Path.Combine(directory, "vectors.db") });
         var engine = new ProfileEngine(store, new DimensionOnlyEncoder(options.Dimension), profileOptions, time);
         await engine.EnsureCollectionAsync(cancellationToken);
-        const int chunk = 5_000;
-        for (var start = 0; start < count; start += chunk)
-        {
-            var profiles = Enumerable.Range(start, Math.Min(chunk, count - start)).Select(i => Profile(UserId(i), random, options, 100_000)).ToArray();
-            await engine.SaveAsync(profiles, cancellationToken);
-        }
-
+        await StoreUsersAsync(engine, count, random, options, cancellationToken);
         var memory = MemorySnapshot.PerUnit(before, MemorySnapshot.Take(), count);
         var item = RandomUnit(random, options.Dimension);
         var batches = Math.Max(10, Math.Min(100, count / options.UserBatch));
@@ -281,8 +340,35 @@ public static class ScalingBench
             batchMs.Add(time.GetElapsedTime(started, saved).TotalMilliseconds);
         }
 
+        // The profile cache holds decoded profiles: what one costs there, for users the store keeps on disk.
+        PerUnitMemory? cached = null;
+        if (options.CachedProfiles > 0)
+        {
+            var ids = Enumerable.Range(0, Math.Min(count, options.CachedProfiles)).Select(UserId).ToArray();
+            var heldBefore = MemorySnapshot.Take();
+            var held = await engine.LoadAsync(ids, cancellationToken);
+            cached = MemorySnapshot.PerUnit(heldBefore, MemorySnapshot.Take(), held.Count);
+            GC.KeepAlive(held);
+        }
+
         return new UserScalingRow(count, options.Dimension, options.RecentItems, memory,
-            Math.Round(load / batches, 2), Math.Round(apply / batches, 2), Math.Round(save / batches, 2), Percentiles.Summarize(batchMs));
+            Math.Round(load / batches, 2), Math.Round(apply / batches, 2), Math.Round(save / batches, 2), Percentiles.Summarize(batchMs))
+        {
+            Store = directory is null ? "in-memory store" : profileOptions.UsersOnDisk ? "SQLite file, users on disk" : "SQLite file, users in memory",
+            CachedProfile = cached,
+        };
+    }
+
+    /// <summary>Stores <paramref name="count"/> synthetic users. A method of its own: the last chunk of profiles would
+    /// otherwise stay reachable from the caller's async state until it returns, and count as the store's memory.</summary>
+    private static async Task StoreUsersAsync(ProfileEngine engine, int count, Random random, ScalingOptions options, CancellationToken cancellationToken)
+    {
+        const int chunk = 5_000;
+        for (var start = 0; start < count; start += chunk)
+        {
+            var profiles = Enumerable.Range(start, Math.Min(chunk, count - start)).Select(i => Profile(UserId(i), random, options, 100_000)).ToArray();
+            await engine.SaveAsync(profiles, cancellationToken);
+        }
     }
 
     private static VectorPoint Item(int index, Random random, int dimension) => new(

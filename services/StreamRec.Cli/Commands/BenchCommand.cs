@@ -206,11 +206,15 @@ internal static class BenchCommand
         };
         var fullUsers = new Option<bool>("--full-users")
         {
-            Description = "Users as the services hold them after a long history: 200 recent items, 100 remembered event ids, one outbox entry (default: 20 recent items only).",
+            Description = "Users as the services hold them after a long history: 200 recent items, 100 remembered event ids, one outbox entry, stored in a SQLite file in a temporary directory as the services store them (default: 20 recent items only, in-memory store).",
+        };
+        var usersInMemory = new Option<bool>("--users-in-memory")
+        {
+            Description = "With --full-users: keep the users collection in memory in the file store (StreamRec:Profile:UsersOnDisk=false), to compare. Default: on disk, as the services.",
         };
         var command = new Command("scaling", "Kafka-free scaling: time per list against catalogue size (10k-1M items), profile load/apply/save and memory against users (10k-1M), memory and I/O per co-engagement row.")
         {
-            quick, json, usersOnly, fullUsers,
+            quick, json, usersOnly, fullUsers, usersInMemory,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -223,7 +227,7 @@ internal static class BenchCommand
 
             if (parse.GetValue(fullUsers))
             {
-                options = options.AsFullUsers();
+                options = options.AsFullUsers() with { UsersOnDisk = !parse.GetValue(usersInMemory) };
             }
 
             var result = await ScalingBench.RunAsync(options, TimeProvider.System, new Progress(), ct);

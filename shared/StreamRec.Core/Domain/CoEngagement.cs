@@ -77,6 +77,12 @@ public sealed class CoEngagementOptions
     [Range(0, 100_000_000)]
     public int WriteCacheRows { get; set; } = 100_000;
 
+    /// <summary>The rows are declared on disk (<see cref="StreamRec.Ports.CollectionSpec.OnDisk"/>): the embedded store reads
+    /// a row from its file when the caches miss and keeps only ids in memory; Qdrant keeps them cold. Rows are read by
+    /// id, never searched. Default true; false keeps every row in memory (about 13 KB an item with 500 neighbours).
+    /// Takes effect at the next start, on the stored rows as well.</summary>
+    public bool RowsOnDisk { get; set; } = true;
+
     public CoEngagementOptions Clone() => (CoEngagementOptions)MemberwiseClone();
 }
 

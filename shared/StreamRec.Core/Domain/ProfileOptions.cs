@@ -49,6 +49,14 @@ public sealed class ProfileOptions
     [Range(0, 10_000)]
     public int DuplicateWindow { get; set; } = 100;
 
+    /// <summary>
+    /// Users' stored state is declared on disk (<see cref="StreamRec.Ports.CollectionSpec.OnDisk"/>): the embedded store reads a user
+    /// from its file when the profile cache misses and holds only ids in memory, Qdrant keeps users' vectors and payloads
+    /// cold. Users are read by id, never searched. Default true; false keeps every user in memory (about 12 KB each with
+    /// a long history) for reads that never touch the disk. Takes effect at the next start, on the stored users as well.
+    /// </summary>
+    public bool UsersOnDisk { get; set; } = true;
+
     /// <summary>A copy, for variants that change a knob or two.</summary>
     public ProfileOptions Clone() => (ProfileOptions)MemberwiseClone();
 }

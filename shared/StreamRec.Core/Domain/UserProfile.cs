@@ -67,12 +67,14 @@ public sealed class UserProfile
     /// </summary>
     public List<OutboxEntry> Outbox { get; } = [];
 
-    /// <summary>The ids of the last events accepted (applied or parked), oldest first: a bounded window that turns a
-    /// producer's retried duplicate (same <c>event_id</c>, another offset) into a no-op.</summary>
-    public List<string> RecentEventIds { get; } = [];
+    /// <summary>The last events accepted (applied or parked), oldest first, by the 64-bit hash of their <c>event_id</c>
+    /// (<see cref="EventIdHash"/>): a bounded window that turns a producer's retried duplicate (same <c>event_id</c>,
+    /// another offset) into a no-op. Hashes, not ids: 8 bytes each however long the ids are; two distinct ids of one user
+    /// collide with a chance of about 100 in 2^64 per event.</summary>
+    public List<ulong> RecentEventIds { get; } = [];
 
     /// <summary>True when <paramref name="eventId"/> is among <see cref="RecentEventIds"/>.</summary>
-    public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(eventId, StringComparer.Ordinal);
+    public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(EventIdHash(eventId));
 
     /// <summary>Remembers an accepted event id; evicts the oldest past <paramref name="cap"/> (0 turns duplicate detection off).</summary>
     public void RememberEvent(string eventId, int cap)
@@ -82,11 +84,21 @@ public sealed class UserProfile
             return;
         }
 
-        RecentEventIds.Add(eventId);
+        RecentEventIds.Add(EventIdHash(eventId));
         if (RecentEventIds.Count > cap)
         {
             RecentEventIds.RemoveRange(0, RecentEventIds.Count - cap);
         }
+    }
+
+    /// <summary>XXH3 (64 bits) of the id's UTF-8 bytes: stable across processes, platforms and versions, as stored state
+    /// needs.</summary>
+    public static ulong EventIdHash(string eventId)
+    {
+        var length = System.Text.Encoding.UTF8.GetMaxByteCount(eventId.Length);
+        var buffer = length <= 512 ? stackalloc byte[length] : new byte[length];
+        var written = System.Text.Encoding.UTF8.GetBytes(eventId, buffer);
+        return System.IO.Hashing.XxHash3.HashToUInt64(buffer[..written]);
     }
 
     /// <summary>
@@ -212,7 +224,7 @@ public sealed class UserProfile
         }
 
         RecentItems.Remove(itemId);
-        RecentItems.Add(itemId);
+        RecentItems.Add(ItemIdPool.Intern(itemId));
         if (RecentItems.Count > cap)
         {
             RecentItems.RemoveRange(0, RecentItems.Count - cap);

@@ -33,17 +33,19 @@ public static class Collections
             [ItemFields.Tags] = PayloadFieldType.Keyword,
         });
 
-    public static CollectionSpec ItemEngagementSpec() => new(
+    public static CollectionSpec ItemEngagementSpec(bool onDisk = true) => new(
         ItemEngagement,
         new Dictionary<string, int> { [PlaceholderVector] = 1 },
-        Distance.Dot);
+        Distance.Dot,
+        OnDisk: onDisk);
 
-    public static CollectionSpec UsersSpec(int dimension) => new(
+    public static CollectionSpec UsersSpec(int dimension, bool onDisk = true) => new(
         Users,
         new Dictionary<string, int> { [ShortTermVector] = dimension, [LongTermVector] = dimension },
         Distance.Dot,
         // A partition's new owner scrolls for the users with events parked from it; Qdrant filters an unindexed field by a full scan.
-        new Dictionary<string, PayloadFieldType> { [UserFields.ParkedIn] = PayloadFieldType.Keyword });
+        new Dictionary<string, PayloadFieldType> { [UserFields.ParkedIn] = PayloadFieldType.Keyword },
+        onDisk);
 }
 
 /// <summary>Payload keys of the items collection.</summary>
@@ -111,8 +113,12 @@ public static class UserFields
     /// new owner of a partition filters on to find users with parked events, an unsent notification or unsent contributions.</summary>
     public const string ParkedIn = "parked_in";
 
-    /// <summary>The user's recent event ids, oldest first: the duplicate window.</summary>
+    /// <summary>Before <see cref="EventHashes"/>: the duplicate window as event ids (read and hashed, never written).</summary>
     public const string EventIds = "event_ids";
+
+    /// <summary>The duplicate window, oldest first: the user's recent events' id hashes, 16 hex digits each
+    /// (<see cref="Domain.UserProfile.RecentEventIds"/>).</summary>
+    public const string EventHashes = "event_hashes";
 
     /// <summary>Recent items whose latest engagement was not positive, oldest first (left out of the co-engagement query); absent when none.</summary>
     public const string NotPositive = "not_positive";

@@ -82,12 +82,13 @@ public sealed class ProfileEngine
     public int Dimension => _encoder.Dimension;
 
     public Task EnsureCollectionAsync(CancellationToken cancellationToken) =>
-        _store.EnsureCollectionAsync(Collections.UsersSpec(_encoder.Dimension), cancellationToken);
+        _store.EnsureCollectionAsync(Collections.UsersSpec(_encoder.Dimension, _options.UsersOnDisk), cancellationToken);
 
     /// <summary>Loads the profiles of <paramref name="userIds"/>; users with no stored state get a new, empty profile.</summary>
     public async Task<Dictionary<string, UserProfile>> LoadAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
-        var result = await ProfileCodec.ReadAsync(_store, userIds, cancellationToken);
+        // Loaded profiles go to the profile updater's cache: their recent items share one string per item id.
+        var result = await ProfileCodec.ReadAsync(_store, userIds, cancellationToken, shareItemIds: true);
         foreach (var id in userIds)
         {
             if (!result.TryGetValue(id, out var stored) || stored.Dimension != _encoder.Dimension)

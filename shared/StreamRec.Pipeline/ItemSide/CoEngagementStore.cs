@@ -33,7 +33,7 @@ public sealed class CoEngagementStore : ICoEngagementSource
     public CoEngagementOptions Options => _options;
 
     public Task EnsureCollectionAsync(CancellationToken cancellationToken) =>
-        _store.EnsureCollectionAsync(Collections.ItemEngagementSpec(), cancellationToken);
+        _store.EnsureCollectionAsync(Collections.ItemEngagementSpec(_options.RowsOnDisk), cancellationToken);
 
     /// <summary>The stored rows of <paramref name="itemIds"/>; items without a row are absent.</summary>
     public async Task<Dictionary<string, CoEngagementRow>> LoadAsync(IReadOnlyCollection<string> itemIds, CancellationToken cancellationToken)
