@@ -122,7 +122,7 @@ public static class MarkdownReport
             {
                 md.AppendLine("## Item side: memory and I/O per co-engagement row");
                 md.AppendLine();
-                Line(md, $"Synthetic rows of {e.Neighbours:N0} neighbours (between prunes a row holds between the limit and twice it) and 6 source watermarks; batches of 256 rows, as a consumer batch touches them. The store is a SQLite file with the rows on disk, as the services keep them.");
+                Line(md, $"Synthetic rows of {e.Neighbours:N0} neighbours (between prunes a row holds between the limit and twice it) and 6 source watermarks; batches of 256 rows, as a consumer batch touches them. The store is a SQLite file, the rows where StreamRec:CoEngagement:RowsOnDisk puts them (in memory by default).");
                 md.AppendLine();
                 Table(md, ["rows", "neighbours/row", "heap B/row (write cache)", "heap B/row (embedded store)", "payload B/row", "save µs/row", "load µs/row"],
                     [[I(e.Rows), I(e.Neighbours), D(e.InMemory?.HeapBytesPerUnit, 0), D(e.Stored?.HeapBytesPerUnit, 0), D(e.PayloadBytesPerRow, 0), D(e.SaveMicrosPerRow, 1), D(e.LoadMicrosPerRow, 1)]]);

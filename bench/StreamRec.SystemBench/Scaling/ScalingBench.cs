@@ -38,8 +38,8 @@ public sealed record UserScalingRow(int Users, int Dimension, int RecentItems, P
 /// row holds between the limit and twice the limit between prunes; the midpoint is measured) and one watermark per source partition.
 /// </summary>
 /// <param name="InMemory">Heap per row in the item side's write cache (the rows as objects).</param>
-/// <param name="Stored">Heap per row in the embedded store holding them: a SQLite file with the rows on disk, as the
-/// services keep them (reports before 2026-12-06 evening: the in-memory store, payloads held in memory).</param>
+/// <param name="Stored">Heap per row in the embedded store holding them: a SQLite file, the rows in memory or on disk as
+/// <c>StreamRec:CoEngagement:RowsOnDisk</c> says (reports before 2026-12-06 evening: the in-memory store).</param>
 /// <param name="PayloadBytesPerRow">The row's JSON payload, as written to the store.</param>
 /// <param name="SaveMicrosPerRow">Writing a batch of 256 changed rows, per row (encode + upsert).</param>
 /// <param name="LoadMicrosPerRow">Reading a batch of 256 rows, per row (get + decode).</param>
@@ -173,7 +173,7 @@ public static class ScalingBench
         var inMemory = MemorySnapshot.PerUnit(before, MemorySnapshot.Take(), count);
         var payload = rows.Take(100).Average(kv => (double)System.Text.Encoding.UTF8.GetByteCount(CoEngagementStore.Encode(kv.Key, kv.Value).ToJsonString()));
 
-        // Stored as the services store them: a SQLite file (fsync per commit), the rows on disk (CoEngagement:RowsOnDisk).
+        // Stored as the services store them: a SQLite file (fsync per commit), the rows where CoEngagement:RowsOnDisk says.
         var directory = Directory.CreateTempSubdirectory("streamrec-rows-bench-");
         try
         {

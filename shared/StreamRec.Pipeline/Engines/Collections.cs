@@ -33,7 +33,7 @@ public static class Collections
             [ItemFields.Tags] = PayloadFieldType.Keyword,
         });
 
-    public static CollectionSpec ItemEngagementSpec(bool onDisk = true) => new(
+    public static CollectionSpec ItemEngagementSpec(bool onDisk = false) => new(
         ItemEngagement,
         new Dictionary<string, int> { [PlaceholderVector] = 1 },
         Distance.Dot,

@@ -141,19 +141,22 @@ internal sealed class DiskCollection : IPointCollection
     {
         var (excluded, conditions) = PayloadFilter.ForScroll(request);
         var fromMemory = conditions is null || conditions.Must.Concat(conditions.MustNot).All(c => _indexedRoots.Contains(c.Key.Split('.')[0], StringComparer.Ordinal));
-        List<(string Id, JsonElement? Indexed)> candidates;
+        List<string> candidates;
         lock (_gate)
         {
+            // Conditions memory can answer are applied before the sort, so only the matches are sorted (as in memory).
             candidates = [.. _members
-                .Where(m => (request.Cursor is null || string.CompareOrdinal(m.Key, request.Cursor) >= 0) && (excluded is null || !excluded.Contains(m.Key)))
-                .Select(m => (m.Key, m.Value))];
+                .Where(m => (request.Cursor is null || string.CompareOrdinal(m.Key, request.Cursor) >= 0) && (excluded is null || !excluded.Contains(m.Key))
+                    && (conditions is null || !fromMemory || PayloadFilter.Matches(m.Value, conditions)))
+                .Select(m => m.Key)];
         }
 
-        candidates.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        candidates.Sort(string.CompareOrdinal);
         var page = new List<string>(Math.Min(request.Limit + 1, candidates.Count));
-        foreach (var (id, indexed) in candidates)
+        foreach (var id in candidates)
         {
-            if (conditions is not null && !PayloadFilter.Matches(fromMemory ? indexed : StoredPayload(id), conditions))
+            // The other conditions read each candidate's payload from the file, in order, until the page is full.
+            if (conditions is not null && !fromMemory && !PayloadFilter.Matches(StoredPayload(id), conditions))
             {
                 continue;
             }
