@@ -25,7 +25,8 @@ public sealed record UserScalingRow(int Users, int Dimension, int RecentItems, P
     /// before the file was measured: the in-memory store).</summary>
     public string? Store { get; init; }
 
-    /// <summary>GC heap per user profile held decoded, as the profile updater's cache holds one (null when not measured).</summary>
+    /// <summary>GC heap per user profile held decoded, as the profile updater's cache holds one, counting the shared item-id
+    /// strings those loads added (null when not measured).</summary>
     public PerUnitMemory? CachedProfile { get; init; }
 
     /// <summary>Opening the store file again afterwards, as a restart does (a collection in memory is loaded whole, one on
@@ -174,10 +175,17 @@ public static class ScalingBench
         var payload = rows.Take(100).Average(kv => (double)System.Text.Encoding.UTF8.GetByteCount(CoEngagementStore.Encode(kv.Key, kv.Value).ToJsonString()));
 
         // Stored as the services store them: a SQLite file (fsync per commit), the rows where CoEngagement:RowsOnDisk says.
-        var directory = Directory.CreateTempSubdirectory("streamrec-rows-bench-");
+        return await InTemporaryDirectoryAsync("streamrec-rows-bench-", directory =>
+            StoredRowsAsync(count, neighbours, ids, rows, inMemory, payload, options, random, directory, cancellationToken));
+    }
+
+    /// <summary>Runs <paramref name="run"/> with a new temporary directory, deleted afterwards.</summary>
+    private static async Task<T> InTemporaryDirectoryAsync<T>(string prefix, Func<string, Task<T>> run)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
         try
         {
-            return await StoredRowsAsync(count, neighbours, ids, rows, inMemory, payload, options, random, directory.FullName, cancellationToken);
+            return await run(directory.FullName);
         }
         finally
         {
@@ -278,25 +286,20 @@ public static class ScalingBench
     {
         var random = new Random(count);
         var profileOptions = new ProfileOptions { UsersOnDisk = options.UsersOnDisk };
-        var directory = options.UsersInFile ? Directory.CreateTempSubdirectory("streamrec-users-bench-") : null;
-        try
+        if (!options.UsersInFile)
         {
-            var row = await UsersAsync(count, options, profileOptions, random, directory?.FullName, time, cancellationToken);
-            if (directory is null)
-            {
-                return row;
-            }
+            return await UsersAsync(count, options, profileOptions, random, null, time, cancellationToken);
+        }
 
+        return await InTemporaryDirectoryAsync("streamrec-users-bench-", async directory =>
+        {
+            var row = await UsersAsync(count, options, profileOptions, random, directory, time, cancellationToken);
             var started = time.GetTimestamp();
-            using (new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(directory.FullName, "vectors.db") }))
+            using (new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(directory, "vectors.db") }))
             {
                 return row with { ReopenSeconds = Math.Round(time.GetElapsedTime(started).TotalSeconds, 2) };
             }
-        }
-        finally
-        {
-            directory?.Delete(recursive: true);
-        }
+        });
     }
 
     private static async Task<UserScalingRow> UsersAsync(
@@ -340,7 +343,8 @@ public static class ScalingBench
             batchMs.Add(time.GetElapsedTime(started, saved).TotalMilliseconds);
         }
 
-        // The profile cache holds decoded profiles: what one costs there, for users the store keeps on disk.
+        // The profile cache holds decoded profiles: what one costs there, for users the store keeps on disk. An upper bound:
+        // item ids first shared by these loads add their ItemIdPool entries (about 64 B each, at most 100,000) to the delta.
         PerUnitMemory? cached = null;
         if (options.CachedProfiles > 0)
         {

@@ -7,7 +7,7 @@ namespace StreamRec.Domain;
 /// </summary>
 public static class ItemIdPool
 {
-    /// <summary>Distinct ids shared at most: about 70 MB at 1,000,000 ids of 10 characters.</summary>
+    /// <summary>Distinct ids shared at most: about 70 MB at 1,000,000 ids of 10 characters (by arithmetic).</summary>
     public const int Capacity = 1_000_000;
 
     // A plain dictionary under a lock: lookups are short and rarely contended (profile loads), and it is several times

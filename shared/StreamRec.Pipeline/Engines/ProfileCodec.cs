@@ -112,8 +112,9 @@ public static class ProfileCodec
     }
 
     /// <summary>The profile stored as <paramref name="point"/>. <paramref name="shareItemIds"/>: the recent items are the
-    /// <see cref="ItemIdPool"/>'s shared strings, for profiles kept long (a cache): a third of a full user's memory
-    /// spared for about 5 µs more per decode (200 lookups in the pool, BenchmarkDotNet <c>ProfileCodecBenchmarks</c>: 30.4 → 35.6 µs).</summary>
+    /// <see cref="ItemIdPool"/>'s shared strings, for profiles kept long (a cache): 200 strings of its own (about 9 KB, by
+    /// arithmetic) spared per full user, for about 5 µs more per decode (200 lookups in the pool, BenchmarkDotNet
+    /// <c>ProfileCodecBenchmarks</c>: 30.4 → 35.6 µs).</summary>
     public static UserProfile Decode(VectorPoint point, int dimension, bool withOutbox = true, bool shareItemIds = false)
     {
         var p = new UserProfile(point.Id, dimension);

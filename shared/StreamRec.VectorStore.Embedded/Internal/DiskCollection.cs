@@ -42,7 +42,8 @@ internal sealed class DiskCollection : IPointCollection
         }
     }
 
-    /// <summary>The collection as stored in <paramref name="persistence"/>: one pass over its rows' payloads.</summary>
+    /// <summary>The collection as stored in <paramref name="persistence"/>: one pass over its ids; a payload becomes a string
+    /// here only when its text names an indexed field.</summary>
     public static DiskCollection Open(CollectionSpec spec, SqlitePersistence persistence)
     {
         var collection = new DiskCollection(spec, persistence);
