@@ -9,7 +9,8 @@ namespace StreamRec.MicroBenchmarks;
 /// The item side's hot path for one batch of user events: 512 first engagements, each with a 50-item history (about
 /// 26,000 row contributions, as many pairs each way), over 5,000 items drawn with Zipf-like popularity. Write = the
 /// profile-updater's <see cref="EngagementMessage.For"/>; Read = the item side parsing those messages (ids pooled);
-/// Apply = the parsed contributions added to rows that start empty.
+/// Apply = the parsed contributions added to rows that start empty. The "flat" pair is what the item side's handler
+/// does since 2026-12-06: the messages read into one <see cref="EngagementBatch"/>, applied from it.
 /// </summary>
 [MemoryDiagnoser]
 public class ItemSideBenchmarks
@@ -19,6 +20,7 @@ public class ItemSideBenchmarks
     private AppliedEngagement[] _engagements = [];
     private OutgoingMessage[] _messages = [];
     private EngagementMessage[] _parsed = [];
+    private EngagementBatch _batch = new();
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +35,7 @@ public class ItemSideBenchmarks
         }).ToArray();
         _messages = [.. Write()];
         _parsed = Read();
+        _batch = ReadBatch();
     }
 
     [Benchmark(Description = "item side: write a batch's engagement messages (512 events)")]
@@ -43,6 +46,42 @@ public class ItemSideBenchmarks
     {
         var ids = new Utf8StringPool();
         return [.. _messages.Select(m => EngagementMessage.Parse(m.Value, ids).Message!)];
+    }
+
+    [Benchmark(Description = "item side: read them flat (ids pooled)")]
+    public int ReadFlat()
+    {
+        _batch = ReadBatch();
+        return _batch.EntryCount;
+    }
+
+    private EngagementBatch ReadBatch()
+    {
+        var ids = new Utf8StringPool();
+        var batch = new EngagementBatch();
+        foreach (var m in _messages)
+        {
+            EngagementBinary.ReadInto(m.Value, ids, batch);
+        }
+
+        return batch;
+    }
+
+    [Benchmark(Description = "item side: apply them flat to empty rows")]
+    public int ApplyFlat()
+    {
+        var rows = new CoEngagementRow[_batch.RowIds.Count];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = new CoEngagementRow();
+        }
+
+        foreach (ref readonly var entry in _batch.Entries)
+        {
+            rows[entry.Row].Apply(entry.Source, entry.Offset, entry.Retried, entry.Count, _batch.PairsOf(entry), _options.NeighbourLimit);
+        }
+
+        return rows.Length;
     }
 
     [Benchmark(Description = "item side: apply them to empty rows")]

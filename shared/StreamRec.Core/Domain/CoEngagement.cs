@@ -27,6 +27,13 @@ public sealed class CoEngagementOptions
     [Range(0.0, 1.0)]
     public double NotPositivePairWeight { get; set; } = 0.8;
 
+    /// <summary>The weight of a pair in the row of the later of its two items (the earlier item is a neighbour that came
+    /// before), relative to its weight in the earlier item's row (the later item came after: what a list built from
+    /// recent items is after). 1 is symmetric; below 1 is the sequential-rule view; 0 leaves the pairs out of the later
+    /// item's row (half the item side's writes). Default 1.</summary>
+    [Range(0.0, 1.0)]
+    public double BackwardPairWeight { get; set; } = 1;
+
     /// <summary>How many of the user's most recent items a list is built from. Default 20.</summary>
     [Range(1, 1_000)]
     public int QueryItems { get; set; } = 20;
@@ -97,7 +104,10 @@ public sealed class CoEngagementOptions
 public sealed record CoEngagementContribution(string Source, long Offset, bool Retried, double Count, IReadOnlyList<(string ItemId, double Weight)> Pairs)
 {
     /// <summary>The contribution's identity, for the rows' duplicate checks.</summary>
-    public string Id => Source + "@" + Offset.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string Id => IdOf(Source, Offset);
+
+    /// <summary>The identity of the contribution from the event at <paramref name="offset"/> of <paramref name="source"/>.</summary>
+    public static string IdOf(string source, long offset) => source + "@" + offset.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -124,11 +134,23 @@ public sealed class CoEngagementRow
     /// Applies <paramref name="contribution"/> unless it was applied before: an in-order one at or below its source's
     /// watermark, a late one whose id is remembered. Returns whether it was applied.
     /// </summary>
-    public bool Apply(CoEngagementContribution contribution, int neighbourLimit)
-    {
-        if (contribution.Retried)
+    public bool Apply(CoEngagementContribution contribution, int neighbourLimit) =>
+        contribution.Pairs switch
         {
-            var id = contribution.Id;
+            (string, double)[] array => Apply(contribution.Source, contribution.Offset, contribution.Retried, contribution.Count, array, neighbourLimit),
+            List<(string, double)> list => Apply(contribution.Source, contribution.Offset, contribution.Retried, contribution.Count, CollectionsMarshal.AsSpan(list), neighbourLimit),
+            var pairs => Apply(contribution.Source, contribution.Offset, contribution.Retried, contribution.Count, pairs.ToArray(), neighbourLimit),
+        };
+
+    /// <summary>
+    /// <see cref="Apply(CoEngagementContribution, int)"/> for a contribution given by its parts: <paramref name="count"/>
+    /// and <paramref name="pairs"/> from the user event at <paramref name="offset"/> of <paramref name="source"/>.
+    /// </summary>
+    public bool Apply(string source, long offset, bool retried, double count, ReadOnlySpan<(string ItemId, double Weight)> pairs, int neighbourLimit)
+    {
+        if (retried)
+        {
+            var id = CoEngagementContribution.IdOf(source, offset);
             if (RetryIds.Contains(id, StringComparer.Ordinal))
             {
                 return false;
@@ -142,17 +164,17 @@ public sealed class CoEngagementRow
         }
         else
         {
-            ref var applied = ref CollectionsMarshal.GetValueRefOrAddDefault(Watermarks, contribution.Source, out var seen);
-            if (seen && contribution.Offset <= applied)
+            ref var applied = ref CollectionsMarshal.GetValueRefOrAddDefault(Watermarks, source, out var seen);
+            if (seen && offset <= applied)
             {
                 return false;
             }
 
-            applied = contribution.Offset;
+            applied = offset;
         }
 
-        Count += contribution.Count;
-        foreach (var (item, weight) in contribution.Pairs)
+        Count += count;
+        foreach (var (item, weight) in pairs)
         {
             Add(item, weight, neighbourLimit);
         }
@@ -181,7 +203,7 @@ public sealed class CoEngagementRow
 /// The pure math of the co-engagement source. When a user engages with an item for the first time, it pairs with each
 /// of the user's last <see cref="CoEngagementOptions.HistorySize"/> items, weighted by their distance in the sequence;
 /// a list scores item j as <c>Σ_h q(h)·W(h, j) / (n(h)^e · n(j)^c)</c> over the user's recent items h, q decaying by
-/// position and lower for items the user did not like (e = c = 0.5 is the cosine). Both directions of a pair carry the same weight, so the similarity is symmetric.
+/// position and lower for items the user did not like (e = c = 0.5 is the cosine). A pair weighs the same in the earlier item's row as in the later one's (a symmetric similarity) unless <see cref="CoEngagementOptions.BackwardPairWeight"/> is below 1.
 /// </summary>
 public static class CoEngagement
 {
@@ -226,7 +248,8 @@ public static class CoEngagement
 
     /// <summary>
     /// The contributions one new engagement with <paramref name="item"/> makes, one per row it touches: the item's own
-    /// (count 1, every pair) and each co-engaged item's (count 0, the pair back). Empty for a repeat.
+    /// (count 1, every pair, times <see cref="CoEngagementOptions.BackwardPairWeight"/>) and each co-engaged item's
+    /// (count 0, the pair forward). Empty for a repeat.
     /// </summary>
     public static IReadOnlyList<(string RowId, CoEngagementContribution Contribution)> Contributions(
         IReadOnlyList<string> history, string item, string source, long offset, bool retried, CoEngagementOptions options,
@@ -239,9 +262,10 @@ public static class CoEngagement
 
         var pairs = Pairs(history, item, options, notPositive);
 
+        var backward = BackwardPairs(pairs, options);
         var result = new List<(string, CoEngagementContribution)>(pairs.Count + 1)
         {
-            (item, new CoEngagementContribution(source, offset, retried, 1, pairs)),
+            (item, new CoEngagementContribution(source, offset, retried, 1, backward)),
         };
         foreach (var (other, weight) in pairs)
         {
@@ -251,17 +275,32 @@ public static class CoEngagement
         return result;
     }
 
-    /// <summary>Applies <paramref name="pairs"/> of a new engagement with <paramref name="item"/> to the rows (both directions).</summary>
+    /// <summary>Applies <paramref name="pairs"/> of a new engagement with <paramref name="item"/> to the rows (both directions:
+    /// the item's own row with the pairs times <see cref="CoEngagementOptions.BackwardPairWeight"/>).</summary>
     public static void Apply(IDictionary<string, CoEngagementRow> rows, string item, IReadOnlyList<(string Other, double Weight)> pairs, CoEngagementOptions options)
     {
         var row = RowOf(rows, item);
         row.Count++;
         foreach (var (other, weight) in pairs)
         {
-            row.Add(other, weight, options.NeighbourLimit);
+            if (options.BackwardPairWeight > 0)
+            {
+                row.Add(other, weight * options.BackwardPairWeight, options.NeighbourLimit);
+            }
+
             RowOf(rows, other).Add(item, weight, options.NeighbourLimit);
         }
     }
+
+    /// <summary>The pairs as the engaged item's own row receives them: times <see cref="CoEngagementOptions.BackwardPairWeight"/>,
+    /// none at all when it is 0 (the row then only counts the engagement).</summary>
+    public static IReadOnlyList<(string Other, double Weight)> BackwardPairs(IReadOnlyList<(string Other, double Weight)> pairs, CoEngagementOptions options) =>
+        options.BackwardPairWeight switch
+        {
+            1 => pairs,
+            0 => [],
+            var b => [.. pairs.Select(p => (p.Other, p.Weight * b))],
+        };
 
     /// <summary>
     /// Co-engagement scores of every item reachable from the user's recent items (oldest first), best first, without

@@ -118,6 +118,32 @@ public static class EngagementBinary
     /// weight or count that is not finite). Item ids go through <paramref name="ids"/> when given.</summary>
     internal static (EngagementMessage? Message, string? Error) Read(ReadOnlySpan<byte> value, Utf8StringPool? ids = null)
     {
+        var batch = new EngagementBatch();
+        var (header, error) = ReadInto(value, ids, batch);
+        return error is not null
+            ? (null, error)
+            : (new EngagementMessage { EventId = header.EventId, OccurredAt = header.OccurredAt, Bucket = header.Bucket, Rows = batch.RowsSince(default) }, null);
+    }
+
+    /// <summary>
+    /// Reads a binary message's contributions into <paramref name="batch"/> (item ids through <paramref name="ids"/>
+    /// when given); with the reason, and nothing added, when it is damaged or invalid.
+    /// </summary>
+    internal static ((string EventId, DateTimeOffset OccurredAt, string Bucket) Header, string? Error) ReadInto(
+        ReadOnlySpan<byte> value, Utf8StringPool? ids, EngagementBatch batch)
+    {
+        var mark = batch.Position;
+        var (header, error) = TryReadInto(value, ids, batch);
+        if (error is not null)
+        {
+            batch.Rollback(mark);
+        }
+
+        return (header, error);
+    }
+
+    private static ((string, DateTimeOffset, string) Header, string? Error) TryReadInto(ReadOnlySpan<byte> value, Utf8StringPool? ids, EngagementBatch batch)
+    {
         var reader = new BinaryFieldReader(value[Magic.Length..]);
         try
         {
@@ -127,65 +153,66 @@ public static class EngagementBinary
             var sources = new string[reader.Count()];
             for (var i = 0; i < sources.Length; i++)
             {
-                sources[i] = reader.String();
+                sources[i] = reader.String(ids);
                 if (sources[i].Length == 0)
                 {
-                    return (null, Invalid);
+                    return (default, Invalid);
                 }
             }
 
-            var rows = new RowContributions[reader.Count()];
-            for (var r = 0; r < rows.Length; r++)
+            var rows = reader.Count();
+            for (var r = 0; r < rows; r++)
             {
                 var itemId = reader.String(ids);
                 if (itemId.Length == 0)
                 {
-                    return (null, Invalid);
+                    return (default, Invalid);
                 }
 
-                var contributions = new CoEngagementContribution[reader.Count()];
-                for (var k = 0; k < contributions.Length; k++)
+                var row = batch.Row(itemId);
+                var contributions = reader.Count();
+                for (var k = 0; k < contributions; k++)
                 {
                     var index = reader.Count();
                     if (index >= sources.Length)
                     {
-                        return (null, $"{DeadLetterCodes.InvalidValue}: source index {index} of {sources.Length}");
+                        return (default, $"{DeadLetterCodes.InvalidValue}: source index {index} of {sources.Length}");
                     }
 
                     var offset = reader.Varint();
                     var flags = reader.Byte();
                     var count = (flags & 2) != 0 ? reader.Double() : 0;
-                    var pairs = new (string, double)[reader.Count()];
-                    for (var p = 0; p < pairs.Length; p++)
-                    {
-                        pairs[p] = (reader.String(ids), reader.Double());
-                        if (pairs[p].Item1.Length == 0 || !double.IsFinite(pairs[p].Item2))
-                        {
-                            return (null, Invalid);
-                        }
-                    }
-
                     if (!double.IsFinite(count))
                     {
-                        return (null, Invalid);
+                        return (default, Invalid);
                     }
 
-                    contributions[k] = new CoEngagementContribution(sources[index], (long)offset, (flags & 1) != 0, count, pairs);
-                }
+                    var pairs = reader.Count();
+                    batch.Contribution(row, sources[index], (long)offset, (flags & 1) != 0, count, pairs);
+                    for (var p = 0; p < pairs; p++)
+                    {
+                        var other = reader.String(ids);
+                        var weight = reader.Double();
+                        if (other.Length == 0 || !double.IsFinite(weight))
+                        {
+                            return (default, Invalid);
+                        }
 
-                rows[r] = new RowContributions { ItemId = itemId, Contributions = contributions };
+                        batch.Pair(other, weight);
+                    }
+                }
             }
 
             if (!reader.AtEnd)
             {
-                return (null, $"{DeadLetterCodes.InvalidValue}: {reader.Remaining} bytes after the last row");
+                return (default, $"{DeadLetterCodes.InvalidValue}: {reader.Remaining} bytes after the last row");
             }
 
-            return (new EngagementMessage { EventId = eventId, OccurredAt = occurredAt, Bucket = bucket, Rows = rows }, null);
+            return ((eventId, occurredAt, bucket), null);
         }
         catch (FormatException ex)
         {
-            return (null, $"{DeadLetterCodes.InvalidValue}: damaged binary engagement message ({ex.Message})");
+            return (default, $"{DeadLetterCodes.InvalidValue}: damaged binary engagement message ({ex.Message})");
         }
     }
 

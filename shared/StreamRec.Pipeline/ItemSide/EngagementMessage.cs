@@ -129,8 +129,9 @@ public sealed record EngagementMessage
                     var source = localIndex[sourceOf[e]];
                     if (p < 0)
                     {
-                        writer.Contribution(source, engagement.Offset, engagement.Retried, 1, pairs.Count);
-                        foreach (var (other, weight) in pairs)
+                        var backward = StreamRec.Domain.CoEngagement.BackwardPairs(pairs, options);
+                        writer.Contribution(source, engagement.Offset, engagement.Retried, 1, backward.Count);
+                        foreach (var (other, weight) in backward)
                         {
                             writer.Pair(other, weight);
                         }

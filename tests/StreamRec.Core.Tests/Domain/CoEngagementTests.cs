@@ -330,6 +330,42 @@ public sealed class CoEngagementRowApplyTests
         Assert.All(contributions, c => Assert.Equal(0, c.RowId == "c" ? 0 : c.Contribution.Count));
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.25)]
+    public void BackwardPairWeight_ScalesThePairsInTheLaterItemsRowOnly(double backward)
+    {
+        var options = new CoEngagementOptions { PairHalfLifePositions = 1, BackwardPairWeight = backward };
+        var rows = new Dictionary<string, CoEngagementRow>();
+
+        CoEngagement.Apply(rows, "c", CoEngagement.Pairs(["a", "b"], "c", options), options);
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+
+        Assert.Equal(backward * 1.0, rows["c"].Neighbours["b"]);
+        Assert.Equal(backward * 0.5, rows["c"].Neighbours["a"]);
+        Assert.Equal(1.0, rows["b"].Neighbours["c"]);
+        Assert.Equal(0.5, rows["a"].Neighbours["c"]);
+        Assert.Equal([("b", backward * 1.0), ("a", backward * 0.5)], contributions[0].Contribution.Pairs);
+        Assert.Equal([("c", 1.0)], contributions[1].Contribution.Pairs);
+    }
+
+    [Fact]
+    public void BackwardPairWeightZero_TheLaterItemsRowOnlyCountsTheEngagement()
+    {
+        var options = new CoEngagementOptions { BackwardPairWeight = 0 };
+        var rows = new Dictionary<string, CoEngagementRow>();
+
+        CoEngagement.Apply(rows, "c", CoEngagement.Pairs(["a", "b"], "c", options), options);
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+
+        Assert.Equal(1, rows["c"].Count);
+        Assert.Empty(rows["c"].Neighbours);
+        Assert.Equal(["c"], rows["a"].Neighbours.Keys);
+        Assert.Equal(1, contributions[0].Contribution.Count);
+        Assert.Empty(contributions[0].Contribution.Pairs);
+        Assert.Equal(3, contributions.Count);
+    }
+
     [Fact]
     public void Contributions_Repeat_IsEmpty()
     {

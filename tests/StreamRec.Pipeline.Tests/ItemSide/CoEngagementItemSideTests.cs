@@ -106,9 +106,13 @@ public sealed class CoEngagementItemSideTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Handler_StreamOfEngagements_StoresExactlyTheReferenceRows()
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.5)]
+    [InlineData(0.0)]
+    public async Task Handler_StreamOfEngagements_StoresExactlyTheReferenceRows(double backwardPairWeight)
     {
+        _options.BackwardPairWeight = backwardPairWeight;
         var engagements = Stream(600, seed: 1);
 
         var rows = await HandleAsync(engagements, batchSize: 37);
@@ -195,5 +199,27 @@ public sealed class CoEngagementItemSideTests : IDisposable
 
         var reason = Assert.Single(poison).Reason;
         Assert.Matches("^(MalformedJson|UnknownSchema|InvalidValue): ", reason);
+    }
+
+    [Fact]
+    public async Task Handler_BinaryMessageDamagedPartWay_AddsNoneOfItsContributions()
+    {
+        // The damaged message's first rows read fine before its end is missing: none of them may reach a row, while the
+        // good messages around it in the same batch are applied.
+        var engagements = Stream(200, seed: 5);
+        var good = EngagementMessage.For(engagements.Take(100).ToArray(), _options, _time.GetUtcNow());
+        var damaged = EngagementMessage.For(engagements.Skip(100).ToArray(), _options, _time.GetUtcNow()).MaxBy(m => m.Value.Length)!;
+        var cut = damaged with { Value = damaged.Value[..(damaged.Value.Length * 3 / 4)] };
+        long offset = 0;
+        var consumed = Consumed([.. good.Take(2), cut, .. good.Skip(2)], ref offset);
+        var rows = new CoEngagementStore(_store, _options, _time);
+        await rows.EnsureCollectionAsync(CancellationToken.None);
+
+        var poison = await new CoEngagementHandler(rows, _time).HandleAsync(consumed, CancellationToken.None);
+
+        Assert.Equal(2, Assert.Single(poison).Index);
+        Assert.StartsWith("InvalidValue: damaged binary engagement message", poison[0].Reason);
+        var stored = await rows.LoadAsync(Enumerable.Range(0, 40).Select(i => "i" + i).ToArray(), CancellationToken.None);
+        AssertSameRows(Reference(engagements.Take(100)), stored);
     }
 }

@@ -102,11 +102,14 @@ public sealed class EngagementBinaryTests
     /// bytes of the message built the plain way (the domain's contributions grouped by bucket, in applied order, then
     /// <see cref="EngagementBinary.Write"/>): repeats, late ones, low ratings, several partitions and shared rows included.
     /// </summary>
-    [Fact]
-    public void For_GivesTheBytesOfTheDomainContributionsGroupedByBucket()
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.5)]
+    [InlineData(0.0)]
+    public void For_GivesTheBytesOfTheDomainContributionsGroupedByBucket(double backwardPairWeight)
     {
         var random = new Random(11);
-        var options = new CoEngagementOptions { Buckets = 8, HistorySize = 6 };
+        var options = new CoEngagementOptions { Buckets = 8, HistorySize = 6, BackwardPairWeight = backwardPairWeight };
         var histories = new Dictionary<string, List<string>>();
         var engagements = new List<AppliedEngagement>();
         for (var i = 0; i < 200; i++)
@@ -211,6 +214,56 @@ public sealed class EngagementBinaryTests
         Assert.StartsWith(DeadLetterCodes.InvalidValue, error, StringComparison.Ordinal);
         // The same message is valid with ordinary values (what was rejected is the one value).
         Assert.Null(EngagementMessage.Parse(EngagementBinary.Write(With("ml-1", "s:0", 0, "ml-2", 1))).Error);
+    }
+
+    private static string Describe(EngagementBatch batch) =>
+        string.Join(";", batch.Entries.ToArray().Select(e =>
+            $"{batch.RowIds[e.Row]}<{e.Source}@{e.Offset}/{e.Retried}/{e.Count}/" + string.Join("+", batch.PairsOf(e).ToArray().Select(p => $"{p.ItemId}={p.Weight}"))));
+
+    [Fact]
+    public void ReadInto_SeveralMessages_ListsEachRowOnceAndEveryContributionInOrder()
+    {
+        var batch = new EngagementBatch();
+        var other = new EngagementMessage
+        {
+            EventId = "eng-2",
+            OccurredAt = At,
+            Bucket = "b7",
+            Rows = [new RowContributions { ItemId = "ml-2", Contributions = [new CoEngagementContribution("streamrec.clicks:1", 9, false, 1, [("ml-3", 0.5)])] }],
+        };
+
+        Assert.Null(EngagementBinary.ReadInto(EngagementBinary.Write(Message()), null, batch).Error);
+        Assert.Null(EngagementBinary.ReadInto(EngagementBinary.Write(other), null, batch).Error);
+
+        Assert.Equal(["ml-1", "ml-2"], batch.RowIds);
+        Assert.Equal(
+            "ml-1<streamrec.clicks:0@5000000000/False/1/ml-2=0.30000000000000004+été-日本=5E-324;ml-1<streamrec.reviews:3@0/True/0/;"
+            + "ml-2<streamrec.clicks:0@7/False/0/ml-1=0.8;ml-2<streamrec.clicks:1@9/False/1/ml-3=0.5",
+            Describe(batch));
+    }
+
+    [Fact]
+    public void EngagementBatch_ClearedAndReused_ReadsLikeANewOne()
+    {
+        var used = new EngagementBatch();
+        EngagementBinary.ReadInto(EngagementBinary.Write(Message()), null, used);
+        EngagementBinary.ReadInto(EngagementBinary.Write(One("ml-9", "s:0", 3, "ml-8", 1)), null, used);
+        used.Clear();
+        var fresh = new EngagementBatch();
+
+        foreach (var batch in new[] { used, fresh })
+        {
+            EngagementBinary.ReadInto(EngagementBinary.Write(One("ml-2", "s:1", 4, "ml-7", 2)), null, batch);
+        }
+
+        Assert.Equal(Describe(fresh), Describe(used));
+        Assert.Equal(fresh.RowIds, used.RowIds);
+        Assert.Equal((1, 1), (used.EntryCount, used.PairCount));
+
+        static EngagementMessage One(string row, string source, double count, string pair, double weight) => Message() with
+        {
+            Rows = [new RowContributions { ItemId = row, Contributions = [new CoEngagementContribution(source, 0, false, count, [(pair, weight)])] }],
+        };
     }
 
     [Fact]
