@@ -68,7 +68,7 @@ public static class ResultWriter
     }
 
     /// <summary>
-    /// Validation and test NDCG, and each system's NDCG and HitRate over the best baseline's with paired-bootstrap 95 %
+    /// Validation and test NDCG, and each system's NDCG, HitRate and cold-item NDCG over the best baseline's with paired-bootstrap 95 %
     /// intervals: settings are chosen on the validation period, results read on the test period.
     /// </summary>
     public static string IntervalsMarkdown(EvaluationReport report)
@@ -78,12 +78,12 @@ public static class ResultWriter
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture,
             $"Validation = targets before {report.Summary.TestStart:yyyy-MM-dd}, test = from then on; ratios are over **{reference}** (the best baseline), [95 % paired-bootstrap interval].\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} | validation diversity | test diversity | validation cold-item NDCG@{k} |\n");
-        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.Append(CultureInfo.InvariantCulture, $"| system | validation NDCG@{k} | test NDCG@{k} | NDCG ÷ {reference} | test NDCG ÷ {reference} | HR@{k} ÷ {reference} | cold-item NDCG ÷ {reference} | validation diversity | test diversity | validation cold-item NDCG@{k} |\n");
+        sb.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var s in report.Systems)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} | {s.ValidationDiversity:0.000} | {s.TestDiversity:0.000} | {s.ValidationColdItems?.Ndcg:0.0000} ({s.ValidationColdItems?.Targets}) |\n");
+                $"| {s.Name} | {s.Validation?.Ndcg:0.0000} ({s.Validation?.Targets}) | {s.Test?.Ndcg:0.0000} ({s.Test?.Targets}) | {Ratio(s.NdcgVsBest)} | {Ratio(s.TestNdcgVsBest)} | {Ratio(s.HitRateVsBest)} | {Ratio(s.ColdItemNdcgVsBest)} | {s.ValidationDiversity:0.000} | {s.TestDiversity:0.000} | {s.ValidationColdItems?.Ndcg:0.0000} ({s.ValidationColdItems?.Targets}) |\n");
         }
 
         return sb.ToString();

@@ -62,6 +62,10 @@ public sealed record SystemResult(
 
     /// <summary>HitRate over the best baseline's, all targets.</summary>
     public RatioInterval? HitRateVsBest { get; init; }
+
+    /// <summary>NDCG over the best baseline's on the cold-item targets (all periods): whether a sample's cold-item
+    /// ratio can be told apart from a goal, with a few hundred such targets.</summary>
+    public RatioInterval? ColdItemNdcgVsBest { get; init; }
 }
 
 /// <summary>A ratio of two systems' mean metric over the same targets, with the 2.5 and 97.5 percentiles of the ratio

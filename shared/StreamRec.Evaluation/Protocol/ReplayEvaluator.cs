@@ -126,11 +126,13 @@ public sealed class ReplayEvaluator
 
             var all = Enumerable.Range(0, s.Ndcgs.Count).ToArray();
             var test = all.Where(i => s.IsTest[i]).ToArray();
+            var coldItems = all.Where(i => s.IsColdItem[i]).ToArray();
             return result with
             {
                 NdcgVsBest = PairedBootstrap.Ratio(reference.Name, s.Ndcgs, reference.Ndcgs, all, _options.BootstrapResamples, _options.Seed),
                 TestNdcgVsBest = PairedBootstrap.Ratio(reference.Name, s.Ndcgs, reference.Ndcgs, test, _options.BootstrapResamples, _options.Seed),
                 HitRateVsBest = PairedBootstrap.Ratio(reference.Name, s.Hits, reference.Hits, all, _options.BootstrapResamples, _options.Seed),
+                ColdItemNdcgVsBest = PairedBootstrap.Ratio(reference.Name, s.Ndcgs, reference.Ndcgs, coldItems, _options.BootstrapResamples, _options.Seed),
             };
         }).ToArray();
     }
@@ -279,6 +281,8 @@ public sealed class ReplayEvaluator
 
         public List<bool> IsTest { get; } = [];
 
+        public List<bool> IsColdItem { get; } = [];
+
         public double ObserveSeconds { get; set; }
 
         public double RecommendSeconds { get; set; }
@@ -298,6 +302,7 @@ public sealed class ReplayEvaluator
             Ndcgs.Add(ndcg);
             Hits.Add(hit);
             IsTest.Add(isTest);
+            IsColdItem.Add(target.ColdItem);
             if (target.ColdUser)
             {
                 _coldUsers.Add(hit, ndcg, recall, rr);

@@ -147,6 +147,23 @@ public class ReplayEvaluatorTests
     }
 
     [Fact]
+    public async Task RunAsync_ColdItemRatio_IsTheColdItemSlicesNdcgOverTheBestBaselines_WithItsInterval()
+    {
+        var report = await Run(Synthetic(), new ItemKnnRecommender(), PopularityRecommender.MostPopular());
+
+        var reference = report.Systems.MaxBy(s => s.Overall.Ndcg)!;
+        var other = report.Systems.Single(s => s != reference);
+        Assert.True(other.ColdItems.Ndcg > 0 && reference.ColdItems.Ndcg > 0, "the synthetic stream must score cold items for both");
+        Assert.NotEqual(other.ColdItems.Ndcg / reference.ColdItems.Ndcg, other.Overall.Ndcg / reference.Overall.Ndcg, 6);
+        var ratio = other.ColdItemNdcgVsBest!;
+        Assert.Equal(reference.Name, ratio.Reference);
+        Assert.Equal(other.ColdItems.Ndcg / reference.ColdItems.Ndcg, ratio.Ratio, 9);
+        Assert.InRange(ratio.Ratio, ratio.Low, ratio.High);
+        Assert.True(ratio.High > ratio.Low);
+        Assert.Equal((1.0, 1.0, 1.0), (reference.ColdItemNdcgVsBest!.Ratio, reference.ColdItemNdcgVsBest.Low, reference.ColdItemNdcgVsBest.High));
+    }
+
+    [Fact]
     public async Task RunAsync_ValidationAndTestDiversity_AverageToTheOverallDiversityWeightedByTheirLists()
     {
         var report = await Run(Synthetic(), new ItemKnnRecommender(), PopularityRecommender.MostPopular());
