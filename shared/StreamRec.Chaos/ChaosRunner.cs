@@ -34,7 +34,8 @@ public sealed record ChaosSettings
     public int? NeverEvents { get; init; }
 
     /// <summary>The children's <c>StreamRec:ProfileUpdater:ItemNotReadyMaxAge</c>: how long a parked event waits for its item.
-    /// Longer than a kill plus a recovery (about 15 s here), so a late item arrives in time; the run ends about this long
+    /// Longer than a kill plus a recovery (about 15 s here) and twice a round's wait for an injected crash, so a late item
+    /// arrives in time; the run ends about this long
     /// after the last never-coming click. Default 30 s.</summary>
     public TimeSpan ParkedMaxAge { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -159,7 +160,9 @@ public static class ChaosRunner
 
             if (crashSettings.Count > 0)
             {
-                if (!await child.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken))
+                // An injected crash not reached in time becomes a kill; the wait stays well under the parked events'
+                // max age, or a late item published when the next round starts would come after its events gave up.
+                if (!await child.WaitForExitAsync(InjectedCrashWait(settings.ParkedMaxAge), cancellationToken))
                 {
                     crash += ", not reached: SIGKILL";
                     child.Kill();
@@ -398,6 +401,11 @@ public static class ChaosRunner
 
     private const short ProduceApiKey = 0;
     private const short OffsetCommitApiKey = 8;
+
+    /// <summary>How long a round waits for its injected crash: 30 s, but at most half the parked events' max age (a
+    /// round that waited 30 s with a 30 s max age made the next round's late item come 3 s after its events gave up).</summary>
+    public static TimeSpan InjectedCrashWait(TimeSpan parkedMaxAge) =>
+        TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, parkedMaxAge.Ticks / 2));
 
     private static (string Crash, Dictionary<string, string> Settings) PickCrash(Random rng)
     {

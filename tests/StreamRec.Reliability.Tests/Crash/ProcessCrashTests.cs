@@ -219,6 +219,22 @@ public sealed class ProcessCrashTests
         Assert.Equal(report.Kills, report.KillsSurvived);
     }
 
+    [Theory]
+    [InlineData(30)]
+    [InlineData(10)]
+    [InlineData(600)]
+    public void InjectedCrashWait_StaysWellUnderTheParkedMaxAge_SoALateItemArrivesInTime(int maxAgeSeconds)
+    {
+        // A round that waits for an injected crash that never comes is then killed; the next round publishes the late
+        // items. With a 30 s wait and a 30 s max age that once came 3 s too late (seed 29, 2026-12-06).
+        var maxAge = TimeSpan.FromSeconds(maxAgeSeconds);
+
+        var wait = ChaosRunner.InjectedCrashWait(maxAge);
+
+        Assert.InRange(wait, TimeSpan.FromSeconds(1), maxAge / 2);
+        Assert.True(wait <= TimeSpan.FromSeconds(30));
+    }
+
     private static Dictionary<string, string> Crash(string hook, int n) => new()
     {
         [$"StreamRec:FaultInjection:{hook}"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture),
