@@ -34,9 +34,9 @@ public sealed record ChaosSettings
     public int? NeverEvents { get; init; }
 
     /// <summary>The children's <c>StreamRec:ProfileUpdater:ItemNotReadyMaxAge</c>: how long a parked event waits for its item.
-    /// Longer than a kill plus a recovery (about 15 s here) and twice a round's wait for an injected crash, so a late item
-    /// arrives in time; the run ends about this long
-    /// after the last never-coming click. Default 30 s.</summary>
+    /// Longer than a kill plus a recovery (about 15 s here) and twice a round's wait for an injected crash
+    /// (<see cref="ChaosRunner.InjectedCrashWait"/>), so a late item arrives in time; the run ends about this long after
+    /// the last never-coming click. Default 30 s.</summary>
     public TimeSpan ParkedMaxAge { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where the store file and the child logs go.</summary>

@@ -39,7 +39,8 @@ public sealed class CoEngagementHandler : IBatchHandler
     {
         var started = _time.GetTimestamp();
         // Read flat: no message, contribution or pair-array object per contribution (a click makes about fifty), into
-        // arrays kept from the previous batch (a batch of 8,192 messages holds a few MB of them).
+        // arrays kept from the previous batch. They keep the size of the largest batch: at MovieLens's fifty pairs per
+        // click a full batch holds a few hundred thousand contributions, so tens of MB (by arithmetic, not measured).
         var contributions = Interlocked.Exchange(ref _spare, null) ?? new EngagementBatch();
         try
         {
