@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using StreamRec.Domain;
 using StreamRec.Messaging;
 using StreamRec.Pipeline.ItemSide;
+using StreamRec.VectorStore.Embedded;
 
 namespace StreamRec.MicroBenchmarks;
 
@@ -10,7 +11,9 @@ namespace StreamRec.MicroBenchmarks;
 /// 26,000 row contributions, as many pairs each way), over 5,000 items drawn with Zipf-like popularity. Write = the
 /// profile-updater's <see cref="EngagementMessage.For"/>; Read = the item side parsing those messages (ids pooled);
 /// Apply = the parsed contributions added to rows that start empty. The "flat" pair is what the item side's handler
-/// does since 2026-12-06: the messages read into one <see cref="EngagementBatch"/>, applied from it.
+/// does since 2026-12-06: the messages read into one <see cref="EngagementBatch"/>, applied from it. Save = what a batch
+/// then writes: 256 full rows (1,000 neighbours each, a row's most before it is pruned), encoded, and upserted into an
+/// embedded store with its SQLite file in the temp folder (synchronous NORMAL: the serialisation and SQLite's work, no fsync).
 /// </summary>
 [MemoryDiagnoser]
 public class ItemSideBenchmarks
@@ -21,6 +24,10 @@ public class ItemSideBenchmarks
     private OutgoingMessage[] _messages = [];
     private EngagementMessage[] _parsed = [];
     private EngagementBatch _batch = new();
+    private Dictionary<string, CoEngagementRow> _fullRows = [];
+    private CoEngagementStore _store = null!;
+    private EmbeddedVectorStore _embedded = null!;
+    private DirectoryInfo _folder = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,7 +43,41 @@ public class ItemSideBenchmarks
         _messages = [.. Write()];
         _parsed = Read();
         _batch = ReadBatch();
+        _fullRows = Enumerable.Range(0, 256).ToDictionary(r => "item-" + r, _ =>
+        {
+            var row = new CoEngagementRow { Count = random.Next(1, 300) };
+            while (row.Neighbours.Count < 2 * _options.NeighbourLimit)
+            {
+                row.Neighbours[Item()] = random.NextDouble() * 40;
+                row.Neighbours["other-" + random.Next(50_000)] = random.NextDouble();
+            }
+
+            for (var p = 0; p < 6; p++)
+            {
+                row.Watermarks[$"streamrec.clicks:{p}"] = random.Next(1_000_000);
+            }
+
+            return row;
+        });
+        _folder = Directory.CreateTempSubdirectory("streamrec-bench-");
+        _embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(_folder.FullName, "rows.db"), SynchronousFull = false });
+        var embedded = _embedded;
+        _store = new CoEngagementStore(embedded, _options);
+        _store.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _embedded.Dispose();
+        _folder.Delete(recursive: true);
+    }
+
+    [Benchmark(Description = "item side: encode 256 full rows")]
+    public int EncodeRows() => _fullRows.Sum(kv => CoEngagementStore.Encode(kv.Key, kv.Value).Count);
+
+    [Benchmark(Description = "item side: save 256 full rows (embedded store)")]
+    public Task SaveRows() => _store.SaveAsync(_fullRows, CancellationToken.None);
 
     [Benchmark(Description = "item side: write a batch's engagement messages (512 events)")]
     public IReadOnlyList<OutgoingMessage> Write() => EngagementMessage.For(_engagements, _options, _now);

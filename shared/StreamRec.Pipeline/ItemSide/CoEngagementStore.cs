@@ -158,26 +158,93 @@ public sealed class CoEngagementStore : ICoEngagementSource
 
     /// <summary>
     /// The neighbours as one string, URL-safe base64 without padding (RFC 4648 §5: nothing in it needs escaping in JSON;
-    /// standard base64 is still read): a version byte (1), then per neighbour in ordinal id order its UTF-8 id's
-    /// length (unsigned LEB128), the id's bytes and the weight (IEEE 754 double, little-endian). The same row always
-    /// packs to the same string, so replays leave bit-identical payloads.
+    /// standard base64 is still read): a version byte (1), then per neighbour its UTF-8 id's length (unsigned LEB128),
+    /// the id's bytes and the weight (IEEE 754 double, little-endian). The neighbours are in a canonical order: by a
+    /// 64-bit FNV-1a hash of the id's UTF-16 code units, equal hashes in ordinal id order (rows written before
+    /// 2026-12-07 are in ordinal id order; a reader takes any order). The same row always packs to the same string, so
+    /// replays leave bit-identical payloads.
     /// </summary>
-    public static string PackNeighbours(IReadOnlyDictionary<string, double> neighbours)
-    {
-        var ids = neighbours.Keys.ToArray();
-        Array.Sort(ids, StringComparer.Ordinal);
-        var writer = new ArrayBufferWriter<byte>(1 + (ids.Length * 24));
-        writer.Write([PackedVersion]);
-        foreach (var id in ids)
-        {
-            BinaryFields.WriteString(writer, id);
-            BinaryFields.WriteDouble(writer, neighbours[id]);
-        }
+    public static string PackNeighbours(IReadOnlyDictionary<string, double> neighbours) => PackNeighbours(neighbours, StableHash);
 
-        return Base64Url.EncodeToString(writer.WrittenSpan);
+    /// <summary><see cref="PackNeighbours(IReadOnlyDictionary{string, double})"/> with another hash (tests: a constant
+    /// one makes every id a tie).</summary>
+    internal static string PackNeighbours(IReadOnlyDictionary<string, double> neighbours, Func<string, ulong> hash)
+    {
+        // A row holds up to twice the neighbour limit and every batch writes each row it changed, so the canonical order
+        // is a sort of integers: comparing the ids as strings was most of the time of writing a row (BenchmarkDotNet,
+        // ItemSideBenchmarks). Pooled arrays; the bytes go into a per-thread buffer kept between rows.
+        var count = neighbours.Count;
+        var ids = ArrayPool<string>.Shared.Rent(count);
+        var weights = ArrayPool<double>.Shared.Rent(count);
+        var keys = ArrayPool<ulong>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            var n = 0;
+            foreach (var (id, weight) in neighbours)
+            {
+                ids[n] = id;
+                weights[n] = weight;
+                keys[n] = hash(id);
+                order[n] = n;
+                n++;
+            }
+
+            Array.Sort(keys, order, 0, count);
+            for (var start = 0; start < count;)
+            {
+                var end = start + 1;
+                while (end < count && keys[end] == keys[start])
+                {
+                    end++;
+                }
+
+                if (end - start > 1)
+                {
+                    // Equal hashes (rare): those ids in ordinal order.
+                    order.AsSpan(start, end - start).Sort((a, b) => string.CompareOrdinal(ids[a], ids[b]));
+                }
+
+                start = end;
+            }
+
+            var writer = t_packBuffer ??= new ArrayBufferWriter<byte>(1 << 16);
+            writer.ResetWrittenCount();
+            writer.Write([PackedVersion]);
+            for (var i = 0; i < count; i++)
+            {
+                BinaryFields.WriteString(writer, ids[order[i]]);
+                BinaryFields.WriteDouble(writer, weights[order[i]]);
+            }
+
+            return Base64Url.EncodeToString(writer.WrittenSpan);
+        }
+        finally
+        {
+            ArrayPool<string>.Shared.Return(ids, clearArray: true);
+            ArrayPool<double>.Shared.Return(weights);
+            ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(order);
+        }
     }
 
-    /// <summary>Reads what <see cref="PackNeighbours"/> wrote into <paramref name="into"/>; a damaged value is a
+    /// <summary>FNV-1a (64-bit) of the id's UTF-16 code units: the same in every process and version, unlike
+    /// <see cref="string.GetHashCode()"/>.</summary>
+    private static ulong StableHash(string id)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_packBuffer;
+
+    /// <summary>Reads what <see cref="PackNeighbours(IReadOnlyDictionary{string, double})"/> wrote into <paramref name="into"/>; a damaged value is a
     /// <see cref="FormatException"/> naming the row.</summary>
     public static void UnpackNeighbours(string packed, Dictionary<string, double> into, string? itemId = null)
     {

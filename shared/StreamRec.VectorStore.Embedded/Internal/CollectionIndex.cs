@@ -300,15 +300,19 @@ internal sealed class CollectionIndex : IPointCollection
 
     internal static JsonElement ToElement(JsonObject payload)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        // A per-thread buffer kept between payloads: the item side writes rows of tens of KB in every batch.
+        var buffer = t_payloadBuffer ??= new ArrayBufferWriter<byte>(1 << 16);
+        buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             payload.WriteTo(writer);
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
+        return JsonElement.Parse(buffer.WrittenSpan);
     }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_payloadBuffer;
 
     /// <summary>The query's vector index and its vector as scans compare it (normalised for cosine), validated.</summary>
     public (int VectorIndex, float[] Vector) PrepareQuery(VectorQuery query)

@@ -60,6 +60,39 @@ public sealed class CoEngagementRowCodecTests
     }
 
     [Fact]
+    public void Pack_AFullRowInAnotherInsertionOrder_GivesTheSameString_AndReadsBack()
+    {
+        var ids = Enumerable.Range(0, 1_000).Select(i => $"ml-{i * 7919 % 100_003}").ToArray();
+        var forward = Row([.. ids.Select((id, i) => (id, 1.0 / (i + 3)))]);
+        var backward = Row([.. ids.Select((id, i) => (id, 1.0 / (i + 3))).Reverse()]);
+        // A row reloaded from the store and changed again holds its entries in another internal order than the row that
+        // was never reloaded: the packed form must not depend on it.
+        backward.Neighbours.Remove(ids[10]);
+        backward.Neighbours[ids[10]] = forward.Neighbours[ids[10]];
+
+        var packed = CoEngagementStore.PackNeighbours(forward.Neighbours);
+        Assert.Equal(packed, CoEngagementStore.PackNeighbours(backward.Neighbours));
+        var read = new Dictionary<string, double>(StringComparer.Ordinal);
+        CoEngagementStore.UnpackNeighbours(packed, read);
+        Assert.Equal(forward.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal), read.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Pack_IdsWithEqualHashes_AreInOrdinalOrder()
+    {
+        var row = Row(("ml-3", 3), ("ml-1", 1), ("ml-20", 20), ("ml-2", 2));
+
+        var packed = CoEngagementStore.PackNeighbours(row.Neighbours, _ => 42);
+
+        Assert.Equal(CoEngagementStore.PackNeighbours(Row(("ml-2", 2), ("ml-20", 20), ("ml-1", 1), ("ml-3", 3)).Neighbours, _ => 42), packed);
+        var bytes = Convert.FromBase64String(packed.Replace('-', '+').Replace('_', '/') + new string('=', (4 - packed.Length % 4) % 4));
+        var text = System.Text.Encoding.Latin1.GetString(bytes);
+        var at = new[] { "ml-1", "ml-2", "ml-20", "ml-3" }.Select(id => text.IndexOf((char)id.Length + id, StringComparison.Ordinal)).ToArray();
+        Assert.All(at, i => Assert.True(i > 0));
+        Assert.Equal(at.Order(), at);
+    }
+
+    [Fact]
     public void Decode_ARowWrittenBeforeThePackedForm_IsStillRead()
     {
         var legacy = new JsonObject
