@@ -343,7 +343,9 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             Query = new Q.Query { Nearest = new Q.VectorInput { Dense = dense } },
             Using = query.VectorName,
             Limit = (ulong)query.Limit,
-            WithPayload = query.WithPayload ? AllPayload : IdOnlyPayload,
+            WithPayload = !query.WithPayload ? IdOnlyPayload
+                : query.PayloadFields is { } fields ? new Q.WithPayloadSelector { Include = new Q.PayloadIncludeSelector { Fields = { IdPayloadKey, fields } } }
+                : AllPayload,
             WithVectors = query.WithVectors ? AllVectors : NoVectors,
         };
         if (QdrantFilters.ToQdrant(query.Filter) is { } filter)

@@ -89,6 +89,10 @@ public sealed record ScoredPoint(string Id, float Score, IReadOnlyDictionary<str
 /// <param name="ScoreThreshold">Drop results scoring below this.</param>
 /// <param name="WithVectors">Return the points' vectors (all named vectors).</param>
 /// <param name="WithPayload">Return the points' payloads.</param>
+/// <param name="PayloadFields">With <paramref name="WithPayload"/>, return only these top-level payload fields (a point
+/// without one simply lacks it); null, the default, returns the whole payload. A caller that reads two fields of a
+/// large payload saves building the rest of it (Qdrant: an include selector; the embedded store: only those fields
+/// become JSON nodes).</param>
 public sealed record VectorQuery(
     float[] Vector,
     string VectorName,
@@ -96,7 +100,8 @@ public sealed record VectorQuery(
     VectorFilter? Filter = null,
     float? ScoreThreshold = null,
     bool WithVectors = false,
-    bool WithPayload = true);
+    bool WithPayload = true,
+    IReadOnlyList<string>? PayloadFields = null);
 
 /// <param name="Limit">Points per page at most (positive).</param>
 /// <param name="Filter">Optional conditions; null means every point.</param>

@@ -80,7 +80,7 @@ public sealed class RecommendationEngine
             }
 
             var filter = p.RecentItems.Count == 0 ? NotRetired : NotRetired with { ExcludeIds = p.RecentItems.ToHashSet(StringComparer.Ordinal) };
-            queries.Add(new VectorQuery(q, Collections.ItemVector, _ranking.Candidates, filter, WithVectors: true, WithPayload: true));
+            queries.Add(new VectorQuery(q, Collections.ItemVector, _ranking.Candidates, filter, WithVectors: true, WithPayload: true, PayloadFields: CandidateFields));
             queryOwners.Add(i);
             queryVectors.Add((VectorMath.Normalized(p.ShortTerm), VectorMath.Normalized(p.LongTerm)));
         }
@@ -249,6 +249,10 @@ public sealed class RecommendationEngine
             co,
             co > 0 ? sources | CandidateSources.CoEngagement : sources);
     }
+
+    /// <summary>What a text candidate's payload is read for (<see cref="ToCandidate"/>): its title and publication time.
+    /// The rest of an item's payload (text, tags, version...) is not built for the two hundred candidates of a list.</summary>
+    private static readonly string[] CandidateFields = [ItemFields.Title, ItemFields.PublishedAt];
 
     private static bool IsRetired(JsonObject? payload) =>
         payload?[ItemFields.Retired] is JsonValue v && v.TryGetValue<bool>(out var retired) && retired;

@@ -378,7 +378,7 @@ internal sealed class CollectionIndex : IPointCollection
             results[q] = new List<ScoredPoint>(ranked.Length);
             foreach (var (score, row) in ranked)
             {
-                results[q].Add(new ScoredPoint(_ids[row], score, query.WithVectors ? VectorsOf(row) : null, query.WithPayload ? PayloadOf(row) : null));
+                results[q].Add(new ScoredPoint(_ids[row], score, query.WithVectors ? VectorsOf(row) : null, query.WithPayload ? PayloadOf(row, query.PayloadFields) : null));
             }
         }
 
@@ -444,6 +444,35 @@ internal sealed class CollectionIndex : IPointCollection
 
     private JsonObject? PayloadOf(int row) =>
         _payloads[row] is { } element ? JsonObject.Create(element) : null;
+
+    private JsonObject? PayloadOf(int row, IReadOnlyList<string>? fields) =>
+        _payloads[row] is { } element ? Project(element, fields) : null;
+
+    /// <summary>The payload as a JSON object, only <paramref name="fields"/> of it when given (null: all of it).</summary>
+    internal static JsonObject Project(JsonElement payload, IReadOnlyList<string>? fields)
+    {
+        if (fields is null)
+        {
+            return JsonObject.Create(payload)!;
+        }
+
+        var selected = new JsonObject();
+        foreach (var field in fields)
+        {
+            if (payload.TryGetProperty(field, out var value) && !selected.ContainsKey(field))
+            {
+                selected[field] = value.ValueKind switch
+                {
+                    JsonValueKind.Object => JsonObject.Create(value),
+                    JsonValueKind.Array => JsonArray.Create(value),
+                    JsonValueKind.Null => null,
+                    _ => JsonValue.Create(value),
+                };
+            }
+        }
+
+        return selected;
+    }
 
     private Span<float> RowSpan(int v, int row) =>
         _segments[v][row >> SegmentShift].AsSpan((row & SegmentMask) * _dims[v], _dims[v]);

@@ -132,7 +132,7 @@ internal sealed class DiskCollection : IPointCollection
         return [.. prepared.Select((p, q) => (IReadOnlyList<ScoredPoint>)[.. tops[q].ToSortedArray().Select(hit =>
         {
             var (id, vectors, payload) = kept[hit.Row];
-            return new ScoredPoint(id, hit.Score, p.Query.WithVectors ? VectorsOf(vectors) : null, p.Query.WithPayload ? ToObject(payload) : null);
+            return new ScoredPoint(id, hit.Score, p.Query.WithVectors ? VectorsOf(vectors) : null, p.Query.WithPayload ? ToObject(payload, p.Query.PayloadFields) : null);
         })])];
     }
 
@@ -194,6 +194,9 @@ internal sealed class DiskCollection : IPointCollection
     }
 
     private static JsonObject? ToObject(string? json) => json is null ? null : JsonNode.Parse(json)?.AsObject();
+
+    private static JsonObject? ToObject(string? json, IReadOnlyList<string>? fields) =>
+        fields is null ? ToObject(json) : json is null ? null : CollectionIndex.Project(JsonElement.Parse(json), fields);
 
     private JsonElement? StoredPayload(string id)
     {

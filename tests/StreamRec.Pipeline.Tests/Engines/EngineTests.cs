@@ -235,6 +235,10 @@ public sealed class EngineTests : IDisposable
         Assert.DoesNotContain("space-2", ids);
         Assert.DoesNotContain("space-3", ids);
         Assert.StartsWith("space-", ids[0]);
+        // The text source reads only the title and the publication time of its candidates' payloads.
+        var catalog = Catalog.Items().ToDictionary(i => i.ItemId);
+        Assert.All(result.Items, i => Assert.Equal(catalog[i.Candidate.ItemId].Title, i.Candidate.Title));
+        Assert.All(result.Items, i => Assert.Equal(catalog[i.Candidate.ItemId].PublishedAt, i.Candidate.PublishedAt));
     }
 
     [Fact]

@@ -184,6 +184,29 @@ public abstract class VectorStoreContractTests
         Assert.Equal("a", bare.Id);
     }
 
+    [Fact]
+    public async Task Query_PayloadFields_ReturnsOnlyThoseFields()
+    {
+        var store = await StoreAsync();
+        var spec = Spec(Distance.Dot);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(spec.Name, [
+            Point("a", [1, 0, 0, 0], new JsonObject { ["title"] = "A", ["n"] = 7, ["tags"] = new JsonArray("x", "y"), ["text"] = "long" }),
+            Point("b", [0.5f, 0, 0, 0], new JsonObject { ["n"] = 8 }),
+        ], Ct);
+
+        var hits = await store.QueryBatchAsync(spec.Name, [new VectorQuery([1, 0, 0, 0], "text", 2, WithVectors: true, PayloadFields: ["title", "tags", "missing"])], Ct);
+
+        var a = hits[0][0];
+        Assert.Equal("a", a.Id);
+        Assert.Equal(["tags", "title"], a.Payload!.Select(kv => kv.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("A", a.Payload!["title"]!.GetValue<string>());
+        Assert.Equal(["x", "y"], a.Payload["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal([1f, 0f, 0f, 0f], a.Vectors!["text"]);
+        Assert.Equal("b", hits[0][1].Id);
+        Assert.Empty(hits[0][1].Payload!);
+    }
+
     public static TheoryData<string, string[]> Filters() => new()
     {
         { "match-string", ["p1", "p3"] },
