@@ -125,6 +125,13 @@ internal static class PayloadFilter
             return true;
         }
 
+        // Most checks are of a plain field most payloads lack ("retired"): no second lookup, no split.
+        if (!key.Contains('.'))
+        {
+            value = default;
+            return false;
+        }
+
         value = root;
         foreach (var part in key.Split('.'))
         {
