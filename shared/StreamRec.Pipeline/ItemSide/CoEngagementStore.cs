@@ -160,9 +160,9 @@ public sealed class CoEngagementStore : ICoEngagementSource
     /// The neighbours as one string, URL-safe base64 without padding (RFC 4648 §5: nothing in it needs escaping in JSON;
     /// standard base64 is still read): a version byte (1), then per neighbour its UTF-8 id's length (unsigned LEB128),
     /// the id's bytes and the weight (IEEE 754 double, little-endian). The neighbours are in a canonical order: by a
-    /// 64-bit FNV-1a hash of the id's UTF-16 code units, equal hashes in ordinal id order (rows written before
-    /// 2026-12-07 are in ordinal id order; a reader takes any order). The same row always packs to the same string, so
-    /// replays leave bit-identical payloads.
+    /// 64-bit FNV-1a hash of the id's UTF-16 code units, equal hashes in ordinal id order (rows written before the
+    /// night of 2026-12-06 are in ordinal id order; a reader takes any order). The same row always packs to the same
+    /// string, so replays leave bit-identical payloads.
     /// </summary>
     public static string PackNeighbours(IReadOnlyDictionary<string, double> neighbours) => PackNeighbours(neighbours, StableHash);
 
