@@ -142,6 +142,7 @@ internal static class RunCommand
         produced = (await replay).Produced;
         var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuStarted).TotalSeconds;
+        var itemSide = await ItemSideCaughtUpAsync(time, streamStarted, cpuStarted, ct);
         var stages = StageSeconds().Select(kv => (Stage: kv.Key, Seconds: kv.Value - stagesStarted.GetValueOrDefault(kv.Key))).Where(s => s.Seconds >= 0.05).OrderByDescending(s => s.Seconds).ToArray();
         var waits = WaitsByTopic().Select(kv => (Topic: kv.Key, Now: kv.Value, Then: waitsStarted.GetValueOrDefault(kv.Key))).Where(w => w.Now.Batches > w.Then.Batches).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct); // the last lists are on their way to the reader
@@ -157,6 +158,10 @@ internal static class RunCommand
         if (StreamRecMetrics.CoEngagementContributions.WithLabels(StreamRecMetrics.Outcomes.Ok).Value is var contributions and > 0)
         {
             Console.WriteLine($"  item side              {contributions,12:N0}  contributions applied to co-engagement rows, {stages.FirstOrDefault(s => s.Stage == "co_engagement").Seconds:N1} s in its stage");
+            if (itemSide is var (caughtUp, cpuToThen))
+            {
+                Console.WriteLine($"                         its last batch applied {caughtUp:N1} s after the replay started ({Math.Max(0, caughtUp - streamSeconds):N1} s after the rest); CPU to then {cpuToThen:N1} s = {cpuToThen * 1e6 / Math.Max(produced, 1):N0} µs per event");
+            }
         }
 
         Console.WriteLine($"  time by stage (s)      {string.Join(" · ", stages.Take(8).Select(s => $"{s.Stage} {s.Seconds:N1}"))}");
@@ -249,6 +254,60 @@ internal static class RunCommand
         }
 
         Console.WriteLine(status());
+    }
+
+    /// <summary>
+    /// The item side is not on the lists' path and can still be applying engagements when everything else is done: waits
+    /// (at most 5 minutes) until its consumer has no lag and it has applied nothing for 3 s (longer than one of its
+    /// batches takes here), and returns when it last applied something and the CPU used until then. Null without an
+    /// item side, or when it did not settle in time.
+    /// </summary>
+    private static async Task<(double Seconds, double CpuSeconds)?> ItemSideCaughtUpAsync(TimeProvider time, long streamStarted, TimeSpan cpuStarted, CancellationToken ct)
+    {
+        var counter = StreamRecMetrics.CoEngagementContributions;
+        double Applied() => counter.WithLabels(StreamRecMetrics.Outcomes.Ok).Value + counter.WithLabels(StreamRecMetrics.Outcomes.SkippedReplay).Value;
+        var applied = Applied();
+        if (applied == 0)
+        {
+            return null;
+        }
+
+        var changedAt = time.GetElapsedTime(streamStarted);
+        var cpuAt = Environment.CpuUsage.TotalTime;
+        var quietSince = time.GetTimestamp();
+        var waitStarted = time.GetTimestamp();
+        while (time.GetElapsedTime(quietSince) < TimeSpan.FromSeconds(3) || EngagementLag() > 0)
+        {
+            if (time.GetElapsedTime(waitStarted) > TimeSpan.FromMinutes(5))
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+            if (Applied() is var now && now != applied)
+            {
+                applied = now;
+                changedAt = time.GetElapsedTime(streamStarted);
+                cpuAt = Environment.CpuUsage.TotalTime;
+                quietSince = time.GetTimestamp();
+            }
+        }
+
+        return (changedAt.TotalSeconds, (cpuAt - cpuStarted).TotalSeconds);
+    }
+
+    private static double EngagementLag()
+    {
+        double lag = 0;
+        foreach (var labels in StreamRecMetrics.ConsumerLag.GetAllLabelValues())
+        {
+            if (labels.Contains(Topics.Engagements))
+            {
+                lag += StreamRecMetrics.ConsumerLag.WithLabels(labels).Value;
+            }
+        }
+
+        return lag;
     }
 
     /// <summary>A latency for the console: "–" before the first list.</summary>
