@@ -13,7 +13,8 @@ namespace StreamRec.MicroBenchmarks;
 /// Apply = the parsed contributions added to rows that start empty. The "flat" pair is what the item side's handler
 /// does since 2026-12-06: the messages read into one <see cref="EngagementBatch"/>, applied from it. Save = what a batch
 /// then writes: 256 full rows (1,000 neighbours each, a row's most before it is pruned), encoded, and upserted into an
-/// embedded store with its SQLite file in the temp folder (synchronous NORMAL: the serialisation and SQLite's work, no fsync).
+/// embedded store with its SQLite file in the temp folder (synchronous NORMAL: the serialisation and SQLite's work, no
+/// fsync).
 /// </summary>
 [MemoryDiagnoser]
 public class ItemSideBenchmarks
@@ -48,8 +49,8 @@ public class ItemSideBenchmarks
             var row = new CoEngagementRow { Count = random.Next(1, 300) };
             while (row.Neighbours.Count < 2 * _options.NeighbourLimit)
             {
-                row.Neighbours[Item()] = random.NextDouble() * 40;
-                row.Neighbours["other-" + random.Next(50_000)] = random.NextDouble();
+                // Popular items (as in the histories above) and a long tail.
+                row.Neighbours[random.Next(2) == 0 ? Item() : "other-" + random.Next(50_000)] = random.NextDouble() * 40;
             }
 
             for (var p = 0; p < 6; p++)
@@ -61,8 +62,7 @@ public class ItemSideBenchmarks
         });
         _folder = Directory.CreateTempSubdirectory("streamrec-bench-");
         _embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(_folder.FullName, "rows.db"), SynchronousFull = false });
-        var embedded = _embedded;
-        _store = new CoEngagementStore(embedded, _options);
+        _store = new CoEngagementStore(_embedded, _options);
         _store.EnsureCollectionAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -6,8 +6,8 @@ namespace StreamRec.Pipeline.ItemSide;
 
 /// <summary>
 /// The primitives of the item side's binary layouts (<see cref="EngagementBinary"/>'s messages and
-/// <see cref="CoEngagementStore.PackNeighbours(IReadOnlyDictionary{string, double})"/>'s rows): unsigned LEB128 varints, strings as their UTF-8 byte count
-/// then the bytes, little-endian int64 and IEEE 754 doubles.
+/// <see cref="CoEngagementStore.PackNeighbours(IReadOnlyDictionary{string, double})"/>'s rows): unsigned LEB128
+/// varints, strings as their UTF-8 byte count then the bytes, little-endian int64 and IEEE 754 doubles.
 /// </summary>
 internal static class BinaryFields
 {

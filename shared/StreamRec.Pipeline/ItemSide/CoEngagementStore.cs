@@ -217,7 +217,13 @@ public sealed class CoEngagementStore : ICoEngagementSource
                 BinaryFields.WriteDouble(writer, weights[order[i]]);
             }
 
-            return Base64Url.EncodeToString(writer.WrittenSpan);
+            var packed = Base64Url.EncodeToString(writer.WrittenSpan);
+            if (writer.Capacity > KeptBufferBytes)
+            {
+                t_packBuffer = null; // an outsized row: do not keep its buffer
+            }
+
+            return packed;
         }
         finally
         {
@@ -244,8 +250,11 @@ public sealed class CoEngagementStore : ICoEngagementSource
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_packBuffer;
 
-    /// <summary>Reads what <see cref="PackNeighbours(IReadOnlyDictionary{string, double})"/> wrote into <paramref name="into"/>; a damaged value is a
-    /// <see cref="FormatException"/> naming the row.</summary>
+    /// <summary>The largest buffer a thread keeps between rows (a full row of short ids packs to about 16 KB).</summary>
+    private const int KeptBufferBytes = 1 << 20;
+
+    /// <summary>Reads what <see cref="PackNeighbours(IReadOnlyDictionary{string, double})"/> wrote into
+    /// <paramref name="into"/>; a damaged value is a <see cref="FormatException"/> naming the row.</summary>
     public static void UnpackNeighbours(string packed, Dictionary<string, double> into, string? itemId = null)
     {
         byte[] bytes;

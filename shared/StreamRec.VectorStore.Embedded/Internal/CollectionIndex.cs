@@ -308,11 +308,19 @@ internal sealed class CollectionIndex : IPointCollection
             payload.WriteTo(writer);
         }
 
-        return JsonElement.Parse(buffer.WrittenSpan);
+        var element = JsonElement.Parse(buffer.WrittenSpan); // a copy: the buffer is reused
+        if (buffer.Capacity > KeptBufferBytes)
+        {
+            t_payloadBuffer = null; // an outsized payload: do not keep its buffer
+        }
+
+        return element;
     }
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_payloadBuffer;
+
+    private const int KeptBufferBytes = 1 << 20;
 
     /// <summary>The query's vector index and its vector as scans compare it (normalised for cosine), validated.</summary>
     public (int VectorIndex, float[] Vector) PrepareQuery(VectorQuery query)
