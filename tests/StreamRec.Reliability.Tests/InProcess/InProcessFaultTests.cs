@@ -109,8 +109,9 @@ public sealed class InProcessFaultTests
         using (var embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = harness.StorePath }))
         {
             // One store instance for both hosts (the embedded store's index lives in memory), with slow user writes so
-            // batches are in flight when the partitions move.
-            var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(40) };
+            // batches are in flight when the partitions move (80 ms: at 40 the 400 events were all done before the second
+            // host had partitions once, on a machine busy with a build).
+            var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(80) };
             void Configure(IServiceCollection services)
             {
                 services.AddSingleton<IVectorStore>(shared);
