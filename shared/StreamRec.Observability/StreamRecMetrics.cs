@@ -139,6 +139,9 @@ public static class StreamRecMetrics
         "streamrec_parked_events_total", "Parking transitions of user events, by outcome: parked, unparked, expired, dropped.",
         new CounterConfiguration { LabelNames = ["topic", "outcome"] });
 
+    public static readonly Counter CoEngagementRowsWritten = Metrics.CreateCounter(
+        "streamrec_co_engagement_rows_written_total", "Co-engagement rows the item side wrote: each row a batch changed, once per batch, whole. Against the applied contributions, how often a row is rewritten.");
+
     public static readonly Counter CoEngagementContributions = Metrics.CreateCounter(
         "streamrec_co_engagement_contributions_total", "Contributions to items' co-engagement rows handled by the item side: ok = applied, skipped_replay = applied before (a replay).",
         new CounterConfiguration { LabelNames = ["outcome"] });

@@ -142,6 +142,7 @@ public sealed class CoEngagementHandler : IBatchHandler
         }
 
         await _rows.SaveAsync(toSave, cancellationToken);
+        StreamRecMetrics.CoEngagementRowsWritten.Inc(toSave.Count);
         StreamRecMetrics.CoEngagementContributions.WithLabels(StreamRecMetrics.Outcomes.Ok).Inc(applied);
         StreamRecMetrics.CoEngagementContributions.WithLabels(StreamRecMetrics.Outcomes.SkippedReplay).Inc(skipped);
         StreamRecMetrics.StageDuration.WithLabels("co_engagement").Observe(_time.GetElapsedTime(started).TotalSeconds);
