@@ -264,8 +264,8 @@ internal static class RunCommand
     /// </summary>
     private static async Task<(double Seconds, double CpuSeconds)?> ItemSideCaughtUpAsync(TimeProvider time, long streamStarted, TimeSpan cpuStarted, CancellationToken ct)
     {
-        var counter = StreamRecMetrics.CoEngagementContributions;
-        double Applied() => counter.WithLabels(StreamRecMetrics.Outcomes.Ok).Value + counter.WithLabels(StreamRecMetrics.Outcomes.SkippedReplay).Value;
+        static double Applied() => SumOver(StreamRecMetrics.CoEngagementContributions);
+        static double EngagementLag() => SumOver(StreamRecMetrics.ConsumerLag, labels => labels[0] == Topics.Engagements);
         var applied = Applied();
         if (applied == 0)
         {
@@ -294,20 +294,6 @@ internal static class RunCommand
         }
 
         return (changedAt.TotalSeconds, (cpuAt - cpuStarted).TotalSeconds);
-    }
-
-    private static double EngagementLag()
-    {
-        double lag = 0;
-        foreach (var labels in StreamRecMetrics.ConsumerLag.GetAllLabelValues())
-        {
-            if (labels.Contains(Topics.Engagements))
-            {
-                lag += StreamRecMetrics.ConsumerLag.WithLabels(labels).Value;
-            }
-        }
-
-        return lag;
     }
 
     /// <summary>A latency for the console: "–" before the first list.</summary>
@@ -361,12 +347,18 @@ internal static class RunCommand
 
     private static long TotalLag() => (long)SumOver(StreamRecMetrics.ConsumerLag);
 
-    private static double SumOver<TChild>(Collector<TChild> collector)
+    /// <summary>The sum of the collector's children, only those whose label values pass <paramref name="where"/> when given.</summary>
+    private static double SumOver<TChild>(Collector<TChild> collector, Func<string[], bool>? where = null)
         where TChild : ChildBase
     {
         double sum = 0;
         foreach (var labels in collector.GetAllLabelValues())
         {
+            if (where is not null && !where(labels))
+            {
+                continue;
+            }
+
             sum += collector switch
             {
                 Gauge g => g.WithLabels(labels).Value,
