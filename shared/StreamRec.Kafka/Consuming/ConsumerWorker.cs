@@ -1,12 +1,10 @@
-using System.Threading.Channels;
-
 namespace StreamRec.Kafka.Consuming;
 
 /// <summary>The worker: reads batches from the channel by size (<c>MaxBatchSize</c>) and time (<c>MaxBatchWait</c>),
 /// has the <see cref="BatchProcessor"/> finish each, and runs parked retries between batches.</summary>
 /// <param name="abort">The hard stop: once it fired, a cancelled batch means the shutdown budget was spent.</param>
 internal sealed class ConsumerWorker(
-    ChannelReader<Envelope> reader,
+    MessageFeeder feeder,
     BatchProcessor processor,
     ParkedRetries parked,
     ConsumerContext context,
@@ -15,6 +13,7 @@ internal sealed class ConsumerWorker(
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         var options = context.Options;
+        var reader = feeder.Reader;
         var batch = new List<Envelope>(options.MaxBatchSize);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -68,11 +67,5 @@ internal sealed class ConsumerWorker(
         }
     }
 
-    private void Fill(List<Envelope> batch)
-    {
-        while (batch.Count < context.Options.MaxBatchSize && reader.TryRead(out var envelope))
-        {
-            batch.Add(envelope);
-        }
-    }
+    private void Fill(List<Envelope> batch) => feeder.Take(batch, context.Options.MaxBatchSize);
 }

@@ -67,7 +67,7 @@ public sealed class KafkaConsumerService : BackgroundService
         var offsets = new OffsetStore(offset => _consumer?.StoreOffset(offset), _context);
         _processor = new BatchProcessor(handler, _events, deadLetters, offsets, _inFlight, _revokes, _context, _hardStop.Token);
         _parked = ParkedRetries.For(handler, _partitions, _inFlight, _context, _hardStop.Token);
-        _worker = new ConsumerWorker(_feeder.Reader, _processor, _parked, _context, _hardStop.Token);
+        _worker = new ConsumerWorker(_feeder, _processor, _parked, _context, _hardStop.Token);
     }
 
     /// <summary>The Kafka group id (<c>{GroupIdPrefix}.{GroupId}</c>).</summary>
