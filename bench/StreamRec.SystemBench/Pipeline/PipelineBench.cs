@@ -61,9 +61,16 @@ public sealed record PipelineBenchOptions
     /// <summary>Persist the store in SQLite (as <c>make run</c>). Default true.</summary>
     public bool PersistStore { get; init; } = true;
 
-    /// <summary>Also measure the item side's cost in the same run: the first fixed rate and (in the steady state) the
-    /// clicks backlog again without the item side, each on fresh state beside a run with it. Default true.</summary>
+    /// <summary>Also measure the item side's cost in the same run: the first fixed rate again without the item side, and
+    /// (in the steady state) a clicks backlog of MovieLens's fan-out (<see cref="ItemSideUsers"/>) with and without it,
+    /// each on fresh state. Default true.</summary>
     public bool ItemSideComparison { get; init; } = true;
+
+    /// <summary>Users of the item-side comparison's clicks backlog: the steady population's items, but this few users, each
+    /// engaging an item at most once (<see cref="PopulationOptions.RepeatItems"/> false), so histories fill and a click
+    /// pairs with as many items as a MovieLens event (up to <c>CoEngagement:HistorySize</c>). Default 2,000 (500 clicks
+    /// each at the default backlog; 200 with --quick).</summary>
+    public int ItemSideUsers { get; init; } = 2_000;
 
     /// <summary>Run only the steady-state runs (<see cref="SteadyEvents"/>): no MovieLens phases, no scaling. Default false.</summary>
     public bool SteadyOnly { get; init; }
@@ -96,6 +103,7 @@ public sealed record PipelineBenchOptions
         PhaseTimeout = TimeSpan.FromMinutes(2),
         SteadyEvents = 100_000,
         SteadyPopulation = new PopulationOptions { Users = 10_000, Items = 2_000 },
+        ItemSideUsers = 200,
         SteadyTimeout = TimeSpan.FromMinutes(5),
     };
 }

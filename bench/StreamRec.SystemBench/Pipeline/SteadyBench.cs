@@ -16,6 +16,15 @@ internal static class SteadyBench
 {
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The clicks backlog of the default population.</summary>
+    public const string SteadyClicks = "steady-clicks";
+
+    /// <summary>The item-side comparison's clicks backlog (MovieLens's fan-out), with the item side.</summary>
+    public const string FanOutClicks = "steady-clicks-fan-out";
+
+    /// <summary>Suffix of the same backlog drained without the item side.</summary>
+    public const string WithoutItemSide = "-without-item-side";
+
     public static async Task<(IReadOnlyList<SteadyPhaseResult> Runs, double ItemsIndexedPerSecond)> RunAsync(
         PipelineBenchOptions options, OnnxTextEncoder encoder, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
     {
@@ -36,19 +45,28 @@ internal static class SteadyBench
         }
 
         var results = new List<SteadyPhaseResult>();
-        // The clicks backlog once more without the item side (same events, fresh state): its cost in the same run.
-        var runs = options.SteadyMixes.Select(mix => (Mix: mix, ItemSide: true))
-            .Concat(options.ItemSideComparison && options.SteadyMixes.Contains(EventMix.Clicks) ? [(EventMix.Clicks, false)] : []);
-        foreach (var (mix, itemSide) in runs)
+        // The item side's cost in the same run: a clicks backlog of MovieLens's fan-out (few users, no repeats), drained
+        // with the item side and again without it (same events, fresh state). The default population's short histories
+        // and repeated popular items pair a click with far fewer items than a MovieLens event does.
+        var fanOut = population with { Users = options.ItemSideUsers, RepeatItems = false };
+        var runs = options.SteadyMixes.Select(mix => (Name: mix == EventMix.Clicks ? SteadyClicks : "steady-mix", Mix: mix, ItemSide: true, Population: population))
+            .Concat(options.ItemSideComparison
+                ? [(FanOutClicks, EventMix.Clicks, true, fanOut), (FanOutClicks + WithoutItemSide, EventMix.Clicks, false, fanOut)]
+                : []);
+        foreach (var (name, mix, itemSide, shape) in runs)
         {
-            var name = (mix == EventMix.Clicks ? "steady-clicks" : "steady-mix") + (itemSide ? "" : "-without-item-side");
+            if (shape != population)
+            {
+                progress.Report($"{name}: {shape.Users:N0} users, each engaging an item at most once (MovieLens's fan-out)");
+            }
+
             // CA2000 misreads `await using` inside a loop of an async method (dotnet/roslyn-analyzers#7047); the rig is disposed
             // at the end of every iteration.
 #pragma warning disable CA2000
             await using var rig = await PipelineRig.CreateAsync(rigOptions with { ReadLists = false, ItemSide = itemSide }, encoder.Dimension, indexed, time, progress, cancellationToken);
 #pragma warning restore CA2000
             progress.Report($"{name}: producing {options.SteadyEvents:N0} events before the services start");
-            var backlog = rig.ProduceBacklog(SyntheticPopulation.Events(population, mix, options.SteadyEvents), cancellationToken);
+            var backlog = rig.ProduceBacklog(SyntheticPopulation.Events(shape, mix, options.SteadyEvents), cancellationToken);
             progress.Report($"  {backlog.Events:N0} events ({backlog.Clicks:N0} clicks, {backlog.Reviews:N0} reviews, {backlog.ReviewsWithText:N0} with text) in {backlog.Seconds:F1} s");
             var result = await DrainAsync(name, mix, rig, encoder, backlog, options.SteadyTimeout, time, progress, cancellationToken);
             results.Add(result);

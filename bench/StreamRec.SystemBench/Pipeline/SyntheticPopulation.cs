@@ -38,6 +38,11 @@ public sealed record PopulationOptions
     /// <summary>Sessions open at once: the stream interleaves their events, as many users browsing at the same time. Default 64.</summary>
     public int ConcurrentSessions { get; init; } = 64;
 
+    /// <summary>Whether a user may engage an item again. Default true (popular items come back, as in click streams); false
+    /// gives MovieLens's shape, where a user rates a film once: a repeat pairs with nothing on the item side, so only then
+    /// does a click with a full history touch as many co-engagement rows as a MovieLens event.</summary>
+    public bool RepeatItems { get; init; } = true;
+
     /// <summary>Share of reviews that carry text in <see cref="EventMix.MovieLensMix"/> (MovieLens: a few percent of ratings have a tag). Default 0.03.</summary>
     public double ReviewTextShare { get; init; } = 0.03;
 }
@@ -95,8 +100,10 @@ public static class SyntheticPopulation
     /// <summary>
     /// <paramref name="count"/> user events in time order: <see cref="PopulationOptions.ConcurrentSessions"/> sessions are
     /// open at once, each the burst of one random user (a few seconds between its events); every event is drawn from a
-    /// random open session, and a finished session is replaced by a new one. Items are drawn by Zipf popularity.
-    /// Lazy: a backlog of millions is produced without holding it in memory.
+    /// random open session, and a finished session is replaced by a new one. Items are drawn by Zipf popularity (without
+    /// <see cref="PopulationOptions.RepeatItems"/>, drawn again until the user has not engaged the item yet).
+    /// Lazy: a backlog of millions is produced without holding it in memory (except, without repeats, each user's
+    /// engaged items).
     /// </summary>
     public static IEnumerable<IStreamRecEvent> Events(PopulationOptions options, EventMix mix, int count)
     {
@@ -105,6 +112,7 @@ public static class SyntheticPopulation
         var zipf = new ZipfSampler(options.Items, options.ZipfExponent);
         var rank = Permutation(options.Items, new Random(options.Seed + 1));
         var sessions = new Session[Math.Max(1, options.ConcurrentSessions)];
+        var engaged = options.RepeatItems ? null : new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
         var at = Epoch;
         for (var s = 0; s < sessions.Length; s++)
         {
@@ -118,7 +126,19 @@ public static class SyntheticPopulation
             var session = sessions[s];
             // The stream's clock: about 50 ms between events overall, so each of the 64 sessions sees a few seconds between its own.
             at = at.AddMilliseconds(1 + random.Next(100));
-            var item = ItemId(rank[zipf.Sample(random)]);
+            var drawn = zipf.Sample(random);
+            if (engaged is not null)
+            {
+                if (!engaged.TryGetValue(session.UserId, out var seen))
+                {
+                    engaged[session.UserId] = seen = [];
+                }
+
+                drawn = Unseen(drawn, seen, zipf, random, options.Items);
+                seen.Add(drawn);
+            }
+
+            var item = ItemId(rank[drawn]);
             var suffix = produced.ToString(CultureInfo.InvariantCulture);
             if (mix == EventMix.Clicks)
             {
@@ -150,6 +170,24 @@ public static class SyntheticPopulation
 
     /// <summary>The id of user <paramref name="index"/>.</summary>
     public static string UserId(int index) => "pop-u" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A popularity rank the user has not engaged: Zipf draws while they keep hitting seen items (a few for a
+    /// heavy user), then the most popular unseen rank, so the draw always ends. Every rank seen: any rank (the user
+    /// has engaged the whole catalogue).</summary>
+    private static int Unseen(int drawn, HashSet<int> seen, ZipfSampler zipf, Random random, int items)
+    {
+        for (var attempt = 0; attempt < 32 && seen.Contains(drawn); attempt++)
+        {
+            drawn = zipf.Sample(random);
+        }
+
+        for (var rank = 0; rank < items && seen.Contains(drawn); rank++)
+        {
+            drawn = rank;
+        }
+
+        return drawn;
+    }
 
     private static Session NewSession(Random random, PopulationOptions options)
     {

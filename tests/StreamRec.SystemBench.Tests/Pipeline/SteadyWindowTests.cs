@@ -274,4 +274,21 @@ public class SteadyReportTests
         Assert.False(steady.Met);
         Assert.StartsWith("0.020 (13223 vs 650000 events/s; 140.3 µs CPU per event", steady.Measured, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_TheItemSidesCost_PairsTheFanOutRunsWithAndWithoutIt()
+    {
+        var report = Report();
+        var with = Run(SteadyBench.FanOutClicks, "clicks", 0.01) with { EventsPerSecond = 6_000, CpuUsPerEvent = 150, DrainEventsPerSecond = 4_800 };
+        var without = Run(SteadyBench.FanOutClicks + SteadyBench.WithoutItemSide, "clicks", 0.02) with { EventsPerSecond = 12_000, CpuUsPerEvent = 50, DrainEventsPerSecond = 8_000 };
+        report = report with { Pipeline = report.Pipeline! with { Steady = [.. report.Pipeline.Steady, with, without] } };
+
+        var markdown = MarkdownReport.Render(report);
+
+        Assert.Contains("| steady clicks, MovieLens's fan-out: events/s | 6,000 | 12,000 | 0.50 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| steady clicks, MovieLens's fan-out: events/s, whole drain | 4,800 | 8,000 | 0.60 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| steady clicks, MovieLens's fan-out: CPU µs/event | 150.0 | 50.0 | 3.00 |", markdown, StringComparison.Ordinal);
+        // The default population's clicks run is not the comparison's "with".
+        Assert.DoesNotContain("The item side's cost", MarkdownReport.Render(Report()), StringComparison.Ordinal);
+    }
 }

@@ -43,6 +43,36 @@ public class SyntheticPopulationTests
     }
 
     [Fact]
+    public void Events_WithoutRepeats_NoUserEngagesAnItemTwice_AsInMovieLens()
+    {
+        // 20 users over 50 items: with repeats allowed, heavy users click popular items again and again.
+        var shape = Small with { Users = 20 };
+        static int Repeats(IEnumerable<IStreamRecEvent> events) =>
+            events.OfType<Click>().GroupBy(c => (c.UserId, c.ItemId)).Sum(g => g.Count() - 1);
+
+        var repeating = SyntheticPopulation.Events(shape, EventMix.Clicks, 400).ToArray();
+        var distinct = SyntheticPopulation.Events(shape with { RepeatItems = false }, EventMix.Clicks, 400).ToArray();
+
+        Assert.True(Repeats(repeating) > 100, $"{Repeats(repeating)} repeats with the default shape");
+        Assert.Equal(0, Repeats(distinct));
+        Assert.Equal(400, distinct.Length);
+        Assert.Equal(distinct, SyntheticPopulation.Events(shape with { RepeatItems = false }, EventMix.Clicks, 400));
+        // Still popularity-shaped: the most clicked item is clicked by many users.
+        Assert.True(distinct.OfType<Click>().GroupBy(c => c.ItemId).Max(g => g.Count()) >= 15);
+    }
+
+    [Fact]
+    public void Events_WithoutRepeats_AUserWhoEngagedEveryItem_StillGetsEvents()
+    {
+        var tiny = new PopulationOptions { Users = 1, Items = 5, RepeatItems = false };
+
+        var events = SyntheticPopulation.Events(tiny, EventMix.Clicks, 12).OfType<Click>().ToArray();
+
+        Assert.Equal(12, events.Length);
+        Assert.Equal(5, events.Take(5).Select(c => c.ItemId).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public void Events_OtherSeed_OtherStream()
     {
         var first = SyntheticPopulation.Events(Small, EventMix.Clicks, 500).ToArray();
