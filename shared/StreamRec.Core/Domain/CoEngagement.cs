@@ -309,7 +309,17 @@ public static class CoEngagement
     /// </summary>
     public static IReadOnlyList<(string ItemId, double Score)> Score(
         IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit,
-        IReadOnlySet<string>? notPositive = null)
+        IReadOnlySet<string>? notPositive = null) =>
+        Normalise(PartialScores(recent, rowOf, options, notPositive), rowOf, options, exclude, limit);
+
+    /// <summary>
+    /// The first half of <see cref="Score"/>: for every item reachable from the recent items' rows, the sum over those
+    /// rows of the query weight times the pair's weight, not yet divided by the item's own count, nothing excluded.
+    /// One dictionary update per neighbour: a list reads up to <see cref="CoEngagementOptions.QueryItems"/> rows of up
+    /// to twice <see cref="CoEngagementOptions.NeighbourLimit"/> neighbours each.
+    /// </summary>
+    public static Dictionary<string, double> PartialScores(
+        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? notPositive = null)
     {
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         var first = Math.Max(0, recent.Count - options.QueryItems);
@@ -329,22 +339,33 @@ public static class CoEngagement
             var q = liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
             foreach (var (item, weight) in source.Neighbours)
             {
-                if (exclude?.Contains(item) == true)
-                {
-                    continue;
-                }
-
-                scores[item] = scores.GetValueOrDefault(item) + q * weight;
+                CollectionsMarshal.GetValueRefOrAddDefault(scores, item, out _) += q * weight;
             }
         }
 
-        var result = new List<(string, double)>(scores.Count);
-        foreach (var (item, partial) in scores)
+        return scores;
+    }
+
+    /// <summary>
+    /// The second half of <see cref="Score"/>: each partial score divided by its item's count to the
+    /// <see cref="CoEngagementOptions.CandidateCountExponent"/> (items without a row, or with a count of 0, dropped),
+    /// best first (equal scores by id), the first <paramref name="limit"/>, without <paramref name="exclude"/>.
+    /// </summary>
+    public static IReadOnlyList<(string ItemId, double Score)> Normalise(
+        Dictionary<string, double> partial, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
+    {
+        var result = new List<(string, double)>(partial.Count);
+        foreach (var (item, sum) in partial)
         {
+            if (exclude?.Contains(item) == true)
+            {
+                continue;
+            }
+
             var n = rowOf(item)?.Count ?? 0;
             if (n > 0)
             {
-                result.Add((item, partial / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent))));
+                result.Add((item, sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent))));
             }
         }
 

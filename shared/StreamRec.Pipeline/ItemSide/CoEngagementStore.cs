@@ -73,15 +73,16 @@ public sealed class CoEngagementStore : ICoEngagementSource
         }
 
         // Without the candidates' counts the partial scores rank them as if every n were 1: read the counts of a
-        // generous pool of the best partial scores, then normalise exactly.
-        var partial = StreamRec.Domain.CoEngagement.Score(recentItems, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4, notPositive);
-        var candidates = await ReadAsync(partial.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
+        // generous pool of the best partial scores, then normalise exactly. The sums are taken once, for both.
+        var partial = StreamRec.Domain.CoEngagement.PartialScores(recentItems, sources.GetValueOrDefault, _options, notPositive);
+        var pool = StreamRec.Domain.CoEngagement.Normalise(partial, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
+        var candidates = await ReadAsync(pool.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
         foreach (var (id, row) in sources)
         {
             candidates[id] = row;
         }
 
-        return StreamRec.Domain.CoEngagement.Score(recentItems, candidates.GetValueOrDefault, _options, exclude, limit, notPositive);
+        return StreamRec.Domain.CoEngagement.Normalise(partial, candidates.GetValueOrDefault, _options, exclude, limit);
     }
 
     private static readonly CoEngagementRow Unit = new() { Count = 1 };

@@ -269,6 +269,72 @@ public sealed class CoEngagementTests
 
         return row;
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Score_SumsOnceAndExcludesAtTheEnd_ExactlyAsExcludingWhileSumming(int seed)
+    {
+        // Random rows over 60 items; the reference is the scoring as it was before it summed once and excluded at the
+        // end: the same items, the same doubles, bit for bit.
+        var random = new Random(seed);
+        var items = Enumerable.Range(0, 60).Select(i => "i" + i).ToArray();
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        foreach (var item in items.Where(_ => random.NextDouble() < 0.9))
+        {
+            var row = new CoEngagementRow { Count = 1 + random.Next(40) };
+            foreach (var other in items.Where(o => o != item && random.NextDouble() < 0.4))
+            {
+                row.Neighbours[other] = random.NextDouble() * 3;
+            }
+
+            rows[item] = row;
+        }
+
+        var recent = Enumerable.Range(0, 25).Select(_ => items[random.Next(items.Length)]).Distinct().ToArray();
+        var exclude = recent.Concat(items.Where(_ => random.NextDouble() < 0.1)).ToHashSet(StringComparer.Ordinal);
+        var notPositive = recent.Where(_ => random.NextDouble() < 0.3).ToHashSet(StringComparer.Ordinal);
+        var options = Options(queryHalfLife: 5);
+        options.NotPositiveQueryWeight = 0.5;
+
+        var scores = CoEngagement.Score(recent, rows.GetValueOrDefault, options, exclude, limit: 25, notPositive);
+
+        var expected = ExcludingWhileSumming(recent, rows, options, exclude, 25, notPositive);
+        Assert.Equal(25, expected.Count);
+        Assert.Equal(expected.Select(e => e.ItemId), scores.Select(s => s.ItemId));
+        Assert.Equal(expected.Select(e => BitConverter.DoubleToInt64Bits(e.Score)), scores.Select(s => BitConverter.DoubleToInt64Bits(s.Score)));
+    }
+
+    private static List<(string ItemId, double Score)> ExcludingWhileSumming(
+        string[] recent, Dictionary<string, CoEngagementRow> rows, CoEngagementOptions options, HashSet<string> exclude, int limit, HashSet<string> notPositive)
+    {
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = recent.Length - 1; i >= Math.Max(0, recent.Length - options.QueryItems); i--)
+        {
+            if (!rows.TryGetValue(recent[i], out var source) || source.Count <= 0)
+            {
+                continue;
+            }
+
+            var liking = notPositive.Contains(recent[i]) ? options.NotPositiveQueryWeight : 1;
+            var q = liking * Math.Pow(2, -(recent.Length - 1 - i) / options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
+            foreach (var (item, weight) in source.Neighbours)
+            {
+                if (!exclude.Contains(item))
+                {
+                    scores[item] = scores.GetValueOrDefault(item) + q * weight;
+                }
+            }
+        }
+
+        return scores
+            .Where(kv => rows.TryGetValue(kv.Key, out var row) && row.Count > 0)
+            .Select(kv => (kv.Key, kv.Value / Math.Sqrt(rows[kv.Key].Count)))
+            .OrderByDescending(x => x.Item2).ThenBy(x => x.Key, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+    }
 }
 
 public sealed class CoEngagementRowApplyTests

@@ -162,17 +162,22 @@ public sealed class CoEngagementItemSideTests : IDisposable
         var engagements = Stream(500, seed: 4);
         var rows = await HandleAsync(engagements, batchSize: 40);
         var reference = Reference(engagements);
-        string[] recent = ["i3", "i17", "i8", "i25"];
-        var exclude = recent.ToHashSet(StringComparer.Ordinal);
-
         var disliked = new HashSet<string>(StringComparer.Ordinal) { "i17" };
 
-        var fromStore = await rows.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
-        var fromTable = await reference.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
+        // Several lists in a row, the first again at the end: the store's source keeps its scratch buffers between
+        // lists, and nothing of one list may leak into the next.
+        string[][] lists = [["i3", "i17", "i8", "i25"], ["i30", "i1"], ["i12", "i9", "i33", "i5", "i21", "i0"], ["i3", "i17", "i8", "i25"]];
+        foreach (var recent in lists)
+        {
+            var exclude = recent.ToHashSet(StringComparer.Ordinal);
 
-        Assert.NotEmpty(fromStore);
-        Assert.Equal(fromTable.Select(s => s.ItemId), fromStore.Select(s => s.ItemId));
-        Assert.Equal(fromTable.Select(s => s.Score), fromStore.Select(s => s.Score));
+            var fromStore = await rows.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
+            var fromTable = await reference.ScoreAsync(recent, exclude, 10, disliked, CancellationToken.None);
+
+            Assert.NotEmpty(fromStore);
+            Assert.Equal(fromTable.Select(s => s.ItemId), fromStore.Select(s => s.ItemId));
+            Assert.Equal(fromTable.Select(s => s.Score), fromStore.Select(s => s.Score));
+        }
     }
 
     [Fact]
