@@ -14,7 +14,7 @@ namespace StreamRec.MicroBenchmarks;
 /// does since 2026-12-06: the messages read into one <see cref="EngagementBatch"/>, applied from it. Save = what a batch
 /// then writes: 256 full rows (1,000 neighbours each, a row's most before it is pruned), encoded, and upserted into an
 /// embedded store with its SQLite file in the temp folder (synchronous NORMAL: the serialisation and SQLite's work, no
-/// fsync).
+/// fsync); Decode = those rows read back from their payloads (the recommender's and the item side's cache misses).
 /// </summary>
 [MemoryDiagnoser]
 public class ItemSideBenchmarks
@@ -26,6 +26,7 @@ public class ItemSideBenchmarks
     private EngagementMessage[] _parsed = [];
     private EngagementBatch _batch = new();
     private Dictionary<string, CoEngagementRow> _fullRows = [];
+    private System.Text.Json.Nodes.JsonObject[] _encodedRows = [];
     private CoEngagementStore _store = null!;
     private EmbeddedVectorStore _embedded = null!;
     private DirectoryInfo _folder = null!;
@@ -60,6 +61,7 @@ public class ItemSideBenchmarks
 
             return row;
         });
+        _encodedRows = [.. _fullRows.Select(kv => CoEngagementStore.Encode(kv.Key, kv.Value))];
         _folder = Directory.CreateTempSubdirectory("streamrec-bench-");
         _embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = Path.Combine(_folder.FullName, "rows.db"), SynchronousFull = false });
         _store = new CoEngagementStore(_embedded, _options);
@@ -75,6 +77,9 @@ public class ItemSideBenchmarks
 
     [Benchmark(Description = "item side: encode 256 full rows")]
     public int EncodeRows() => _fullRows.Sum(kv => CoEngagementStore.Encode(kv.Key, kv.Value).Count);
+
+    [Benchmark(Description = "item side: decode 256 full rows (as read back from the store)")]
+    public int DecodeRows() => _encodedRows.Sum(payload => CoEngagementStore.Decode(payload).Neighbours.Count);
 
     [Benchmark(Description = "item side: save 256 full rows (embedded store)")]
     public Task SaveRows() => _store.SaveAsync(_fullRows, CancellationToken.None);

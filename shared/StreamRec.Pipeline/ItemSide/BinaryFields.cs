@@ -104,6 +104,8 @@ internal ref struct BinaryFieldReader(ReadOnlySpan<byte> data)
         return pool is null ? Encoding.UTF8.GetString(bytes) : pool.Get(bytes);
     }
 
+    public void Skip(int length) => Take(length);
+
     private ReadOnlySpan<byte> Take(int length)
     {
         if (length > _data.Length - _at)
