@@ -8,7 +8,7 @@ namespace StreamRec.Kafka.Consuming;
 /// The poll thread's side of the hand-over to the worker: turns consume results into <see cref="Envelope"/>s and writes
 /// them into a bounded channel, in consumption order. When the worker is stalled (a long handler, a transient back-off)
 /// messages wait in an overflow queue, which <see cref="Overflowing"/> reports so flow control pauses fetching until the
-/// worker catches up. Everything except <see cref="Reader"/> is poll-thread only.
+/// worker catches up. Everything except <see cref="Reader"/> and <see cref="Take"/> (the worker's) is poll-thread only.
 /// </summary>
 internal sealed class MessageFeeder
 {
