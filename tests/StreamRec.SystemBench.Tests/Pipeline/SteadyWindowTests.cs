@@ -275,6 +275,24 @@ public class SteadyReportTests
         Assert.StartsWith("0.020 (13223 vs 650000 events/s; 140.3 µs CPU per event", steady.Measured, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(6_000, false, "0.50 (6000 vs 12000 events/s; CPU 150.0 vs 50.0 µs per event)")]
+    [InlineData(10_200, true, "0.85 (10200 vs 12000 events/s; CPU 150.0 vs 50.0 µs per event)")]
+    public void Targets_TheItemSidesCost_ReadAgainstTwentyPercent(double withRate, bool met, string measured)
+    {
+        var report = Report();
+        var with = Run(SteadyBench.FanOutClicks, "clicks", 0.01) with { EventsPerSecond = withRate, CpuUsPerEvent = 150 };
+        var without = Run(SteadyBench.FanOutClicks + SteadyBench.WithoutItemSide, "clicks", 0.02) with { EventsPerSecond = 12_000, CpuUsPerEvent = 50 };
+
+        var checks = Targets.Evaluate(null, report.Pipeline! with { Steady = [.. report.Pipeline.Steady, with, without] });
+
+        var itemSide = Assert.Single(checks, c => c.Target.StartsWith("item side:", StringComparison.Ordinal));
+        Assert.Equal(met, itemSide.Met);
+        Assert.Equal(measured, itemSide.Measured);
+        // Without the fan-out pair the target is not read at all.
+        Assert.DoesNotContain(Targets.Evaluate(null, report.Pipeline), c => c.Target.StartsWith("item side:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Render_TheItemSidesCost_PairsTheFanOutRunsWithAndWithoutIt()
     {
