@@ -21,8 +21,8 @@ internal sealed class MessageFeeder
     private readonly Func<bool> _stopping;
     private readonly ConsumerContext _context;
 
-    /// <summary>Counts the worker's takes (<see cref="Take"/>), under <see cref="_takeGate"/>, which the poll thread waits on
-    /// when the channel is full.</summary>
+    /// <summary>Counts the worker's takes (<see cref="Take"/>; written under <see cref="_takeGate"/>, which the poll thread
+    /// waits on when the channel is full).</summary>
     private readonly object _takeGate = new();
     private long _takes;
 
@@ -147,12 +147,7 @@ internal sealed class MessageFeeder
         var started = _context.Time.GetTimestamp();
         while (!_stopping())
         {
-            long seen;
-            lock (_takeGate)
-            {
-                seen = _takes;
-            }
-
+            var seen = Volatile.Read(ref _takes);
             if (_channel.Writer.TryWrite(envelope))
             {
                 return true;
