@@ -108,10 +108,12 @@ public sealed class InProcessFaultTests
         using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 4);
         using (var embedded = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = harness.StorePath }))
         {
-            // One store instance for both hosts (the embedded store's index lives in memory), with slow user writes so
-            // batches are in flight when the partitions move (80 ms: at 40 the 400 events were all done before the second
-            // host had partitions once, on a machine busy with a build).
-            var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(80) };
+            // One store instance for both hosts (the embedded store's index lives in memory), with user writes slow
+            // until the second host has partitions, so batches are in flight when they move. Starting the second host
+            // (every group rebalancing) took 10 s here, the first host writing 21 batches meanwhile; with a fixed 80 ms
+            // a write all 50 batches of 400 events were done before the join once, on CI. At 400 ms a write the first
+            // host alone needs 20 s for them; after the join, writes speed up so the rest of the scenario stays short.
+            var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(400) };
             void Configure(IServiceCollection services)
             {
                 services.AddSingleton<IVectorStore>(shared);
@@ -128,6 +130,7 @@ public sealed class InProcessFaultTests
             var joined = InProcessHost.Consumer(second, "streamrec.profile-updater");
             await InProcessHost.WaitAsync(() => joined.IsAssigned, TimeSpan.FromSeconds(30), "the second instance to get partitions");
             Assert.True(kafka.TryUncommitted() > 0, "all work finished before the rebalance: the scenario did not test a rebalance mid-work");
+            shared.UsersWriteDelay = TimeSpan.FromMilliseconds(20);
             await harness.StopHostAsync(first);
 
             await InProcessHost.WaitAllCommittedAsync(kafka);

@@ -23,7 +23,7 @@ internal sealed class FlakyVectorStore(IVectorStore inner) : IVectorStore
         set => _failing = value;
     }
 
-    /// <summary>Delay before each users upsert (slow handler); zero by default.</summary>
+    /// <summary>Delay before each users upsert (slow handler); zero by default. A test may change it while hosts run.</summary>
     public TimeSpan UsersWriteDelay { get; set; }
 
     /// <summary>Applies <see cref="UsersWriteDelay"/> to the first N user writes only (0: all).</summary>
