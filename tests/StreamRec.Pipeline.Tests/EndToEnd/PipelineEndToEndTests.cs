@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using StreamRec.Contracts;
+using StreamRec.Pipeline.Engines;
+using StreamRec.Ports;
 using StreamRec.TestSupport;
 
 namespace StreamRec.Pipeline.Tests.EndToEnd;
@@ -12,7 +15,7 @@ public sealed class PipelineEndToEndTests
         await using var h = new PipelineHarness();
         // Relevance only (λ = 1): with the default λ = 0.5, MMR rightly mixes other topics into a three-item list of a
         // tiny catalogue; the diversity trade-off is tested in the ranker's tests and measured by the evaluation.
-        await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:Ranking:ListSize"] = "3", ["StreamRec:Ranking:MmrLambda"] = "1" });
+        var app = await h.StartHostAsync(settings: new Dictionary<string, string?> { ["StreamRec:Ranking:ListSize"] = "3", ["StreamRec:Ranking:MmrLambda"] = "1" });
         await h.ProduceAsync([.. Catalog.Items()]);
         await h.ProduceAsync(Catalog.Click("alice", "space-1", Catalog.T0), Catalog.Click("alice", "space-2", Catalog.T0.AddMinutes(1)));
 
@@ -27,7 +30,15 @@ public sealed class PipelineEndToEndTests
 
         // A new space item is published; the next click brings it into the list.
         await h.ProduceAsync(Catalog.FreshItem("space-new", "space", Catalog.T0.AddMinutes(2)));
-        await Task.Delay(500, TestContext.Current.CancellationToken); // let the indexer write it before the click that should surface it
+        // The indexer must have written it before the click that should surface it (a fixed wait is a race on a busy machine).
+        var store = app.Services.GetRequiredService<IVectorStore>();
+        var started = TimeProvider.System.GetTimestamp();
+        while ((await store.GetAsync(Collections.Items, ["space-new"], withVectors: false, withPayload: false, TestContext.Current.CancellationToken)).Count == 0)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(60), "the indexer did not write space-new within a minute");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
         await h.ProduceAsync(Catalog.Click("alice", "space-3", Catalog.T0.AddMinutes(3)));
         var second = h.WaitForList("alice", l => l.Items.Any(i => i.ItemId == "space-new"));
         Assert.NotNull(second);
