@@ -102,7 +102,6 @@ public sealed class InProcessFaultTests
     public async Task RebalanceInTheMiddleOfBatches_SecondInstanceJoinsFirstLeaves_InvariantHolds()
     {
         await using var harness = new PipelineHarness(partitions: 4);
-        harness.Cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         var logs = new LogCapture();
         var workload = new ChaosWorkload(seed: 22, events: 400);
         using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 4);
