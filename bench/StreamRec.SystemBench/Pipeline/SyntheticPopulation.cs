@@ -107,8 +107,9 @@ public static class SyntheticPopulation
     /// </summary>
     public static IEnumerable<IStreamRecEvent> Events(PopulationOptions options, EventMix mix, int count)
     {
-        // A different stream from the catalogue's, so changing the event count never changes the items.
-        var random = new Random(HashCode.Combine(options.Seed, 0x5eed, (int)mix));
+        // A different stream from the catalogue's, so changing the event count never changes the items. Not
+        // HashCode.Combine: it is seeded per process, so every run drew a different stream.
+        var random = new Random(unchecked((((options.Seed * 31) + 0x5eed) * 31) + (int)mix));
         var zipf = new ZipfSampler(options.Items, options.ZipfExponent);
         var rank = Permutation(options.Items, new Random(options.Seed + 1));
         var sessions = new Session[Math.Max(1, options.ConcurrentSessions)];
