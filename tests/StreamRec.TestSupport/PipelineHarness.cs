@@ -68,8 +68,8 @@ public sealed class PipelineHarness : IAsyncDisposable
             ["StreamRec:Kafka:TransientRetryMaxBackoff"] = "00:00:00.200",
             ["StreamRec:Kafka:ShutdownTimeout"] = "00:00:05",
             // With librdkafka's mock broker a host started after another stopped got its partitions 44 s later under the
-            // default 45 s session timeout (the mock is slow to act on a leaving member; a real broker acts at once): a
-            // test restarting a host waited that long. 10 s: the same test takes 20 s instead of 55.
+            // default 45 s session timeout: the mock waited for the old members' sessions to expire although they had
+            // left (a Kafka broker acts on the leave at once). 10 s: that restart test takes 20 s instead of 55.
             ["StreamRec:Kafka:SessionTimeout"] = "00:00:10",
             ["StreamRec:Http:Port"] = "0",
             ["StreamRec:Http:BindAddress"] = "127.0.0.1",

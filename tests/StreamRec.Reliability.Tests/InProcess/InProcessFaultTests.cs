@@ -109,9 +109,9 @@ public sealed class InProcessFaultTests
         {
             // One store instance for both hosts (the embedded store's index lives in memory), with user writes slow
             // until the second host has partitions, so batches are in flight when they move. Starting the second host
-            // (every group rebalancing) took 10 s here, the first host writing 21 batches meanwhile; with a fixed 80 ms
-            // a write all 50 batches of 400 events were done before the join once, on CI. At 400 ms a write the first
-            // host alone needs 20 s for them; after the join, writes speed up so the rest of the scenario stays short.
+            // (every group rebalancing) took about 10 s here (21 writes of the first host at 250 ms each meanwhile); with a
+            // fixed 80 ms a write, all 50 batches of the 400 events were done before the join once, on CI. At 400 ms a
+            // write the first host alone needs 20 s for them; after the join, writes speed up so the rest stays short.
             var shared = new FlakyVectorStore(embedded) { UsersWriteDelay = TimeSpan.FromMilliseconds(400) };
             void Configure(IServiceCollection services)
             {
