@@ -62,7 +62,23 @@ public sealed class ChaosKafka : IDisposable
         }
     }
 
-    private IReadOnlyList<(string Group, string[] Topics)> Groups(string prefix) => ServiceGroups(prefix, HasItemSide());
+    /// <summary>The service groups in the order their offsets must be read: a group after the groups that feed it. Whether
+    /// the item side takes part is asked only after the profile-updater's offsets were read: once those cover every
+    /// event, every engagement it published for them is already in the topic (it publishes before it commits). Asked
+    /// first, a batch published and committed in between made a poll see no item side and all committed, while the item
+    /// side had not read a message (a crash test failed so on CI).</summary>
+    private IEnumerable<(string Group, string[] Topics)> Groups(string prefix)
+    {
+        foreach (var group in ServiceGroups(prefix, itemSide: true))
+        {
+            if (group.Topics.Contains(Topics.Engagements) && !HasItemSide())
+            {
+                yield break;
+            }
+
+            yield return group;
+        }
+    }
 
     /// <summary>Produces the events in order (per partition, the idempotent producer keeps that order through retries) and waits for every ack.</summary>
     public void Produce(IEnumerable<IStreamRecEvent> events)
