@@ -318,10 +318,13 @@ public static class CoEngagement
     /// One dictionary update per neighbour: a list reads up to <see cref="CoEngagementOptions.QueryItems"/> rows of up
     /// to twice <see cref="CoEngagementOptions.NeighbourLimit"/> neighbours each.
     /// </summary>
+    /// <param name="into">Where to add the sums (a caller scoring many lists passes an emptied dictionary it keeps, so a
+    /// list of tens of thousands of neighbours does not grow a new one each time); a new one when null.</param>
     public static Dictionary<string, double> PartialScores(
-        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? notPositive = null)
+        IReadOnlyList<string> recent, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? notPositive = null,
+        Dictionary<string, double>? into = null)
     {
-        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        var scores = into ?? new Dictionary<string, double>(StringComparer.Ordinal);
         var first = Math.Max(0, recent.Count - options.QueryItems);
         for (var i = recent.Count - 1; i >= first; i--)
         {
@@ -354,23 +357,127 @@ public static class CoEngagement
     public static IReadOnlyList<(string ItemId, double Score)> Normalise(
         Dictionary<string, double> partial, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
     {
-        var result = new List<(string, double)>(partial.Count);
+        var best = new TopScores(limit);
         foreach (var (item, sum) in partial)
         {
-            if (exclude?.Contains(item) == true)
-            {
-                continue;
-            }
+            Offer(best, item, sum, rowOf, options, exclude);
+        }
 
-            var n = rowOf(item)?.Count ?? 0;
-            if (n > 0)
+        return best.ToSortedList();
+    }
+
+    /// <summary>
+    /// <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// over only the items of <paramref name="among"/> that have a partial score (each listed once): the same answer
+    /// when every item outside it would be dropped anyway (no row), without visiting the whole partial sum.
+    /// </summary>
+    public static IReadOnlyList<(string ItemId, double Score)> Normalise(
+        IEnumerable<string> among, Dictionary<string, double> partial, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options,
+        IReadOnlySet<string>? exclude, int limit)
+    {
+        var best = new TopScores(limit);
+        foreach (var item in among)
+        {
+            if (partial.TryGetValue(item, out var sum))
             {
-                result.Add((item, sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent))));
+                Offer(best, item, sum, rowOf, options, exclude);
             }
         }
 
-        result.Sort(static (a, b) => b.Item2.CompareTo(a.Item2) is var c && c != 0 ? c : string.CompareOrdinal(a.Item1, b.Item1));
-        return result.Count > limit ? result.GetRange(0, limit) : result;
+        return best.ToSortedList();
+    }
+
+    private static void Offer(TopScores best, string item, double sum, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude)
+    {
+        if (exclude?.Contains(item) == true)
+        {
+            return;
+        }
+
+        var n = rowOf(item)?.Count ?? 0;
+        if (n > 0)
+        {
+            best.Offer(item, sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent)));
+        }
+    }
+
+    /// <summary>
+    /// The best <c>limit</c> (id, score) pairs offered, in a heap whose root is the worst kept (lowest score; of equal
+    /// scores the greatest id): a list's neighbours number tens of thousands and it keeps a few hundred, so most offers
+    /// cost one comparison and nothing is sorted but what is kept. The order is total (ids are distinct), so the answer
+    /// is the one a full sort would give.
+    /// </summary>
+    private sealed class TopScores(int limit)
+    {
+        private readonly int _limit = Math.Max(0, limit);
+        private (string Id, double Score)[] _heap = new (string, double)[Math.Clamp(limit, 0, 1024)];
+        private int _count;
+
+        public void Offer(string id, double score)
+        {
+            if (_count < _limit)
+            {
+                if (_count == _heap.Length)
+                {
+                    Array.Resize(ref _heap, (int)Math.Min(_limit, 2L * _heap.Length));
+                }
+
+                var i = _count++;
+                while (i > 0)
+                {
+                    var parent = (i - 1) / 2;
+                    if (!Worse((id, score), _heap[parent]))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[parent];
+                    i = parent;
+                }
+
+                _heap[i] = (id, score);
+            }
+            else if (_count > 0 && Worse(_heap[0], (id, score)))
+            {
+                var i = 0;
+                while (true)
+                {
+                    var child = 2 * i + 1;
+                    if (child >= _count)
+                    {
+                        break;
+                    }
+
+                    if (child + 1 < _count && Worse(_heap[child + 1], _heap[child]))
+                    {
+                        child++;
+                    }
+
+                    if (!Worse(_heap[child], (id, score)))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[child];
+                    i = child;
+                }
+
+                _heap[i] = (id, score);
+            }
+        }
+
+        /// <summary>What was kept, best first (equal scores by id).</summary>
+        public List<(string ItemId, double Score)> ToSortedList()
+        {
+            var result = new List<(string, double)>(_count);
+            result.AddRange(_heap.AsSpan(0, _count));
+            result.Sort(static (a, b) => b.Item2.CompareTo(a.Item2) is var c && c != 0 ? c : string.CompareOrdinal(a.Item1, b.Item1));
+            return result;
+        }
+
+        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or the same score and a greater id.</summary>
+        private static bool Worse((string Id, double Score) a, (string Id, double Score) b) =>
+            a.Score.CompareTo(b.Score) is var c && c != 0 ? c < 0 : string.CompareOrdinal(a.Id, b.Id) > 0;
     }
 
     private static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)

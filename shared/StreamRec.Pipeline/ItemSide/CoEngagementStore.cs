@@ -73,17 +73,31 @@ public sealed class CoEngagementStore : ICoEngagementSource
         }
 
         // Without the candidates' counts the partial scores rank them as if every n were 1: read the counts of a
-        // generous pool of the best partial scores, then normalise exactly. The sums are taken once, for both.
-        var partial = StreamRec.Domain.CoEngagement.PartialScores(recentItems, sources.GetValueOrDefault, _options, notPositive);
-        var pool = StreamRec.Domain.CoEngagement.Normalise(partial, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
-        var candidates = await ReadAsync(pool.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
-        foreach (var (id, row) in sources)
+        // generous pool of the best partial scores, then normalise exactly. The sums are taken once, for both, into a
+        // dictionary kept between lists (a list's sums hold up to QueryItems × 2 × NeighbourLimit entries: grown anew
+        // each time, it was most of a list's allocations).
+        var partial = Interlocked.Exchange(ref _sparePartial, null) ?? new Dictionary<string, double>(StringComparer.Ordinal);
+        try
         {
-            candidates[id] = row;
-        }
+            StreamRec.Domain.CoEngagement.PartialScores(recentItems, sources.GetValueOrDefault, _options, notPositive, partial);
+            var pool = StreamRec.Domain.CoEngagement.Normalise(partial, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
+            var candidates = await ReadAsync(pool.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
+            foreach (var (id, row) in sources)
+            {
+                candidates[id] = row;
+            }
 
-        return StreamRec.Domain.CoEngagement.Normalise(partial, candidates.GetValueOrDefault, _options, exclude, limit);
+            // Only items with a row read here can score: the pool and the recent items themselves.
+            return StreamRec.Domain.CoEngagement.Normalise(candidates.Keys, partial, candidates.GetValueOrDefault, _options, exclude, limit);
+        }
+        finally
+        {
+            partial.Clear();
+            _sparePartial = partial;
+        }
     }
+
+    private Dictionary<string, double>? _sparePartial;
 
     private static readonly CoEngagementRow Unit = new() { Count = 1 };
 

@@ -306,6 +306,48 @@ public sealed class CoEngagementTests
         Assert.Equal(expected.Select(e => BitConverter.DoubleToInt64Bits(e.Score)), scores.Select(s => BitConverter.DoubleToInt64Bits(s.Score)));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    [InlineData(400)]
+    public void Normalise_KeepsTheBest_AsAFullSortWould_TiesByIdIncluded(int limit)
+    {
+        // Scores from a handful of values, so most items tie with many others: the kept set and its order must still be
+        // the full sort's (score descending, then id), whatever order the dictionary yields the items in.
+        var random = new Random(limit + 11);
+        var partial = new Dictionary<string, double>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        foreach (var i in Enumerable.Range(0, 300).OrderBy(_ => random.Next()))
+        {
+            var id = "i" + i;
+            partial[id] = random.Next(1, 6) * 0.5;
+            if (random.NextDouble() < 0.85)
+            {
+                rows[id] = new CoEngagementRow { Count = random.Next(3) == 0 ? 0 : 4 }; // a count of 0 is dropped like no row
+            }
+        }
+
+        var exclude = partial.Keys.Where(_ => random.NextDouble() < 0.1).ToHashSet(StringComparer.Ordinal);
+        var expected = partial
+            .Where(kv => !exclude.Contains(kv.Key) && rows.TryGetValue(kv.Key, out var row) && row.Count > 0)
+            .Select(kv => (kv.Key, kv.Value / 2))
+            .OrderByDescending(x => x.Item2).ThenBy(x => x.Key, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+
+        var kept = CoEngagement.Normalise(partial, rows.GetValueOrDefault, Options(), exclude, limit);
+        // Among the items with a row (the recommender's second pass): the same answer without visiting the rest.
+        var among = CoEngagement.Normalise(rows.Keys.Reverse(), partial, rows.GetValueOrDefault, Options(), exclude, limit);
+
+        // Both regimes: a limit that cuts (up to 100 here) and one above what can score (about 150 items).
+        Assert.Equal(limit <= 100 ? limit : expected.Count, expected.Count);
+        Assert.True(limit <= 100 || expected.Count < limit);
+        Assert.Equal(expected, kept);
+        Assert.Equal(expected, among);
+    }
+
     private static List<(string ItemId, double Score)> ExcludingWhileSumming(
         string[] recent, Dictionary<string, CoEngagementRow> rows, CoEngagementOptions options, HashSet<string> exclude, int limit, HashSet<string> notPositive)
     {
