@@ -90,7 +90,7 @@ public static class ResultWriter
     }
 
     private static string Ratio(RatioInterval? r) =>
-        r is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.00} [{r.Low:0.00}, {r.High:0.00}]");
+        r is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.00} [{r.Low:0.00}, {(double.IsPositiveInfinity(r.High) ? "∞" : r.High.ToString("0.00", CultureInfo.InvariantCulture))}]");
 
     /// <summary>The summary table as markdown (for docs/results and the README).</summary>
     public static string ToMarkdown(EvaluationReport report)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace StreamRec.Evaluation.Protocol;
@@ -70,7 +71,30 @@ public sealed record SystemResult(
 
 /// <summary>A ratio of two systems' mean metric over the same targets, with the 2.5 and 97.5 percentiles of the ratio
 /// over paired bootstrap resamples of the targets (both systems resampled together).</summary>
-public sealed record RatioInterval(string Reference, double Ratio, double Low, double High);
+/// <param name="High">The upper end; <see cref="double.PositiveInfinity"/> when unbounded (the reference scored nothing on
+/// more than 2.5 % of the resamples), written as null in the JSON.</param>
+public sealed record RatioInterval(string Reference, double Ratio, double Low, [property: JsonConverter(typeof(UnboundedAsNullConverter))] double High);
+
+/// <summary>A number that may be +∞ (unbounded) as JSON, which has no infinity: null stands for it, both ways.</summary>
+public sealed class UnboundedAsNullConverter : JsonConverter<double>
+{
+    public override bool HandleNull => true;
+
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? double.PositiveInfinity : reader.GetDouble();
+
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+    {
+        if (double.IsPositiveInfinity(value))
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteNumberValue(value);
+        }
+    }
+}
 
 /// <summary>What was replayed.</summary>
 public sealed record DatasetSummary(
@@ -155,6 +179,9 @@ public sealed record EvaluationSettings(
         o.WarmupFraction, o.Seed, o.MaxTargets, o.ListSize, o.RecallListSize, o.RecallWindow.TotalDays, o.ColdUserThreshold, o.ColdItemThreshold, o.WindowMonths);
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Named literals ("NaN") for any other number that is not finite: a results file written after a long replay must
+// not fail at the last step (the unbounded interval end above did, 2026-12-07).
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(EvaluationReport))]
 public sealed partial class EvaluationJsonContext : JsonSerializerContext;

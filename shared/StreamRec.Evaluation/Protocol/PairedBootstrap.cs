@@ -7,7 +7,9 @@ namespace StreamRec.Evaluation.Protocol;
 public static class PairedBootstrap
 {
     /// <summary>mean(a)/mean(b) over <paramref name="subset"/>, with the 2.5 and 97.5 percentiles over
-    /// <paramref name="resamples"/> seeded resamples; null when the reference scores nothing there.</summary>
+    /// <paramref name="resamples"/> seeded resamples; null when the reference scores nothing there. A resample where
+    /// the reference scores nothing has an infinite ratio: when more than 2.5 % of them do (a few hundred cold-item
+    /// targets, a reference that finds a handful), the upper end is <see cref="double.PositiveInfinity"/>, unbounded.</summary>
     public static RatioInterval? Ratio(string reference, IReadOnlyList<double> a, IReadOnlyList<double> b, IReadOnlyList<int> subset, int resamples, int seed)
     {
         double sumA = 0, sumB = 0;
@@ -46,6 +48,11 @@ public static class PairedBootstrap
         var position = p * (sorted.Length - 1);
         var lower = (int)Math.Floor(position);
         var upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
+        if (sorted[upper] == sorted[lower] || position == lower)
+        {
+            return sorted[lower]; // also keeps ∞ − ∞ (NaN) out when both neighbours are unbounded
+        }
+
+        return double.IsPositiveInfinity(sorted[upper]) ? double.PositiveInfinity : sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
     }
 }

@@ -48,6 +48,23 @@ public sealed class ResultWriterTests : IDisposable
     }
 
     [Fact]
+    public void ToJson_UnboundedIntervalEnd_IsNullAndReadsBackAsInfinity()
+    {
+        // A cold-item ratio whose reference finds nothing on many resamples: writing the results failed at the very end
+        // of a two-minute run (System.Text.Json refuses infinity).
+        var report = Report();
+        var unbounded = new RatioInterval("most-popular", 3.27, 1.11, double.PositiveInfinity);
+        report = report with { Systems = [report.Systems[0], report.Systems[1] with { ColdItemNdcgVsBest = unbounded }] };
+
+        var json = ResultWriter.ToJson(report);
+        var back = JsonSerializer.Deserialize(json, EvaluationJsonContext.Default.EvaluationReport)!;
+
+        Assert.Contains("\"high\": null", json, StringComparison.Ordinal);
+        Assert.Equal(unbounded, back.Systems[1].ColdItemNdcgVsBest);
+        Assert.Contains("3.27 [1.11, ∞]", ResultWriter.IntervalsMarkdown(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToCsv_HasOneRowPerSystemAndSlice()
     {
         var lines = ResultWriter.ToCsv(Report()).TrimEnd('\n').Split('\n');

@@ -32,6 +32,21 @@ public sealed class PairedBootstrapTests
     }
 
     [Fact]
+    public void Ratio_ReferenceScoresOnAFewTargetsOnly_UpperEndIsUnboundedNotNaN()
+    {
+        // The reference scores on 3 targets of 100: about 5 % of resamples draw none of them (0.97^100), an infinite
+        // ratio; the 97.5th percentile then lies among them.
+        var reference = Enumerable.Range(0, 100).Select(i => i < 3 ? 1.0 : 0.0).ToArray();
+        var system = Enumerable.Range(0, 100).Select(i => i % 10 == 0 ? 1.0 : 0.0).ToArray();
+
+        var r = PairedBootstrap.Ratio("ref", system, reference, Enumerable.Range(0, 100).ToArray(), resamples: 1_000, seed: 1)!;
+
+        Assert.Equal(10.0 / 3, r.Ratio, 12);
+        Assert.True(double.IsPositiveInfinity(r.High), $"high {r.High}");
+        Assert.True(double.IsFinite(r.Low) && r.Low <= r.Ratio, $"low {r.Low}");
+    }
+
+    [Fact]
     public void Ratio_ReferenceScoresNothing_IsNull()
     {
         Assert.Null(PairedBootstrap.Ratio("ref", [1, 0], [0, 0], [0, 1], 100, 1));
