@@ -84,6 +84,14 @@ public sealed class CoEngagementOptions
     [Range(0, 100_000_000)]
     public int WriteCacheRows { get; set; } = 100_000;
 
+    /// <summary>Most memory, in MB, each of the two row caches may hold (the item side's write cache and the
+    /// recommender's read cache), besides <see cref="WriteCacheRows"/> rows: each row is weighed by an estimate of its
+    /// heap size (<see cref="CoEngagementRow.EstimatedBytes"/>), and the least recently used go first. Default 512: about
+    /// 6,500 full rows (1,000 neighbours, about 80 KB each), every row of a catalogue like MovieLens's (9,700 items,
+    /// most rows far from full); bounded by rows alone, 100,000 full rows would have taken about 8 GB in each service.</summary>
+    [Range(1, 1_000_000)]
+    public int CacheMegabytes { get; set; } = 512;
+
     /// <summary>Declare the rows on disk (<see cref="StreamRec.Ports.CollectionSpec.OnDisk"/>): the embedded store then reads
     /// a row from its file when the caches miss and keeps only its id in memory (106 B instead of 41.6 KB a row of 750
     /// neighbours); Qdrant keeps them cold. Default false: with the rows on disk, `make chaos` took longer to recover
@@ -129,6 +137,12 @@ public sealed class CoEngagementRow
     public Dictionary<string, long> Watermarks { get; } = new(StringComparer.Ordinal);
 
     public List<string> RetryIds { get; } = [];
+
+    /// <summary>About how many bytes of heap the row takes when it holds its own id strings (as a row read from the store
+    /// does): 80 per neighbour (a dictionary entry of about 28 B and an id of up to a dozen characters), 80 per source
+    /// watermark and remembered late id, 200 for the rest. A test holds it within a quarter of what building such a row
+    /// allocates. What the row caches are bounded by (<see cref="CoEngagementOptions.CacheMegabytes"/>).</summary>
+    public long EstimatedBytes => 200 + (80L * Neighbours.Count) + (80L * (Watermarks.Count + RetryIds.Count));
 
     /// <summary>
     /// Applies <paramref name="contribution"/> unless it was applied before: an in-order one at or below its source's

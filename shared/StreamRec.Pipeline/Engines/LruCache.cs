@@ -1,20 +1,31 @@
 namespace StreamRec.Pipeline.Engines;
 
-/// <summary>A small least-recently-used map. Not thread-safe: callers lock.</summary>
+/// <summary>
+/// A small least-recently-used map, bounded by its number of entries and, when given a weigher, by the sum of their
+/// weights (each weighed when set: a value changed in place is weighed again when it is set again). Not thread-safe:
+/// callers lock.
+/// </summary>
 internal sealed class LruCache<TKey, TValue>
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, LinkedListNode<(TKey Key, TValue Value)>> _map;
-    private readonly LinkedList<(TKey Key, TValue Value)> _order = new();
+    private readonly Dictionary<TKey, LinkedListNode<(TKey Key, TValue Value, long Weight)>> _map;
+    private readonly LinkedList<(TKey Key, TValue Value, long Weight)> _order = new();
     private readonly int _capacity;
+    private readonly Func<TValue, long>? _weigh;
+    private readonly long _maxWeight;
 
-    public LruCache(int capacity, IEqualityComparer<TKey>? comparer = null)
+    public LruCache(int capacity, IEqualityComparer<TKey>? comparer = null, Func<TValue, long>? weigh = null, long maxWeight = long.MaxValue)
     {
         _capacity = capacity;
-        _map = new Dictionary<TKey, LinkedListNode<(TKey, TValue)>>(comparer);
+        _weigh = weigh;
+        _maxWeight = maxWeight;
+        _map = new Dictionary<TKey, LinkedListNode<(TKey, TValue, long)>>(comparer);
     }
 
     public int Count => _map.Count;
+
+    /// <summary>The sum of the entries' weights (0 without a weigher).</summary>
+    public long Weight { get; private set; }
 
     public bool TryGet(TKey key, out TValue value)
     {
@@ -49,6 +60,8 @@ internal sealed class LruCache<TKey, TValue>
         return missing;
     }
 
+    /// <summary>Adds or replaces the entry, most recently used, then evicts the least recently used ones while the cache
+    /// holds more than its capacity or weighs more than its maximum (the newest entry stays, however heavy).</summary>
     public void Set(TKey key, TValue value)
     {
         if (_capacity <= 0)
@@ -56,20 +69,26 @@ internal sealed class LruCache<TKey, TValue>
             return;
         }
 
+        var weight = _weigh?.Invoke(value) ?? 0;
         if (_map.TryGetValue(key, out var node))
         {
-            node.Value = (key, value);
+            Weight += weight - node.Value.Weight;
+            node.Value = (key, value, weight);
             _order.Remove(node);
             _order.AddFirst(node);
-            return;
+        }
+        else
+        {
+            _map[key] = _order.AddFirst((key, value, weight));
+            Weight += weight;
         }
 
-        _map[key] = _order.AddFirst((key, value));
-        if (_map.Count > _capacity)
+        while (_map.Count > 1 && (_map.Count > _capacity || Weight > _maxWeight))
         {
             var last = _order.Last!;
             _order.RemoveLast();
             _map.Remove(last.Value.Key);
+            Weight -= last.Value.Weight;
         }
     }
 
@@ -78,6 +97,7 @@ internal sealed class LruCache<TKey, TValue>
         if (_map.Remove(key, out var node))
         {
             _order.Remove(node);
+            Weight -= node.Value.Weight;
         }
     }
 
@@ -85,5 +105,6 @@ internal sealed class LruCache<TKey, TValue>
     {
         _map.Clear();
         _order.Clear();
+        Weight = 0;
     }
 }

@@ -32,7 +32,8 @@ public sealed class CoEngagementHandler : IBatchHandler
     {
         _rows = rows;
         _time = time;
-        _cache = new LruCache<string, CoEngagementRow>(Math.Max(1, rows.Options.WriteCacheRows), StringComparer.Ordinal);
+        _cache = new LruCache<string, CoEngagementRow>(
+            Math.Max(1, rows.Options.WriteCacheRows), StringComparer.Ordinal, static row => row.EstimatedBytes, rows.Options.CacheMegabytes * (1L << 20));
     }
 
     public async Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)

@@ -27,7 +27,8 @@ public sealed class CoEngagementStore : ICoEngagementSource
         _store = store;
         _options = options;
         _time = time ?? TimeProvider.System;
-        _readCache = new LruCache<string, (CoEngagementRow?, DateTimeOffset)>(Math.Max(1, options.WriteCacheRows), StringComparer.Ordinal);
+        _readCache = new LruCache<string, (CoEngagementRow?, DateTimeOffset)>(
+            Math.Max(1, options.WriteCacheRows), StringComparer.Ordinal, static entry => entry.Item1?.EstimatedBytes ?? 64, options.CacheMegabytes * (1L << 20));
     }
 
     public CoEngagementOptions Options => _options;
