@@ -485,13 +485,16 @@ public static class CoEngagement
         {
             var result = new List<(string, double)>(_count);
             result.AddRange(_heap.AsSpan(0, _count));
-            result.Sort(static (a, b) => b.Item2.CompareTo(a.Item2) is var c && c != 0 ? c : string.CompareOrdinal(a.Item1, b.Item1));
+            result.Sort(static (a, b) => BestFirst(a, b));
             return result;
         }
 
-        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or the same score and a greater id.</summary>
-        private static bool Worse((string Id, double Score) a, (string Id, double Score) b) =>
-            a.Score.CompareTo(b.Score) is var c && c != 0 ? c < 0 : string.CompareOrdinal(a.Id, b.Id) > 0;
+        /// <summary>The lists' order: higher score first, equal scores by id.</summary>
+        private static int BestFirst((string Id, double Score) a, (string Id, double Score) b) =>
+            b.Score.CompareTo(a.Score) is var c && c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+
+        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/> in <see cref="BestFirst"/>'s order.</summary>
+        private static bool Worse((string Id, double Score) a, (string Id, double Score) b) => BestFirst(a, b) > 0;
     }
 
     private static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)

@@ -164,8 +164,8 @@ public sealed class CoEngagementItemSideTests : IDisposable
         var reference = Reference(engagements);
         var disliked = new HashSet<string>(StringComparer.Ordinal) { "i17" };
 
-        // Several lists in a row, the first again at the end: the store's source shares its read cache between lists,
-        // and nothing of one list may leak into the next.
+        // Several lists in a row, the first again at the end: the store's source shares its read cache and keeps its
+        // dictionary of partial sums between lists, and nothing of one list may leak into the next.
         string[][] lists = [["i3", "i17", "i8", "i25"], ["i30", "i1"], ["i12", "i9", "i33", "i5", "i21", "i0"], ["i3", "i17", "i8", "i25"]];
         foreach (var recent in lists)
         {
