@@ -44,6 +44,10 @@ public sealed class FaultInjectionVectorStore : IVectorStore
     public Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken) =>
         _inner.GetAsync(collection, ids, withVectors, withPayload, cancellationToken);
 
+    public Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, IReadOnlyList<string> payloadFields, CancellationToken cancellationToken) =>
+        _inner.GetAsync(collection, ids, withVectors, payloadFields, cancellationToken);
+
     public Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken) => _inner.DeleteAsync(collection, ids, cancellationToken);
 
     public async Task<IReadOnlyList<ScoredPoint>> QueryAsync(string collection, VectorQuery query, CancellationToken cancellationToken)

@@ -61,6 +61,10 @@ public sealed class InstrumentedVectorStore : IVectorStore
     public Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken) =>
         Measure(Operations.Get, () => _inner.GetAsync(collection, ids, withVectors, withPayload, cancellationToken));
 
+    public Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, IReadOnlyList<string> payloadFields, CancellationToken cancellationToken) =>
+        Measure(Operations.Get, () => _inner.GetAsync(collection, ids, withVectors, payloadFields, cancellationToken));
+
     public Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
         Measure(Operations.Delete, async () =>
         {

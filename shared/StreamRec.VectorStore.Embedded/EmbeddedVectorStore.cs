@@ -122,6 +122,13 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         return Task.FromResult<IReadOnlyList<VectorPoint>>(Read(() => Collection(collection).Get(ids, withVectors, withPayload)));
     }
 
+    public Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, IReadOnlyList<string> payloadFields, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<VectorPoint>>(Read(() => Collection(collection).Get(ids, withVectors, withPayload: true, payloadFields)));
+    }
+
     public async Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         var index = Collection(collection);

@@ -173,7 +173,15 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         CheckCompleted(result, "upsert", collection);
     }
 
-    public async Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken) =>
+        GetAsync(collection, ids, withVectors, withPayload ? AllPayload : IdOnlyPayload, withPayload, cancellationToken);
+
+    public Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, IReadOnlyList<string> payloadFields, CancellationToken cancellationToken) =>
+        GetAsync(collection, ids, withVectors, Including(payloadFields), withPayload: true, cancellationToken);
+
+    private async Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, Q.WithPayloadSelector payload, bool withPayload, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
         {
@@ -184,10 +192,14 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         var records = await CallAsync(
             "get",
             collection,
-            (client, ct) => client.RetrieveAsync(collection, pointIds, withPayload ? AllPayload : IdOnlyPayload, withVectors ? AllVectors : NoVectors, cancellationToken: ct),
+            (client, ct) => client.RetrieveAsync(collection, pointIds, payload, withVectors ? AllVectors : NoVectors, cancellationToken: ct),
             cancellationToken);
         return [.. records.Select(r => new VectorPoint(CallerId(r.Id, r.Payload), ReadVectors(r.Vectors), withPayload ? PayloadConverter.Read(r.Payload, IdPayloadKey) : null))];
     }
+
+    /// <summary>The caller's fields and the id key (the caller's id is read back from it).</summary>
+    private static Q.WithPayloadSelector Including(IReadOnlyList<string> fields) =>
+        new() { Include = new Q.PayloadIncludeSelector { Fields = { IdPayloadKey, fields } } };
 
     public async Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
@@ -344,7 +356,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             Using = query.VectorName,
             Limit = (ulong)query.Limit,
             WithPayload = !query.WithPayload ? IdOnlyPayload
-                : query.PayloadFields is { } fields ? new Q.WithPayloadSelector { Include = new Q.PayloadIncludeSelector { Fields = { IdPayloadKey, fields } } }
+                : query.PayloadFields is { } fields ? Including(fields)
                 : AllPayload,
             WithVectors = query.WithVectors ? AllVectors : NoVectors,
         };

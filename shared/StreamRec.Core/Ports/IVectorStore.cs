@@ -19,6 +19,20 @@ public interface IVectorStore
     /// <summary>Returns the points that exist among <paramref name="ids"/> (missing ids are simply absent).</summary>
     Task<IReadOnlyList<VectorPoint>> GetAsync(string collection, IReadOnlyList<string> ids, bool withVectors, bool withPayload, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="GetAsync(string, IReadOnlyList{string}, bool, bool, CancellationToken)"/> with each payload cut to the
+    /// top-level fields in <paramref name="payloadFields"/>, as <see cref="VectorQuery.PayloadFields"/> does for a query (a
+    /// point without one simply lacks it). A caller that reads two fields of many large payloads saves building the rest
+    /// (the recommender fetches a few hundred candidates per list). This default reads whole payloads and copies the
+    /// fields out; the stores build only those fields (Qdrant: an include selector).
+    /// </summary>
+    async Task<IReadOnlyList<VectorPoint>> GetAsync(
+        string collection, IReadOnlyList<string> ids, bool withVectors, IReadOnlyList<string> payloadFields, CancellationToken cancellationToken)
+    {
+        var points = await GetAsync(collection, ids, withVectors, withPayload: true, cancellationToken);
+        return [.. points.Select(p => p with { Payload = PayloadFields.Select(p.Payload, payloadFields) })];
+    }
+
     /// <summary>Deletes the points; ids that do not exist are ignored. Durable on return.</summary>
     Task DeleteAsync(string collection, IReadOnlyList<string> ids, CancellationToken cancellationToken);
 
@@ -39,6 +53,31 @@ public interface IVectorStore
     /// <see cref="ScrollRequest.Cursor"/> to read on. Points written during a scroll may or may not appear.
     /// </summary>
     Task<ScrollPage> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Payload projection shared by the stores and the port's default.</summary>
+public static class PayloadFields
+{
+    /// <summary>A new object with copies of <paramref name="fields"/> of <paramref name="payload"/> (each once, in the
+    /// order asked; absent ones left out); null for a null payload.</summary>
+    public static JsonObject? Select(JsonObject? payload, IReadOnlyList<string> fields)
+    {
+        if (payload is null)
+        {
+            return null;
+        }
+
+        var selected = new JsonObject();
+        foreach (var field in fields)
+        {
+            if (payload.TryGetPropertyValue(field, out var value) && !selected.ContainsKey(field))
+            {
+                selected[field] = value?.DeepClone();
+            }
+        }
+
+        return selected;
+    }
 }
 
 public enum Distance

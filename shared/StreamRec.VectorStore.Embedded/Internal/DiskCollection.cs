@@ -78,11 +78,11 @@ internal sealed class DiskCollection : IPointCollection
         }
     }
 
-    public List<VectorPoint> Get(IReadOnlyList<string> ids, bool withVectors, bool withPayload)
+    public List<VectorPoint> Get(IReadOnlyList<string> ids, bool withVectors, bool withPayload, IReadOnlyList<string>? fields = null)
     {
         // Decoded after the read, so the connection is held for the reads alone.
         var stored = _persistence.Read(Spec.Name, ids, withPayload);
-        return stored.ConvertAll(p => new VectorPoint(p.Id, withVectors ? VectorsOf(p.Vectors) : new Dictionary<string, float[]>(), ToObject(p.Payload)));
+        return stored.ConvertAll(p => new VectorPoint(p.Id, withVectors ? VectorsOf(p.Vectors) : new Dictionary<string, float[]>(), ToObject(p.Payload, fields)));
     }
 
     /// <summary>An exact scan of the stored rows, every query in one pass; filters are checked only for a candidate that

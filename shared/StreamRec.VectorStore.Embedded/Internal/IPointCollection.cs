@@ -21,7 +21,9 @@ internal interface IPointCollection : IDisposable
 
     void Delete(IReadOnlyList<string> ids);
 
-    List<VectorPoint> Get(IReadOnlyList<string> ids, bool withVectors, bool withPayload);
+    /// <summary>The points among <paramref name="ids"/>; with <paramref name="withPayload"/>, only
+    /// <paramref name="fields"/> of each payload when given (null: all of it).</summary>
+    List<VectorPoint> Get(IReadOnlyList<string> ids, bool withVectors, bool withPayload, IReadOnlyList<string>? fields = null);
 
     List<IReadOnlyList<ScoredPoint>> Search(IReadOnlyList<VectorQuery> queries);
 

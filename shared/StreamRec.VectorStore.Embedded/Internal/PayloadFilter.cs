@@ -21,17 +21,21 @@ internal static class PayloadFilter
 
     public static bool Matches(JsonElement? payload, VectorFilter filter)
     {
-        foreach (var condition in filter.Must)
+        // Indexed loops: a foreach over the interface boxed two enumerators per candidate row, two thirds of what a
+        // batch of searches allocated besides its results (SearchBenchmarks, 32 queries: 1.55 -> 0.55 MB).
+        var must = filter.Must;
+        for (var i = 0; i < must.Count; i++)
         {
-            if (!Matches(payload, condition))
+            if (!Matches(payload, must[i]))
             {
                 return false;
             }
         }
 
-        foreach (var condition in filter.MustNot)
+        var mustNot = filter.MustNot;
+        for (var i = 0; i < mustNot.Count; i++)
         {
-            if (Matches(payload, condition))
+            if (Matches(payload, mustNot[i]))
             {
                 return false;
             }

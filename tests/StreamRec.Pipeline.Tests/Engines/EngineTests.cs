@@ -242,6 +242,38 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_CandidatesReadById_KeepTheirTitleAndPublicationTime_AndRetiredOnesAreDropped()
+    {
+        // One text-nearest candidate: what co-engagement and trending add is read by id, with only the payload fields
+        // the list needs (retired among them: a read by id does not filter).
+        var table = new CoEngagementTable(new CoEngagementOptions());
+        table.Observe([], "space-1");
+        table.Observe(["space-1"], "garden-4");
+        table.Observe(["space-1", "garden-4"], "space-3");
+        _trending.Add("cooking-2", T0);
+        _trending.Add("space-3", T0);
+        await _items.IndexAsync([new ItemRetired { EventId = "r4", OccurredAt = T0, ItemId = "space-3", Version = long.MaxValue }], CancellationToken.None);
+        var ranking = new RankingOptions { ListSize = 10, Candidates = 1, TrendingCandidates = 5 };
+        var engine = new RecommendationEngine(_store, _trending, ranking, _profileOptions, _time, table);
+        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 1));
+
+        var result = (await engine.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
+        var byId = result.Items.ToDictionary(i => i.Candidate.ItemId);
+
+        Assert.Contains("co-engaged", byId["garden-4"].Reasons);
+        Assert.Contains("trending", byId["cooking-2"].Reasons);
+        Assert.DoesNotContain("space-3", byId.Keys);
+        var catalog = Catalog.Items().ToDictionary(i => i.ItemId);
+        Assert.All(result.Items, i => Assert.Equal(catalog[i.Candidate.ItemId].Title, i.Candidate.Title));
+        Assert.All(result.Items, i => Assert.Equal(catalog[i.Candidate.ItemId].PublishedAt, i.Candidate.PublishedAt));
+
+        // The trending list of a user without direction reads its items by id the same way.
+        var trending = (await engine.RecommendAsync([null], T0.AddMinutes(2), CancellationToken.None))[0];
+        Assert.Equal(["cooking-2"], trending.Items.Select(i => i.Candidate.ItemId));
+        Assert.Equal(catalog["cooking-2"].Title, trending.Items[0].Candidate.Title);
+    }
+
+    [Fact]
     public async Task Recommend_UserWithoutDirection_GetsTrending_AndAForgottenUserGetsNothing()
     {
         _trending.Add("garden-4", T0);

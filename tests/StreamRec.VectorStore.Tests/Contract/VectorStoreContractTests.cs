@@ -207,6 +207,31 @@ public abstract class VectorStoreContractTests
         Assert.Empty(hits[0][1].Payload!);
     }
 
+    [Fact]
+    public async Task Get_PayloadFields_ReturnsOnlyThoseFields()
+    {
+        var store = await StoreAsync();
+        var spec = Spec(Distance.Dot);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(spec.Name, [
+            Point("a", [1, 2, 3, 4], new JsonObject { ["title"] = "A", ["n"] = 7, ["tags"] = new JsonArray("x", "y"), ["text"] = "long" }),
+            Point("b", [0, 0, 0, 1], new JsonObject { ["n"] = 8 }),
+        ], Ct);
+
+        var got = (await store.GetAsync(spec.Name, ["a", "b", "missing"], withVectors: true, ["title", "tags", "missing"], Ct)).ToDictionary(p => p.Id);
+
+        Assert.Equal(["a", "b"], got.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["tags", "title"], got["a"].Payload!.Select(kv => kv.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("A", got["a"].Payload!["title"]!.GetValue<string>());
+        Assert.Equal(["x", "y"], got["a"].Payload!["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal([1f, 2f, 3f, 4f], got["a"].Vectors["text"]);
+        Assert.Empty(got["b"].Payload!);
+
+        // The stored payload is whole.
+        var whole = Assert.Single(await store.GetAsync(spec.Name, ["a"], withVectors: false, withPayload: true, Ct));
+        Assert.Equal(["n", "tags", "text", "title"], whole.Payload!.Select(kv => kv.Key).Order(StringComparer.Ordinal));
+    }
+
     public static TheoryData<string, string[]> Filters() => new()
     {
         { "match-string", ["p1", "p3"] },

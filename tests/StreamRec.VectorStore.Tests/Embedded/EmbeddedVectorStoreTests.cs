@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StreamRec.Ports;
+using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
 using StreamRec.VectorStore.Tests.Support;
 
@@ -261,6 +262,32 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         var all = await store.GetAsync("live", [.. Enumerable.Range(0, 75).Select(i => $"k{i}")], false, true, Ct);
         Assert.Equal(75, all.Count);
         Assert.All(all, p => Assert.Equal(40, p.Payload!["version"]!.GetValue<int>()));
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task Get_PayloadFields_InMemoryOnDiskAndThroughThePortsDefault_GivesTheSameFields(bool onDisk, bool throughDefault)
+    {
+        using var embedded = Open();
+        // A wrapper that implements only the whole-payload read: the projection is the port's default.
+        IVectorStore store = throughDefault ? new RecordingVectorStore(embedded, new EffectLog()) : embedded;
+        var spec = new CollectionSpec("items", new Dictionary<string, int> { ["v"] = 2 }, Distance.Dot, OnDisk: onDisk);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync("items", [
+            new VectorPoint("a", new Dictionary<string, float[]> { ["v"] = [1, 2] }, new JsonObject { ["title"] = "A", ["retired"] = true, ["meta"] = new JsonObject { ["k"] = 1 }, ["text"] = "long" }),
+            new VectorPoint("b", new Dictionary<string, float[]> { ["v"] = [3, 4] }, null),
+        ], Ct);
+
+        var got = (await store.GetAsync("items", ["a", "b"], withVectors: true, ["meta", "retired", "title", "meta"], Ct)).ToDictionary(p => p.Id);
+
+        Assert.Equal("{\"meta\":{\"k\":1},\"retired\":true,\"title\":\"A\"}", got["a"].Payload!.ToJsonString());
+        Assert.Equal([1f, 2f], got["a"].Vectors["v"]);
+        Assert.Null(got["b"].Payload);
+        Assert.Equal([3f, 4f], got["b"].Vectors["v"]);
+        var whole = Assert.Single(await store.GetAsync("items", ["a"], withVectors: false, withPayload: true, Ct));
+        Assert.Equal(4, whole.Payload!.Count);
     }
 
     [Fact]
