@@ -401,14 +401,52 @@ public static class CoEngagement
         return best.ToSortedList();
     }
 
-    private static void Offer(TopScores best, string item, double sum, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude)
+    /// <summary>
+    /// <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// where only <paramref name="rows"/> have rows and every other item counts as 1 (a sum is then its own score): the
+    /// candidate pool a list ranks before it has read the candidates' counts. Equal to <c>Normalise(partial, id =&gt;
+    /// rows.GetValueOrDefault(id) ?? new CoEngagementRow { Count = 1 }, ...)</c>, but an item whose sum would not enter
+    /// the kept best is passed over before anything is looked up for it: a list's partial sums hold tens of thousands
+    /// of items and the two lookups per item were most of a list's scoring.
+    /// </summary>
+    public static IReadOnlyList<(string ItemId, double Score)> NormaliseWithUnitCounts(
+        Dictionary<string, double> partial, IReadOnlyDictionary<string, CoEngagementRow> rows, CoEngagementOptions options, IReadOnlySet<string>? exclude,
+        int limit)
     {
-        if (exclude?.Contains(item) == true)
+        var best = new TopScores(limit);
+        foreach (var (item, sum) in partial)
         {
-            return;
+            // The offers' order does not change what is kept (the order is total), so the items with rows, whose score
+            // is not their sum, are offered after the loop.
+            if (best.WouldAccept(item, sum) && !rows.ContainsKey(item) && exclude?.Contains(item) != true)
+            {
+                best.Offer(item, sum);
+            }
         }
 
-        var n = rowOf(item)?.Count ?? 0;
+        foreach (var (item, row) in rows)
+        {
+            if (partial.TryGetValue(item, out var sum) && exclude?.Contains(item) != true)
+            {
+                Offer(best, item, sum, row.Count, options);
+            }
+        }
+
+        return best.ToSortedList();
+    }
+
+    private static void Offer(TopScores best, string item, double sum, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude)
+    {
+        if (exclude?.Contains(item) != true)
+        {
+            Offer(best, item, sum, rowOf(item)?.Count ?? 0, options);
+        }
+    }
+
+    /// <summary>Offers <paramref name="item"/> at its sum divided by its count <paramref name="n"/> to the exponent;
+    /// nothing when the count is not positive.</summary>
+    private static void Offer(TopScores best, string item, double sum, double n, CoEngagementOptions options)
+    {
         if (n > 0)
         {
             best.Offer(item, sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent)));
@@ -426,6 +464,9 @@ public static class CoEngagement
         private readonly int _limit = Math.Max(0, limit);
         private (string Id, double Score)[] _heap = new (string, double)[Math.Clamp(limit, 0, 1024)];
         private int _count;
+
+        /// <summary>Whether <see cref="Offer"/> would keep (<paramref name="id"/>, <paramref name="score"/>) now.</summary>
+        public bool WouldAccept(string id, double score) => _count < _limit || (_count > 0 && Worse(_heap[0], (id, score)));
 
         public void Offer(string id, double score)
         {

@@ -81,7 +81,7 @@ public sealed class CoEngagementStore : ICoEngagementSource
         try
         {
             StreamRec.Domain.CoEngagement.PartialScores(recentItems, sources.GetValueOrDefault, _options, notPositive, partial);
-            var pool = StreamRec.Domain.CoEngagement.Normalise(partial, id => sources.GetValueOrDefault(id) ?? Unit, _options, exclude, limit * 4);
+            var pool = StreamRec.Domain.CoEngagement.NormaliseWithUnitCounts(partial, sources, _options, exclude, limit * 4);
             var candidates = await ReadAsync(pool.Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToArray(), cancellationToken);
             foreach (var (id, row) in sources)
             {
@@ -99,8 +99,6 @@ public sealed class CoEngagementStore : ICoEngagementSource
     }
 
     private Dictionary<string, double>? _sparePartial;
-
-    private static readonly CoEngagementRow Unit = new() { Count = 1 };
 
     /// <summary>Rows for reading (the recommender): from the read cache while younger than ReadCacheSeconds, else from
     /// the store. Rows are never changed through this path.</summary>

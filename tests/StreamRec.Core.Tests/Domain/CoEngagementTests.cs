@@ -348,6 +348,43 @@ public sealed class CoEngagementTests
         Assert.Equal(expected, among);
     }
 
+    [Theory]
+    [InlineData(1, 0.5)]
+    [InlineData(7, 0.5)]
+    [InlineData(100, 0.5)]
+    [InlineData(400, 0.5)]
+    [InlineData(100, 0.3)]
+    public void NormaliseWithUnitCounts_EqualsNormaliseWithACountOfOneForItemsWithoutARow(int limit, double exponent)
+    {
+        // Most sums tie; a few items have rows with counts below, at and above 1 (one of 0: dropped), some of them
+        // excluded, some items without a row excluded too: the pool must be what Normalise gives, bit for bit.
+        var random = new Random(limit + (int)(exponent * 10));
+        var partial = new Dictionary<string, double>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
+        foreach (var i in Enumerable.Range(0, 2_000).OrderBy(_ => random.Next()))
+        {
+            var id = "i" + i;
+            partial[id] = random.Next(1, 8) * 0.25;
+            if (random.NextDouble() < 0.02)
+            {
+                rows[id] = new CoEngagementRow { Count = new[] { 0, 0.3, 1, 2.5, 40 }[random.Next(5)] };
+            }
+        }
+
+        rows["no-sum"] = new CoEngagementRow { Count = 3 }; // a row without a partial sum scores nothing
+        var exclude = partial.Keys.Where(_ => random.NextDouble() < 0.2).ToHashSet(StringComparer.Ordinal);
+        var options = Options();
+        options.CandidateCountExponent = exponent;
+        var unit = new CoEngagementRow { Count = 1 };
+
+        var expected = CoEngagement.Normalise(partial, id => rows.GetValueOrDefault(id) ?? unit, options, exclude, limit);
+        var pool = CoEngagement.NormaliseWithUnitCounts(partial, rows, options, exclude, limit);
+
+        Assert.Equal(Math.Min(limit, partial.Count - exclude.Count - rows.Count(r => r.Value.Count == 0 && !exclude.Contains(r.Key) && partial.ContainsKey(r.Key))), expected.Count);
+        Assert.Equal(expected, pool);
+        Assert.Contains(expected, e => rows.ContainsKey(e.ItemId)); // the rows' own scores are in play
+    }
+
     private static List<(string ItemId, double Score)> ExcludingWhileSumming(
         string[] recent, Dictionary<string, CoEngagementRow> rows, CoEngagementOptions options, HashSet<string> exclude, int limit, HashSet<string> notPositive)
     {
