@@ -9,9 +9,30 @@ namespace StreamRec.SystemBench.Pipeline;
 /// </summary>
 internal static class RawConsumer
 {
+    /// <summary>How many times the messages are read: the best pass counts.</summary>
+    public const int Passes = 3;
+
     /// <summary>Messages per second reading [from, to) of every partition, or what the broker still retains of it; timed
-    /// from the first message to the last.</summary>
+    /// from the first message to the last; the best of <see cref="Passes"/> passes, each with a new consumer. The
+    /// retained part of a steady backlog is read in a fraction of a second, so one stall of the machine in a single
+    /// pass showed up as a bare consumer seven times slower than in the runs around it (104,973 against 700,000-odd
+    /// messages/s, 2026-12-07) and a ratio to it seven times too good; the best pass is what the consumer can do, and
+    /// the ratio to it errs on the low side.</summary>
     public static double? MessagesPerSecond(string bootstrapServers, IReadOnlyDictionary<TopicPartition, long> from, IReadOnlyDictionary<TopicPartition, long> to, TimeProvider time)
+    {
+        double? best = null;
+        for (var pass = 0; pass < Passes; pass++)
+        {
+            if (OnePass(bootstrapServers, from, to, time) is { } rate && (best is null || rate > best))
+            {
+                best = rate;
+            }
+        }
+
+        return best;
+    }
+
+    private static double? OnePass(string bootstrapServers, IReadOnlyDictionary<TopicPartition, long> from, IReadOnlyDictionary<TopicPartition, long> to, TimeProvider time)
     {
         var ranges = from.Where(kv => to[kv.Key] > kv.Value).ToDictionary(kv => kv.Key, kv => (Start: kv.Value, End: to[kv.Key]));
         var total = ranges.Values.Sum(r => r.End - r.Start);

@@ -148,7 +148,7 @@ public static class MarkdownReport
         md.AppendLine();
         Line(md, $"{p.SteadyPopulation}; encoder {p.Model} ({p.Dimension} dims); {p.Partitions} partitions, one instance. Each backlog is produced to a fresh dev broker before the services start (items preloaded, indexed earlier as warm-up).");
         Line(md, $"events/s = the whole pipeline's progress from {SteadyWindow.From:P0} to {SteadyWindow.To:P0} of the backlog / that time, where progress is the least advanced consumer group's share of its final work (a lagging recommender or item side holds the window open); input/s = the same for the profile-updater alone. lists/s over the same window.");
-        md.AppendLine("raw = a bare Confluent.Kafka consumer reading the same backlog from the same broker after the drain; ratio = events/s / raw. " +
+        md.AppendLine($"raw = a bare Confluent.Kafka consumer reading the same backlog from the same broker after the drain, the best of {Pipeline.RawConsumer.Passes} passes; ratio = events/s / raw. " +
             "CPU = the process's CPU time per event (user + system, every thread: the services, the in-process dev broker and the bench's sampler; the broker threads' share over the window in \"broker\"), over the window and over the whole drain; " +
             "alloc = managed bytes allocated per event, likewise. drain = services start → every consumer group committed everything; tail = what of that came after the profile-updater's last commit.");
         md.AppendLine();
