@@ -407,7 +407,8 @@ public static class CoEngagement
     /// candidate pool a list ranks before it has read the candidates' counts. Equal to <c>Normalise(partial, id =&gt;
     /// rows.GetValueOrDefault(id) ?? new CoEngagementRow { Count = 1 }, ...)</c>, but an item whose sum would not enter
     /// the kept best is passed over before anything is looked up for it: a list's partial sums hold tens of thousands
-    /// of items and the two lookups per item were most of a list's scoring.
+    /// of items, and this pass, with its two lookups per item, was about half of a list's scoring (sampled profile of
+    /// ItemSideBenchmarks.Score).
     /// </summary>
     public static IReadOnlyList<(string ItemId, double Score)> NormaliseWithUnitCounts(
         Dictionary<string, double> partial, IReadOnlyDictionary<string, CoEngagementRow> rows, CoEngagementOptions options, IReadOnlySet<string>? exclude,

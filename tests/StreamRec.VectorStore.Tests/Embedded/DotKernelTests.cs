@@ -2,9 +2,9 @@ using StreamRec.VectorStore.Embedded.Internal;
 
 namespace StreamRec.VectorStore.Tests.Embedded;
 
-/// <summary>The scan's dot products against a sum in double precision, on every path: four rows at a time with two
-/// accumulators per row (dimensions a multiple of 16), with the odd chunk of 8 left (24, 8), rows left over (counts
-/// not a multiple of 4), and dimensions the vector path does not take (5, 3).</summary>
+/// <summary>The scan's dot products against a sum in double precision, on every path: four rows at a time (dimensions
+/// a multiple of 8, on processors with AVX2 and FMA), the rows left over (counts not a multiple of 4), and dimensions
+/// the vector path does not take (5, 3).</summary>
 public sealed class DotKernelTests
 {
     [Theory]
