@@ -32,8 +32,7 @@ public sealed class CoEngagementHandler : IBatchHandler
     {
         _rows = rows;
         _time = time;
-        _cache = new LruCache<string, CoEngagementRow>(
-            Math.Max(1, rows.Options.WriteCacheRows), StringComparer.Ordinal, static row => row.EstimatedBytes, rows.Options.CacheMegabytes * (1L << 20));
+        _cache = CoEngagementStore.RowCache<CoEngagementRow>(rows.Options, static row => row.EstimatedBytes);
     }
 
     public async Task<IReadOnlyList<PoisonMessage>> HandleAsync(IReadOnlyList<ConsumedMessage> batch, CancellationToken cancellationToken)

@@ -27,9 +27,14 @@ public sealed class CoEngagementStore : ICoEngagementSource
         _store = store;
         _options = options;
         _time = time ?? TimeProvider.System;
-        _readCache = new LruCache<string, (CoEngagementRow?, DateTimeOffset)>(
-            Math.Max(1, options.WriteCacheRows), StringComparer.Ordinal, static entry => entry.Item1?.EstimatedBytes ?? 64, options.CacheMegabytes * (1L << 20));
+        _readCache = RowCache<(CoEngagementRow?, DateTimeOffset)>(options, static entry => entry.Item1?.EstimatedBytes ?? 64);
     }
+
+    /// <summary>A cache of rows (the item side's write cache, the recommender's read cache) bounded as the options say:
+    /// <see cref="CoEngagementOptions.WriteCacheRows"/> entries and <see cref="CoEngagementOptions.CacheMegabytes"/>
+    /// by <paramref name="weigh"/>.</summary>
+    internal static LruCache<string, TValue> RowCache<TValue>(CoEngagementOptions options, Func<TValue, long> weigh) =>
+        new(Math.Max(1, options.WriteCacheRows), StringComparer.Ordinal, weigh, options.CacheMegabytes * (1L << 20));
 
     public CoEngagementOptions Options => _options;
 
