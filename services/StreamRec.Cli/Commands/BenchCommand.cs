@@ -150,9 +150,13 @@ internal static class BenchCommand
         var steadyMix = new Option<string?>("--steady-mix") { Description = "Which steady-state runs: clicks, mix (MovieLens-like reviews and clicks) or both. Default both." };
         steadyMix.AcceptOnlyFromAmong("clicks", "mix", "both");
         var steadyOnly = new Option<bool>("--steady-only") { Description = "Only the steady-state runs: no MovieLens phases, no scaling." };
+        var noItemSideComparison = new Option<bool>("--no-item-side-comparison")
+        {
+            Description = "Skip the item side's cost comparison (the fan-out backlog drained with and without the item side, and the 1k events/s latency run without it). Default: run it.",
+        };
         var command = new Command("pipeline", "MovieLens (or synthetic) events through the all-in-one host and the dev broker: events/s vs a bare consumer, event-to-list latency at max and at 1k/5k events/s, memory, partition scaling; then steady-state throughput draining a backlog of a synthetic population (clicks, and a MovieLens-like mix), with CPU, allocations and time per stage per event.")
         {
-            quick, tiny, data, model, partitions, noScaling, inMemory, json, steadyEvents, steadyUsers, steadyItems, steadyMix, steadyOnly,
+            quick, tiny, data, model, partitions, noScaling, inMemory, json, steadyEvents, steadyUsers, steadyItems, steadyMix, steadyOnly, noItemSideComparison,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -172,6 +176,7 @@ internal static class BenchCommand
             options = options with
             {
                 SteadyOnly = parse.GetValue(steadyOnly),
+                ItemSideComparison = !parse.GetValue(noItemSideComparison),
                 SteadyEvents = parse.GetValue(steadyEvents) ?? options.SteadyEvents,
                 SteadyPopulation = options.SteadyPopulation with
                 {

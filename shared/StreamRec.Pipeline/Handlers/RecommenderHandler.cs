@@ -20,9 +20,13 @@ public sealed partial class RecommenderHandler : IBatchHandler
     private readonly TimeProvider _time;
     private readonly ServedListStats _stats;
     private readonly ILogger<RecommenderHandler> _logger;
+    private readonly int _listBuilders;
 
-    public RecommenderHandler(RecommendationEngine engine, IEventPublisher publisher, ParseLimits limits, ServedListStats stats, ILogger<RecommenderHandler> logger, TimeProvider time)
+    public RecommenderHandler(
+        RecommendationEngine engine, IEventPublisher publisher, ParseLimits limits, ServedListStats stats, ILogger<RecommenderHandler> logger, TimeProvider time,
+        RecommenderOptions? options = null)
     {
+        _listBuilders = (options ?? new RecommenderOptions()).ListBuilders;
         _logger = logger;
         _engine = engine;
         _publisher = publisher;
@@ -78,7 +82,7 @@ public sealed partial class RecommenderHandler : IBatchHandler
         var updates = latest.Values.ToArray();
         var profiles = updates.Select(u => stored.GetValueOrDefault(u.UserId)).ToArray();
         var now = updates.Max(u => u.Trigger.OccurredAt);
-        var results = await _engine.RecommendAsync(profiles, now, cancellationToken);
+        var results = await BuildListsAsync(profiles, now, cancellationToken);
 
         var generatedAt = _time.GetUtcNow();
         var messages = new OutgoingMessage[updates.Length];
@@ -111,6 +115,35 @@ public sealed partial class RecommenderHandler : IBatchHandler
         }
 
         return poison;
+    }
+
+    /// <summary>The lists of <paramref name="profiles"/>, in their order: the users split into contiguous groups of at
+    /// least <see cref="RecommenderOptions.MinListsPerBuilder"/>, at most <see cref="RecommenderOptions.ListBuilders"/>
+    /// of them, each group's lists built on its own thread (every list depends only on its user's profile, so the
+    /// split changes nothing in them).</summary>
+    private async Task<IReadOnlyList<RecommendationResult>> BuildListsAsync(UserProfile?[] profiles, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var builders = Math.Min(_listBuilders, profiles.Length / RecommenderOptions.MinListsPerBuilder);
+        if (builders <= 1)
+        {
+            return await _engine.RecommendAsync(profiles, now, cancellationToken);
+        }
+
+        var size = (profiles.Length + builders - 1) / builders;
+        var groups = new Task<IReadOnlyList<RecommendationResult>>[(profiles.Length + size - 1) / size];
+        for (var g = 0; g < groups.Length; g++)
+        {
+            var group = new ArraySegment<UserProfile?>(profiles, g * size, Math.Min(size, profiles.Length - (g * size)));
+            groups[g] = Task.Run(() => _engine.RecommendAsync(group, now, cancellationToken), cancellationToken);
+        }
+
+        var lists = new List<RecommendationResult>(profiles.Length);
+        foreach (var group in await Task.WhenAll(groups))
+        {
+            lists.AddRange(group);
+        }
+
+        return lists;
     }
 
     public void OnPartitionsAssigned(IReadOnlyCollection<PartitionId> partitions)

@@ -101,6 +101,16 @@ public sealed class RecommenderOptions
 
     /// <summary>Window for the served-list coverage metric (distinct items recommended in it / items indexed). Default 10 minutes.</summary>
     public TimeSpan CoverageWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many groups of a batch's lists are built at once: the batch's users are split into up to this many
+    /// groups of at least <see cref="MinListsPerBuilder"/>, each built by its own thread with one batched store query
+    /// (a batch of a few users stays on one thread). Default: the processor count (<c>Environment.ProcessorCount</c>,
+    /// which follows a container's CPU limit); 1 builds every batch on one thread.</summary>
+    [Range(1, 1024)]
+    public int ListBuilders { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The fewest lists a group of <see cref="ListBuilders"/> holds.</summary>
+    public const int MinListsPerBuilder = 4;
 }
 
 /// <summary>The item side (co-engagement rows), bound from <see cref="SectionName"/>.</summary>

@@ -90,6 +90,42 @@ public sealed class RecommenderHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_ListsBuiltInGroupsOnSeveralThreads_AreTheListsOfOneThreadForTheSameUsers()
+    {
+        // Twelve users, each clicking one item of a topic (topics in turn): every list leads with its user's topic.
+        string[] topics = ["space", "cooking", "garden", "football"];
+        var clicked = Enumerable.Range(0, 12).ToDictionary(i => $"u{i}", i => $"{topics[i % 4]}-{1 + (i / 4)}");
+        var offset = 0;
+        foreach (var (user, item) in clicked)
+        {
+            await ClickAsync(user, item, offset++);
+        }
+
+        var notifications = Consumed.From(_notifications.Published);
+        var recommendations = new RecommendationEngine(_store, new TrendingCounter(TimeSpan.FromHours(6)), new RankingOptions { ListSize = 4 }, _profileOptions, _time);
+        var grouped = new RecordingPublisher();
+        var threeBuilders = new RecommenderHandler(
+            recommendations, grouped, new ParseLimits(), new ServedListStats(TimeSpan.FromHours(1)), NullLogger<RecommenderHandler>.Instance, _time,
+            new RecommenderOptions { ListBuilders = 3 });
+
+        await _handler.HandleAsync(notifications, CancellationToken.None);
+        await threeBuilders.HandleAsync(notifications, CancellationToken.None);
+
+        var oneThread = _lists.On<RecommendationList>(Topics.Recommendations).ToList();
+        var groups = grouped.On<RecommendationList>(Topics.Recommendations).ToList();
+        Assert.Equal(12, groups.Count);
+        Assert.Equal(
+            oneThread.Select(l => (l.UserId, l.Trigger.EventId, Items: string.Join(",", l.Items.Select(i => $"{i.ItemId}:{i.Score}")))),
+            groups.Select(l => (l.UserId, l.Trigger.EventId, Items: string.Join(",", l.Items.Select(i => $"{i.ItemId}:{i.Score}")))));
+        Assert.All(groups, l =>
+        {
+            var topic = clicked[l.UserId].Split('-')[0];
+            Assert.StartsWith(topic + "-", l.Items[0].ItemId, StringComparison.Ordinal);
+            Assert.DoesNotContain(l.Items, i => i.ItemId == clicked[l.UserId]);
+        });
+    }
+
+    [Fact]
     public async Task HandleAsync_UserEventOnTheUserVectorsTopic_IsPoison()
     {
         var click = Catalog.Click("u1", "space-1", T0);
