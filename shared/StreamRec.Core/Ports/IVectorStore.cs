@@ -5,7 +5,9 @@ namespace StreamRec.Ports;
 /// <summary>
 /// The vector store the services need: the embedded store (default) and Qdrant implement it.
 /// Every point has a string id (adapters map it to what their backend accepts), one or more named
-/// vectors and a JSON payload. Writes return only once they are durable.
+/// vectors and a JSON payload. Writes return only once they are durable. Vectors a read or a query returns are
+/// read-only: a store may hand out its own arrays (the embedded store does, instead of copying each one), which a
+/// later write replaces and never changes; a caller that needs to change one copies it first.
 /// </summary>
 public interface IVectorStore
 {

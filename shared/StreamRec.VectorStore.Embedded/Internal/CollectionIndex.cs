@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StreamRec.Ports;
@@ -11,15 +12,17 @@ namespace StreamRec.VectorStore.Embedded.Internal;
 internal sealed record PreparedPoint(string Id, float[][] Vectors, JsonElement? Payload);
 
 /// <summary>
-/// One collection in memory. Vectors of each name live in fixed-size segments of contiguous floats
-/// (16,384 points each): a scan is a straight walk over large arrays, growth never copies what is
-/// already there, and segments are the unit of parallel work. Rows are dense: a delete moves the last
-/// row into the hole (swap-remove), so scans never skip tombstones.
+/// One collection in memory. Each point's vector of each name is an array of its own that is never written after it
+/// is stored (a write stores a new array, a delete drops the reference), so reads and search hits hand out the
+/// stored arrays themselves instead of copies: callers treat returned vectors as read-only. Rows are dense: a delete
+/// moves the last row into the hole (swap-remove), so scans never skip tombstones; ranges of 16,384 rows are the unit
+/// of parallel work.
 /// Readers take the read lock for a whole query (or batch), writers the write lock only for the
 /// in-memory apply, so a reader sees every point either entirely before or entirely after a write.
 /// </summary>
 internal sealed class CollectionIndex : IPointCollection
 {
+    // Rows are scanned in segments of 16,384, the unit of parallel work.
     private const int SegmentShift = 14;
     private const int SegmentSize = 1 << SegmentShift;
     private const int SegmentMask = SegmentSize - 1;
@@ -30,7 +33,7 @@ internal sealed class CollectionIndex : IPointCollection
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly string[] _names;
     private readonly int[] _dims;
-    private readonly List<float[]>[] _segments;
+    private readonly List<float[]>[] _vectors;
     private readonly List<string> _ids = [];
     private readonly List<JsonElement?> _payloads = [];
     private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
@@ -45,7 +48,7 @@ internal sealed class CollectionIndex : IPointCollection
         Spec = spec;
         _names = [.. spec.Vectors.Keys.Order(StringComparer.Ordinal)];
         _dims = new int[_names.Length];
-        _segments = new List<float[]>[_names.Length];
+        _vectors = new List<float[]>[_names.Length];
         for (var i = 0; i < _names.Length; i++)
         {
             _dims[i] = spec.Vectors[_names[i]];
@@ -54,7 +57,7 @@ internal sealed class CollectionIndex : IPointCollection
                 throw new VectorStoreException($"vector '{_names[i]}' of collection '{spec.Name}' needs a positive dimension, got {_dims[i]}");
             }
 
-            _segments[i] = [];
+            _vectors[i] = [];
         }
     }
 
@@ -133,12 +136,16 @@ internal sealed class CollectionIndex : IPointCollection
                     _ids.Add(point.Id);
                     _payloads.Add(null);
                     _rows.Add(point.Id, row);
-                    EnsureRowCapacity(row);
+                    foreach (var vectors in _vectors)
+                    {
+                        vectors.Add(null!);
+                    }
                 }
 
+                // The prepared arrays are the store's own (Prepare and FromStored made them): kept, not copied.
                 for (var v = 0; v < _names.Length; v++)
                 {
-                    point.Vectors[v].CopyTo(RowSpan(v, row));
+                    _vectors[v][row] = point.Vectors[v];
                 }
 
                 _payloads[row] = point.Payload;
@@ -165,9 +172,9 @@ internal sealed class CollectionIndex : IPointCollection
                 var last = _ids.Count - 1;
                 if (row != last)
                 {
-                    for (var v = 0; v < _names.Length; v++)
+                    foreach (var vectors in _vectors)
                     {
-                        RowSpan(v, last).CopyTo(RowSpan(v, row));
+                        vectors[row] = vectors[last];
                     }
 
                     _ids[row] = _ids[last];
@@ -177,14 +184,9 @@ internal sealed class CollectionIndex : IPointCollection
 
                 _ids.RemoveAt(last);
                 _payloads.RemoveAt(last);
-
-                // Give a segment back as soon as it holds no row.
-                if ((last & SegmentMask) == 0)
+                foreach (var vectors in _vectors)
                 {
-                    foreach (var segments in _segments)
-                    {
-                        segments.RemoveAt(segments.Count - 1);
-                    }
+                    vectors.RemoveAt(last);
                 }
             }
         }
@@ -393,29 +395,28 @@ internal sealed class CollectionIndex : IPointCollection
         return results;
     }
 
-    /// <summary>Scores one segment for every query. Rows are taken in blocks small enough to stay in the
-    /// first-level cache while each query passes over them (16 rows of 384 dimensions are 24 KB), so a batch
-    /// of queries reads the vectors from memory once instead of once per query, and each query's pass is
+    /// <summary>Scores one segment (a range of 16,384 rows) for every query. Rows are taken in blocks small enough to
+    /// stay in the first-level cache while each query passes over them (16 rows of 384 dimensions are 24 KB), so a
+    /// batch of queries reads the vectors from memory once instead of once per query, and each query's pass is
     /// bound by arithmetic (<see cref="DotKernel"/>). BenchmarkDotNet (SearchBenchmarks, 32 queries over
     /// 10,000 items, two runs each): 19.7 and 22.5 ms with blocks of 64 rows and a dot product per row,
     /// 16.0 and 13.9 ms with these; a single query is bound by memory either way.</summary>
     private void ScanSegment(int v, int segment, int count, ActiveQuery[] queries, TopK[] tops)
     {
         const int blockRows = 16;
-        var dim = _dims[v];
-        var data = _segments[v][segment];
         var firstRow = segment << SegmentShift;
-        var rows = Math.Min(SegmentSize, count - firstRow);
+        var data = CollectionsMarshal.AsSpan(_vectors[v]).Slice(firstRow, Math.Min(SegmentSize, count - firstRow));
+        var rows = data.Length;
         Span<float> scores = stackalloc float[blockRows];
         for (var blockStart = 0; blockStart < rows; blockStart += blockRows)
         {
             var blockEnd = Math.Min(rows, blockStart + blockRows);
-            var block = new ReadOnlySpan<float>(data, blockStart * dim, (blockEnd - blockStart) * dim);
+            var block = data[blockStart..blockEnd];
             for (var q = 0; q < queries.Length; q++)
             {
                 var active = queries[q];
                 var top = tops[q];
-                DotKernel.Dots(active.Vector, block, dim, scores[..(blockEnd - blockStart)]);
+                DotKernel.Dots(active.Vector, block, scores[..(blockEnd - blockStart)]);
                 for (var j = blockStart; j < blockEnd; j++)
                 {
                     var score = scores[j - blockStart];
@@ -444,12 +445,13 @@ internal sealed class CollectionIndex : IPointCollection
         }
     }
 
+    /// <summary>The row's stored arrays themselves (never written after they are stored): no copy.</summary>
     private Dictionary<string, float[]> VectorsOf(int row)
     {
         var vectors = new Dictionary<string, float[]>(_names.Length, StringComparer.Ordinal);
         for (var v = 0; v < _names.Length; v++)
         {
-            vectors[_names[v]] = RowSpan(v, row).ToArray();
+            vectors[_names[v]] = _vectors[v][row];
         }
 
         return vectors;
@@ -485,33 +487,6 @@ internal sealed class CollectionIndex : IPointCollection
         }
 
         return selected;
-    }
-
-    private Span<float> RowSpan(int v, int row) =>
-        _segments[v][row >> SegmentShift].AsSpan((row & SegmentMask) * _dims[v], _dims[v]);
-
-    private void EnsureRowCapacity(int row)
-    {
-        var segment = row >> SegmentShift;
-        var rowsNeeded = (row & SegmentMask) + 1;
-        for (var v = 0; v < _names.Length; v++)
-        {
-            var segments = _segments[v];
-            if (segments.Count <= segment)
-            {
-                segments.Add(new float[Math.Min(SegmentSize, 64) * _dims[v]]);
-            }
-
-            // The newest segment starts small and doubles up to full size, so a small collection of
-            // wide vectors does not pin a whole 16k-row segment.
-            var data = segments[segment];
-            if (data.Length < rowsNeeded * _dims[v])
-            {
-                var rows = Math.Min(SegmentSize, Math.Max(rowsNeeded, 2 * (data.Length / _dims[v])));
-                Array.Resize(ref data, rows * _dims[v]);
-                segments[segment] = data;
-            }
-        }
     }
 
     /// <summary>A query ready to scan: its (normalised) vector and its filter in the fastest form.</summary>

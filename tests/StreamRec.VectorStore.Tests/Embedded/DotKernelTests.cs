@@ -21,18 +21,18 @@ public sealed class DotKernelTests
         var random = new Random(dim * 100 + rows);
         var query = Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
         // One row and one score more than asked for: the kernel writes only the scores of the rows it was given.
-        var data = Enumerable.Range(0, (rows + 1) * dim).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var data = Enumerable.Range(0, rows + 1).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()).ToArray();
         var scores = new float[rows + 1];
         scores[rows] = 42f;
 
-        DotKernel.Dots(query, data.AsSpan(0, rows * dim), dim, scores.AsSpan(0, rows));
+        DotKernel.Dots(query, data.AsSpan(0, rows), scores.AsSpan(0, rows));
 
         for (var r = 0; r < rows; r++)
         {
             var exact = 0.0;
             for (var i = 0; i < dim; i++)
             {
-                exact += (double)query[i] * data[(r * dim) + i];
+                exact += (double)query[i] * data[r][i];
             }
 
             Assert.True(Math.Abs(exact - scores[r]) < 1e-5, $"row {r} of {rows} (dim {dim}): {scores[r]} vs {exact}");
@@ -42,10 +42,12 @@ public sealed class DotKernelTests
     }
 
     [Fact]
-    public void Dots_RowsShorterThanAsked_ThrowInsteadOfReadingPastThem()
+    public void Dots_RowsShorterThanTheQueryOrFewerThanAsked_ThrowInsteadOfReadingPastThem()
     {
         var query = new float[16];
-        Assert.Throws<ArgumentException>(() => DotKernel.Dots(query, new float[(4 * 16) - 1], 16, new float[4]));
-        Assert.Throws<ArgumentException>(() => DotKernel.Dots(new float[15], new float[64], 16, new float[4]));
+        float[][] rows = [new float[16], new float[16], new float[16], new float[15]];
+        Assert.Throws<ArgumentException>(() => DotKernel.Dots(query, rows, new float[4]));
+        Assert.Throws<ArgumentException>(() => DotKernel.Dots(new float[15], rows[..3], new float[3]));
+        Assert.Throws<ArgumentException>(() => DotKernel.Dots(query, rows[..3], new float[4]));
     }
 }

@@ -370,6 +370,36 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         Assert.Equal("original", again.Payload!["k"]!.GetValue<string>());
     }
 
+    /// <summary>Reads and hits hand out the stored arrays themselves (no copy): a later write must store a new array and a
+    /// delete move references, never write into an array a caller may hold.</summary>
+    [Fact]
+    public async Task ReturnedVectors_KeepTheirValues_WhenThePointIsRewrittenOrMovedByADelete()
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
+        await store.EnsureCollectionAsync(new CollectionSpec("c", new Dictionary<string, int> { ["v"] = 8 }, Distance.Dot), Ct);
+        float[] Unit(int i, float scale = 1)
+        {
+            var v = new float[8];
+            v[i] = scale;
+            return v;
+        }
+
+        var written = Unit(2);
+        await store.UpsertAsync("c", [.. Enumerable.Range(0, 3).Select(i => new VectorPoint($"p{i}", new Dictionary<string, float[]> { ["v"] = i == 2 ? written : Unit(i) }, null))], Ct);
+        written[2] = 9; // the caller's array: not the store's
+        var read = Assert.Single(await store.GetAsync("c", ["p2"], withVectors: true, withPayload: false, Ct)).Vectors["v"];
+        var hit = Assert.Single(await store.QueryAsync("c", new VectorQuery(Unit(2), "v", 1, WithVectors: true), Ct)).Vectors!["v"];
+
+        await store.UpsertAsync("c", [new VectorPoint("p2", new Dictionary<string, float[]> { ["v"] = Unit(2, 5) }, null)], Ct);
+        await store.DeleteAsync("c", ["p0"], Ct); // the last row (p2) moves into p0's place
+
+        Assert.Equal(Unit(2), read);
+        Assert.Equal(Unit(2), hit);
+        Assert.Equal(Unit(2, 5), Assert.Single(await store.GetAsync("c", ["p2"], withVectors: true, withPayload: false, Ct)).Vectors["v"]);
+        var top = Assert.Single(await store.QueryAsync("c", new VectorQuery(Unit(2), "v", 1), Ct));
+        Assert.Equal(("p2", 5f), (top.Id, top.Score));
+    }
+
     [Fact]
     public void AddEmbeddedVectorStore_BindsPath_AndRegistersInstrumentedStore()
     {
