@@ -98,11 +98,13 @@ public sealed class RecommendationEngine
                 var query = queries[j].Vector;
                 var (coScores, additional) = extra[j];
                 var candidates = new List<Candidate>(answers[j].Count + additional.Count);
+                var payloads = new List<JsonObject?>(candidates.Capacity); // payloads[i] is candidates[i]'s
                 foreach (var point in answers[j])
                 {
                     if (ToCandidate(point, point.Score, now, shortTerm, longTerm, coScores, CandidateSources.Text) is { } c)
                     {
                         candidates.Add(c);
+                        payloads.Add(point.Payload);
                     }
                 }
 
@@ -112,10 +114,11 @@ public sealed class RecommendationEngine
                     if (ToCandidate(point, similarity, now, shortTerm, longTerm, coScores, sources) is { } c)
                     {
                         candidates.Add(c);
+                        payloads.Add(point.Payload);
                     }
                 }
 
-                results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, Ranker.Rank(candidates, now, _ranking));
+                results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, WithTitles(Ranker.Rank(candidates, now, _ranking), candidates, payloads));
             }
 
             StreamRecMetrics.StageDuration.WithLabels("rank").Observe(_time.GetElapsedTime(started).TotalSeconds);
@@ -245,9 +248,23 @@ public sealed class RecommendationEngine
             _trending.Score(point.Id, now),
             VectorMath.Dot(shortTerm, vector),
             VectorMath.Dot(longTerm, vector),
-            Title(point.Payload),
+            Title: null, // read for the listed items only (WithTitles): the ranker does not look at it
             co,
             co > 0 ? sources | CandidateSources.CoEngagement : sources);
+    }
+
+    /// <summary>The ranked items with their titles, read from the payloads of the candidates they are (a list's ten
+    /// titles instead of its four hundred candidates').</summary>
+    private static IReadOnlyList<RankedItem> WithTitles(IReadOnlyList<RankedItem> ranked, List<Candidate> candidates, List<JsonObject?> payloads)
+    {
+        var titled = new RankedItem[ranked.Count];
+        for (var r = 0; r < ranked.Count; r++)
+        {
+            var index = candidates.FindIndex(c => ReferenceEquals(c, ranked[r].Candidate));
+            titled[r] = index < 0 ? ranked[r] : ranked[r] with { Candidate = ranked[r].Candidate with { Title = Title(payloads[index]) } };
+        }
+
+        return titled;
     }
 
     /// <summary>What a text candidate's payload is read for (<see cref="ToCandidate"/>): its title and publication time.
