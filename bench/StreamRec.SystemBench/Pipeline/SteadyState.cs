@@ -198,7 +198,7 @@ public static class SteadyWindow
         ["load"] = "profile-updater: the batch's user states, from its LRU cache or the users collection (state load)",
         ["state"] = "profile-updater: the events' item vectors, review-text encoding, apply every event to its user (apply)",
         ["encode"] = "encoder: review texts (part of state); item texts in the item indexer (idle during a drain)",
-        ["engagements"] = "profile-updater: publish co-engagement contributions to streamrec.engagements (acks=all)",
+        ["engagements"] = "profile-updater: build the co-engagement contributions' messages (beside the users' write) and publish them to streamrec.engagements (acks=all)",
         ["store"] = "profile-updater: write the changed users to the users collection (serialise, upsert, commit); the item indexer's writes share the label",
         ["notify"] = "profile-updater: publish one user-vectors notification per changed user (acks=all)",
         ["commit"] = "vector store: SQLite commit of a write batch, WAL append + fsync (part of store and co_engagement)",

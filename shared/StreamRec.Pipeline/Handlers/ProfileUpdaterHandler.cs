@@ -224,6 +224,10 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
             profiles[userId].Profile.PendingNotice = retryRound ? NoticeOf(trigger) : null;
         }
 
+        // The item side's messages are built while the users are written (CPU beside the store's commit); they are
+        // published only once the users, their outbox included, are durable (below).
+        var engagementMessages = BuildEngagements(outbox);
+
         if (saved.Count > 0)
         {
             var storeStarted = _time.GetTimestamp();
@@ -240,7 +244,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
         // The engagements and the notifications go out side by side (different topics and readers; the users, their
         // outbox included, are durable already), so a list does not wait for the item side's messages to be acked.
-        var engagementsSent = SendEngagementsAsync(outbox, cancellationToken);
+        var engagementsSent = SendEngagementsAsync(engagementMessages, cancellationToken);
 
         foreach (var id in saved)
         {
@@ -285,7 +289,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
     /// <paramref name="profiles"/>; returns the profiles whose outbox changed.</summary>
     private async Task<List<UserProfile>> PublishEngagementsAsync(EngagementOutbox outbox, IEnumerable<UserProfile> profiles, CancellationToken cancellationToken)
     {
-        await SendEngagementsAsync(outbox, cancellationToken);
+        await SendEngagementsAsync(BuildEngagements(outbox), cancellationToken);
         return Cleared(outbox, profiles);
     }
 
@@ -298,16 +302,39 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         StreamRecMetrics.StageDuration.WithLabels("notify").Observe(_time.GetElapsedTime(started).TotalSeconds);
     }
 
-    private async Task SendEngagementsAsync(EngagementOutbox outbox, CancellationToken cancellationToken)
+    /// <summary>The messages of the outbox's entries, built on the thread pool, and how long building took (null when
+    /// there is nothing to send). The entries' engagements are snapshots taken when they were applied: nothing changes
+    /// them while the messages are built.</summary>
+    private Task<(IReadOnlyList<OutgoingMessage> Messages, TimeSpan Took)>? BuildEngagements(EngagementOutbox outbox)
     {
-        if (_coEngagement is null || outbox.Outgoing.Count == 0)
+        if (_coEngagement is not { } options || outbox.Outgoing.Count == 0)
+        {
+            return null;
+        }
+
+        AppliedEngagement[] engagements = [.. outbox.Outgoing.Select(e => e.Engagement)];
+        var now = _time.GetUtcNow();
+        return Task.Run(() =>
+        {
+            var started = _time.GetTimestamp();
+            var messages = EngagementMessage.For(engagements, options, now);
+            return (messages, _time.GetElapsedTime(started));
+        });
+    }
+
+    /// <summary>Publishes the built messages; the <c>engagements</c> stage is their building and their publishing to the
+    /// acks (not the users' write the building ran beside).</summary>
+    private async Task SendEngagementsAsync(Task<(IReadOnlyList<OutgoingMessage> Messages, TimeSpan Took)>? built, CancellationToken cancellationToken)
+    {
+        if (built is null)
         {
             return;
         }
 
+        var (messages, took) = await built;
         var started = _time.GetTimestamp();
-        await _publisher.PublishAsync(EngagementMessage.For([.. outbox.Outgoing.Select(e => e.Engagement)], _coEngagement, _time.GetUtcNow()), cancellationToken);
-        StreamRecMetrics.StageDuration.WithLabels("engagements").Observe(_time.GetElapsedTime(started).TotalSeconds);
+        await _publisher.PublishAsync(messages, cancellationToken);
+        StreamRecMetrics.StageDuration.WithLabels("engagements").Observe((took + _time.GetElapsedTime(started)).TotalSeconds);
     }
 
     /// <summary>The users whose outbox entries are out now (removed from their outbox): written again when a retry round
