@@ -267,8 +267,9 @@ public sealed class RecommendationEngine
         return titled;
     }
 
-    /// <summary>What a text candidate's payload is read for (<see cref="ToCandidate"/>): its title and publication time.
-    /// The rest of an item's payload (text, tags, version...) is not built for the two hundred candidates of a list.</summary>
+    /// <summary>What a text candidate's payload is read for: its publication time (<see cref="ToCandidate"/>) and, for
+    /// the listed items only, its title (<see cref="WithTitles"/>). The rest of an item's payload (text, tags,
+    /// version...) is not built for the two hundred candidates of a list.</summary>
     private static readonly string[] CandidateFields = [ItemFields.Title, ItemFields.PublishedAt];
 
     /// <summary>What is read of a candidate fetched by id (from the co-engagement and trending sources): as
