@@ -86,9 +86,11 @@ public sealed class CoEngagementOptions
 
     /// <summary>Most memory, in MB, each of the two row caches may hold (the item side's write cache and the
     /// recommender's read cache), besides <see cref="WriteCacheRows"/> rows: each row is weighed by an estimate of its
-    /// heap size (<see cref="CoEngagementRow.EstimatedBytes"/>), and the least recently used go first. Default 512: about
-    /// 6,500 full rows (1,000 neighbours, about 80 KB each), every row of a catalogue like MovieLens's (9,700 items,
-    /// most rows far from full); bounded by rows alone, 100,000 full rows would have taken about 8 GB in each service.</summary>
+    /// heap size (<see cref="CoEngagementRow.EstimatedBytes"/>; the read cache's packed rows
+    /// <see cref="PackedCoEngagementRow.EstimatedBytes"/>, 12 B per neighbour), and the least recently used go first.
+    /// Default 512: about 6,500 full rows (1,000 neighbours, about 80 KB each) in the write cache, every row of a
+    /// catalogue like MovieLens's (9,700 items, most rows far from full), and about 40,000 in the read cache; bounded by
+    /// rows alone, 100,000 full rows would have taken about 8 GB in the write cache.</summary>
     [Range(1, 1_000_000)]
     public int CacheMegabytes { get; set; } = 512;
 
@@ -436,6 +438,109 @@ public static class CoEngagement
         return best.ToSortedList();
     }
 
+    /// <summary>
+    /// <see cref="PartialScores(IReadOnlyList{string}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, Dictionary{string, double}?)"/>
+    /// over packed rows into <paramref name="into"/> (numbers of <paramref name="ids"/>): the same sums, each added to in
+    /// the same order, so bit for bit the same; an array write per neighbour instead of a string-keyed dictionary update
+    /// (BenchmarkDotNet, ItemSideBenchmarks.Score).
+    /// </summary>
+    public static void PartialScores(
+        IReadOnlyList<string> recent, Func<string, PackedCoEngagementRow?> rowOf, ItemIdTable ids, CoEngagementOptions options, IReadOnlySet<string>? notPositive,
+        CoEngagementSums into)
+    {
+        into.EnsureCapacity(ids.Count);
+        var first = Math.Max(0, recent.Count - options.QueryItems);
+        for (var i = recent.Count - 1; i >= first; i--)
+        {
+            if (rowOf(recent[i]) is not { Count: > 0 } source)
+            {
+                continue;
+            }
+
+            var liking = notPositive?.Contains(recent[i]) == true ? options.NotPositiveQueryWeight : 1;
+            if (liking <= 0)
+            {
+                continue;
+            }
+
+            var q = liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
+            var neighbours = source.Neighbours;
+            var weights = source.Weights;
+            for (var k = 0; k < neighbours.Length; k++)
+            {
+                into.Add(neighbours[k], q * weights[k]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ids <see cref="NormaliseWithUnitCounts(Dictionary{string, double}, IReadOnlyDictionary{string, CoEngagementRow}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// would keep, over packed rows and sums by number, in no particular order and without the items of
+    /// <paramref name="rows"/> (which compete for the places as in that method, but whose rows the caller holds): the
+    /// pool whose rows a list reads next. Not sorted, since only which ids are kept matters here.
+    /// </summary>
+    public static List<string> CandidatePool(
+        CoEngagementSums partial, ItemIdTable ids, IReadOnlyDictionary<string, PackedCoEngagementRow> rows, CoEngagementOptions options,
+        IReadOnlySet<string>? exclude, int limit)
+    {
+        // Kept by number, not by id: most of the tens of thousands of offers are turned away by one comparison of
+        // scores, and a kept one is compared by id only on a tie.
+        var best = new NumberTopScores(limit, ids);
+        Span<int> own = rows.Count <= 64 ? stackalloc int[rows.Count] : new int[rows.Count];
+        var o = 0;
+        foreach (var row in rows.Values)
+        {
+            own[o++] = row.Item;
+        }
+
+        foreach (var number in partial.Touched)
+        {
+            partial.TryGet(number, out var sum);
+            if (best.WouldAccept(number, sum) && !own.Contains(number) && exclude?.Contains(ids.IdOf(number)) != true)
+            {
+                best.Offer(number, sum);
+            }
+        }
+
+        foreach (var (item, row) in rows)
+        {
+            if (partial.TryGet(row.Item, out var sum) && exclude?.Contains(item) != true && row.Count > 0)
+            {
+                best.Offer(row.Item, Normalised(sum, row.Count, options));
+            }
+        }
+
+        var pool = new List<string>(best.Count);
+        foreach (var number in best.Kept)
+        {
+            if (!own.Contains(number))
+            {
+                pool.Add(ids.IdOf(number));
+            }
+        }
+
+        return pool;
+    }
+
+    /// <summary>
+    /// <see cref="Normalise(IEnumerable{string}, Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// over packed rows: the items of <paramref name="rows"/> that have a partial sum, each divided by its count.
+    /// </summary>
+    public static IReadOnlyList<(string ItemId, double Score)> Normalise(
+        IReadOnlyDictionary<string, PackedCoEngagementRow> rows, CoEngagementSums partial, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
+    {
+        var best = new TopScores(limit);
+        foreach (var (item, row) in rows)
+        {
+            if (partial.TryGet(row.Item, out var sum) && exclude?.Contains(item) != true)
+            {
+                Offer(best, item, sum, row.Count, options);
+            }
+        }
+
+        return best.ToSortedList();
+    }
+
     private static void Offer(TopScores best, string item, double sum, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options, IReadOnlySet<string>? exclude)
     {
         if (exclude?.Contains(item) != true)
@@ -450,8 +555,89 @@ public static class CoEngagement
     {
         if (n > 0)
         {
-            best.Offer(item, sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent)));
+            best.Offer(item, Normalised(sum, n, options));
         }
+    }
+
+    /// <summary><paramref name="sum"/> divided by the count <paramref name="n"/> (positive) to the exponent.</summary>
+    private static double Normalised(double sum, double n, CoEngagementOptions options) =>
+        sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent));
+
+    /// <summary>
+    /// <see cref="TopScores"/> over item numbers of an <see cref="ItemIdTable"/>, in the same order (higher score first,
+    /// equal scores by id): an offer is a comparison of doubles unless the scores tie, and the heap holds no references.
+    /// </summary>
+    private sealed class NumberTopScores(int limit, ItemIdTable ids)
+    {
+        private readonly int _limit = Math.Max(0, limit);
+        private (int Number, double Score)[] _heap = new (int, double)[Math.Clamp(limit, 0, 1024)];
+        private int _count;
+
+        public int Count => _count;
+
+        /// <summary>The numbers kept, in no particular order.</summary>
+        public IEnumerable<int> Kept => _heap.Take(_count).Select(entry => entry.Number);
+
+        public bool WouldAccept(int number, double score) => _count < _limit || (_count > 0 && Worse(_heap[0], (number, score)));
+
+        public void Offer(int number, double score)
+        {
+            var entry = (number, score);
+            if (_count < _limit)
+            {
+                if (_count == _heap.Length)
+                {
+                    Array.Resize(ref _heap, (int)Math.Min(_limit, 2L * _heap.Length));
+                }
+
+                var i = _count++;
+                while (i > 0)
+                {
+                    var parent = (i - 1) / 2;
+                    if (!Worse(entry, _heap[parent]))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[parent];
+                    i = parent;
+                }
+
+                _heap[i] = entry;
+            }
+            else if (_count > 0 && Worse(_heap[0], entry))
+            {
+                var i = 0;
+                while (true)
+                {
+                    var child = 2 * i + 1;
+                    if (child >= _count)
+                    {
+                        break;
+                    }
+
+                    if (child + 1 < _count && Worse(_heap[child + 1], _heap[child]))
+                    {
+                        child++;
+                    }
+
+                    if (!Worse(_heap[child], entry))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[child];
+                    i = child;
+                }
+
+                _heap[i] = entry;
+            }
+        }
+
+        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or an equal score and a
+        /// greater id.</summary>
+        private bool Worse((int Number, double Score) a, (int Number, double Score) b) =>
+            b.Score.CompareTo(a.Score) is var c && c != 0 ? c > 0 : string.CompareOrdinal(ids.IdOf(a.Number), ids.IdOf(b.Number)) > 0;
     }
 
     /// <summary>
