@@ -37,6 +37,13 @@ public sealed class RankingOptions
     [Range(0, 10_000)]
     public int TrendingCandidates { get; set; } = 20;
 
+    /// <summary>How long the recommender keeps what it reads of a text candidate besides its vector (publication time
+    /// and title), so a list's hits come from the store without payloads. A changed title or publication time shows in
+    /// lists after at most this long; retired items are filtered by the store's query as before, and the co-engagement
+    /// and trending candidates are read afresh with every list. Default 30; 0 reads each hit's payload with every list.</summary>
+    [Range(0, 86_400)]
+    public int ItemFactsCacheSeconds { get; set; } = 30;
+
     /// <summary>w_f: weight of freshness <c>2^(-age/FreshnessHalfLife)</c> in the score. Default 0.1.</summary>
     [Range(0.0, 10.0)]
     public double FreshnessWeight { get; set; } = 0.1;

@@ -35,6 +35,7 @@ public sealed class RecommendationEngine
     private readonly ProfileOptions _profile;
     private readonly TimeProvider _time;
     private readonly ICoEngagementSource? _coEngagement;
+    private readonly ItemFactsCache? _facts;
 
     public RecommendationEngine(
         IVectorStore store, TrendingCounter trending, RankingOptions ranking, ProfileOptions profile, TimeProvider time, ICoEngagementSource? coEngagement = null)
@@ -45,6 +46,7 @@ public sealed class RecommendationEngine
         _profile = profile;
         _time = time;
         _coEngagement = coEngagement;
+        _facts = ranking.ItemFactsCacheSeconds > 0 ? new ItemFactsCache(TimeSpan.FromSeconds(ranking.ItemFactsCacheSeconds)) : null;
     }
 
     public RankingOptions Ranking => _ranking;
@@ -80,7 +82,9 @@ public sealed class RecommendationEngine
             }
 
             var filter = p.RecentItems.Count == 0 ? NotRetired : NotRetired with { ExcludeIds = p.RecentItems.ToHashSet(StringComparer.Ordinal) };
-            queries.Add(new VectorQuery(q, Collections.ItemVector, _ranking.Candidates, filter, WithVectors: true, WithPayload: true, PayloadFields: CandidateFields));
+            // With the facts cache the hits come without payloads: their facts are the cache's (read from the store for
+            // the hits it lacks), not projected from each hit's payload for every list.
+            queries.Add(new VectorQuery(q, Collections.ItemVector, _ranking.Candidates, filter, WithVectors: true, WithPayload: _facts is null, PayloadFields: CandidateFields));
             queryOwners.Add(i);
             queryVectors.Add((VectorMath.Normalized(p.ShortTerm), VectorMath.Normalized(p.LongTerm)));
         }
@@ -90,6 +94,7 @@ public sealed class RecommendationEngine
             var started = _time.GetTimestamp();
             var answers = await _store.QueryBatchAsync(Collections.Items, queries, cancellationToken);
             var extra = await OtherSourcesAsync(profiles, queryOwners, answers, now, cancellationToken);
+            var facts = await FactsAsync(answers, cancellationToken);
             StreamRecMetrics.StageDuration.WithLabels("retrieve").Observe(_time.GetElapsedTime(started).TotalSeconds);
             started = _time.GetTimestamp();
             for (var j = 0; j < answers.Count; j++)
@@ -98,27 +103,28 @@ public sealed class RecommendationEngine
                 var query = queries[j].Vector;
                 var (coScores, additional) = extra[j];
                 var candidates = new List<Candidate>(answers[j].Count + additional.Count);
-                var payloads = new List<JsonObject?>(candidates.Capacity); // payloads[i] is candidates[i]'s
+                var titles = new List<TitleOf>(candidates.Capacity); // titles[i] is candidates[i]'s
                 foreach (var point in answers[j])
                 {
-                    if (ToCandidate(point, point.Score, now, shortTerm, longTerm, coScores, CandidateSources.Text) is { } c)
+                    var (publishedAt, title) = point.Payload is { } payload ? (PublishedAt(payload), new TitleOf(payload, null)) : Facts(facts, point.Id);
+                    if (ToCandidate(point, point.Score, publishedAt, now, shortTerm, longTerm, coScores, CandidateSources.Text) is { } c)
                     {
                         candidates.Add(c);
-                        payloads.Add(point.Payload);
+                        titles.Add(title);
                     }
                 }
 
                 foreach (var (point, sources) in additional)
                 {
                     var similarity = point.Vectors is { } v && v.TryGetValue(Collections.ItemVector, out var vector) ? VectorMath.Dot(query, vector) : 0;
-                    if (ToCandidate(point, similarity, now, shortTerm, longTerm, coScores, sources) is { } c)
+                    if (ToCandidate(point, similarity, PublishedAt(point.Payload), now, shortTerm, longTerm, coScores, sources) is { } c)
                     {
                         candidates.Add(c);
-                        payloads.Add(point.Payload);
+                        titles.Add(new TitleOf(point.Payload, null));
                     }
                 }
 
-                results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, WithTitles(Ranker.Rank(candidates, now, _ranking), candidates, payloads));
+                results[queryOwners[j]] = new RecommendationResult(RecommendationResult.Personalized, WithTitles(Ranker.Rank(candidates, now, _ranking), candidates, titles));
             }
 
             StreamRecMetrics.StageDuration.WithLabels("rank").Observe(_time.GetElapsedTime(started).TotalSeconds);
@@ -232,7 +238,8 @@ public sealed class RecommendationEngine
     }
 
     private Candidate? ToCandidate(
-        ScoredPoint point, double similarity, DateTimeOffset now, float[] shortTerm, float[] longTerm, Dictionary<string, double> coScores, CandidateSources sources)
+        ScoredPoint point, double similarity, DateTimeOffset? publishedAt, DateTimeOffset now, float[] shortTerm, float[] longTerm, Dictionary<string, double> coScores,
+        CandidateSources sources)
     {
         if (point.Vectors is null || !point.Vectors.TryGetValue(Collections.ItemVector, out var vector))
         {
@@ -244,7 +251,7 @@ public sealed class RecommendationEngine
             point.Id,
             vector,
             similarity,
-            PublishedAt(point.Payload),
+            publishedAt,
             _trending.Score(point.Id, now),
             VectorMath.Dot(shortTerm, vector),
             VectorMath.Dot(longTerm, vector),
@@ -255,17 +262,65 @@ public sealed class RecommendationEngine
 
     /// <summary>The ranked items with their titles, read from the payloads of the candidates they are (a list's ten
     /// titles instead of its four hundred candidates').</summary>
-    private static IReadOnlyList<RankedItem> WithTitles(IReadOnlyList<RankedItem> ranked, List<Candidate> candidates, List<JsonObject?> payloads)
+    private static IReadOnlyList<RankedItem> WithTitles(IReadOnlyList<RankedItem> ranked, List<Candidate> candidates, List<TitleOf> titles)
     {
         var titled = new RankedItem[ranked.Count];
         for (var r = 0; r < ranked.Count; r++)
         {
             var index = candidates.FindIndex(c => ReferenceEquals(c, ranked[r].Candidate));
-            titled[r] = index < 0 ? ranked[r] : ranked[r] with { Candidate = ranked[r].Candidate with { Title = Title(payloads[index]) } };
+            titled[r] = index < 0 ? ranked[r] : ranked[r] with { Candidate = ranked[r].Candidate with { Title = titles[index].Read() } };
         }
 
         return titled;
     }
+
+    /// <summary>A candidate's title: known already (from the facts cache), or to be read from its payload when listed.</summary>
+    private readonly record struct TitleOf(JsonObject? Payload, string? Known)
+    {
+        public string? Read() => Known ?? Title(Payload);
+    }
+
+    /// <summary>The facts of every hit of <paramref name="answers"/> that came without a payload (all of them with the
+    /// facts cache, none without it): from the cache while younger than its age, the rest read from the store in one
+    /// batch and cached. An id the store no longer has is absent (its candidate then has no title or publication time).</summary>
+    private async Task<IReadOnlyDictionary<string, ItemFacts>?> FactsAsync(IReadOnlyList<IReadOnlyList<ScoredPoint>> answers, CancellationToken cancellationToken)
+    {
+        if (_facts is null)
+        {
+            return null;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var answer in answers)
+        {
+            foreach (var point in answer)
+            {
+                if (point.Payload is null)
+                {
+                    ids.Add(point.Id);
+                }
+            }
+        }
+
+        // Aged by the clock, not by the lists' time (a trigger's event time, which a replay may take backwards).
+        var now = _time.GetUtcNow();
+        var (found, missing) = _facts.Lookup(ids, now);
+        if (missing.Count > 0)
+        {
+            var read = await _store.GetAsync(Collections.Items, missing, withVectors: false, CandidateFields, cancellationToken);
+            var fresh = read.ToDictionary(p => p.Id, p => new ItemFacts(PublishedAt(p.Payload), Title(p.Payload)), StringComparer.Ordinal);
+            _facts.Set(fresh, now);
+            foreach (var (id, facts) in fresh)
+            {
+                found[id] = facts;
+            }
+        }
+
+        return found;
+    }
+
+    private static (DateTimeOffset? PublishedAt, TitleOf Title) Facts(IReadOnlyDictionary<string, ItemFacts>? facts, string itemId) =>
+        facts?.GetValueOrDefault(itemId) is { } known ? (known.PublishedAt, new TitleOf(null, known.Title)) : (null, new TitleOf(null, null));
 
     /// <summary>What a text candidate's payload is read for: its publication time (<see cref="ToCandidate"/>) and, for
     /// the listed items only, its title (<see cref="WithTitles"/>). The rest of an item's payload (text, tags,

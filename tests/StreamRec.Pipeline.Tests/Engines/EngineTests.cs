@@ -242,6 +242,37 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_FactsCache_GivesThePayloadsLists_AndAChangedTitleShowsOnceItsEntryAges()
+    {
+        var cached = new RecommendationEngine(_store, _trending, new RankingOptions { ListSize = 10, ItemFactsCacheSeconds = 30 }, _profileOptions, _time);
+        var uncached = new RecommendationEngine(_store, _trending, new RankingOptions { ListSize = 10, ItemFactsCacheSeconds = 0 }, _profileOptions, _time);
+        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 1), At(Catalog.Click("u", "garden-4", T0.AddMinutes(1)), 2));
+        static string[] Shown(RecommendationResult r) =>
+            [.. r.Items.Select(i => $"{i.Candidate.ItemId}|{i.Score:R}|{i.Candidate.Title}|{i.Candidate.PublishedAt:O}|{string.Join(',', i.Reasons)}")];
+
+        var first = (await cached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
+        var again = (await cached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0]; // from the cache
+        var reference = (await uncached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
+
+        Assert.Equal(10, first.Items.Count);
+        Assert.Equal(Shown(reference), Shown(first));
+        Assert.Equal(Shown(reference), Shown(again));
+
+        // A listed item renamed (a newer version, same text): the cache keeps the old title for its age, a reader
+        // without it sees the new one at once.
+        var listed = first.Items[0].Candidate.ItemId;
+        var item = Catalog.Items().Single(i => i.ItemId == listed);
+        await _items.IndexAsync([item with { EventId = "rename", Title = "renamed", Version = long.MaxValue - 1 }], CancellationToken.None);
+        string? TitleIn(RecommendationResult r) => r.Items.Single(i => i.Candidate.ItemId == listed).Candidate.Title;
+
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(item.Title, TitleIn((await cached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0]));
+        Assert.Equal("renamed", TitleIn((await uncached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0]));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("renamed", TitleIn((await cached.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0]));
+    }
+
+    [Fact]
     public async Task Recommend_CandidatesReadById_KeepTheirTitleAndPublicationTime_AndRetiredOnesAreDropped()
     {
         // One text-nearest candidate: what co-engagement and trending add is read by id, with only the payload fields
