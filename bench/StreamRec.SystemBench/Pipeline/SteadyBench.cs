@@ -70,7 +70,7 @@ internal static class SteadyBench
             progress.Report($"  {backlog.Events:N0} events ({backlog.Clicks:N0} clicks, {backlog.Reviews:N0} reviews, {backlog.ReviewsWithText:N0} with text) in {backlog.Seconds:F1} s");
             var result = await DrainAsync(name, mix, rig, encoder, backlog, options.SteadyTimeout, time, progress, cancellationToken);
             results.Add(result);
-            progress.Report($"  {name}: {result.EventsPerSecond:F0} events/s over the middle of the drain ({result.Seconds:F1} s), raw consumer {result.RawEventsPerSecond:F0}/s (ratio {result.RatioToRaw:F3}); " +
+            progress.Report($"  {name}: {result.EventsPerSecond:F0} events/s over {(result.WholeDrainWindow ? "the whole drain" : "the middle of the drain")} ({result.Seconds:F1} s), raw consumer {result.RawEventsPerSecond:F0}/s (ratio {result.RatioToRaw:F3}); " +
                 $"{result.ListsPerSecond:F0} lists/s; {result.CpuUsPerEvent:F1} µs CPU and {result.AllocBytesPerEvent:F0} B allocated per event{(result.Completed ? "" : " [incomplete]")}");
         }
 
@@ -162,7 +162,7 @@ internal static class SteadyBench
         var total = backlog.Events;
         var pipeline = drain.Select(d => new SteadySample(d.Seconds, SteadyWindow.PipelineDone(d.Committed, ends, total), d.Lists, d.Process)).ToArray();
         var input = drain.Select(d => new SteadySample(d.Seconds, d.Committed.GetValueOrDefault(inputGroup), d.Lists, d.Process)).ToArray();
-        var window = total > 0 ? SteadyWindow.Middle(pipeline, total) : null;
+        var window = total > 0 ? SteadyWindow.MiddleOrWhole(pipeline, total) : null;
         var (start, end) = window is { } w ? (pipeline[w.Start], pipeline[w.End]) : (null, null);
         var events = start is not null && end is not null ? end.Done - start.Done : 0;
         var seconds = events > 0 ? end!.Seconds - start!.Seconds : double.NaN;
@@ -199,6 +199,7 @@ internal static class SteadyBench
             first is not null && last is not null && total > 0 ? SteadyWindow.Stages(first, last, total) : [])
         {
             InputEventsPerSecond = Finite(inputRate, 1),
+            WholeDrainWindow = window is { Whole: true },
             DrainEventsPerSecond = drainSeconds > 0 && completed ? Math.Round(total / drainSeconds, 1) : null,
             DrainCpuUsPerEvent = first is not null && last is not null && total > 0 ? Finite((last.CpuSeconds - first.CpuSeconds) * 1e6 / total, 2) : null,
             DrainAllocBytesPerEvent = first is not null && last is not null && total > 0 ? Finite((last.AllocatedBytes - first.AllocatedBytes) / (double)total, 0) : null,

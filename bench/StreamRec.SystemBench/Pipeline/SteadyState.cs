@@ -64,6 +64,10 @@ public sealed record SteadyPhaseResult(
 
     /// <summary>Managed bytes allocated per event over the whole drain.</summary>
     public double? DrainAllocBytesPerEvent { get; init; }
+
+    /// <summary>True when the window is the whole drain, not its middle (<see cref="SteadyWindow.MiddleOrWhole"/>): the
+    /// figures then include the ramp and the tail.</summary>
+    public bool WholeDrainWindow { get; init; }
 }
 
 /// <summary>One stage's wall time per event.</summary>
@@ -137,6 +141,21 @@ public static class SteadyWindow
         }
 
         return (long)Math.Floor(share * events);
+    }
+
+    /// <summary>
+    /// <see cref="Middle"/>, or when it has none although the series reached the end (the slowest group's commits come
+    /// in a few large batches, and one of them passed both marks between two samples), the whole series: first to last
+    /// sample, ramp and tail included (<c>Whole</c> true). Null only when the series never reached the 90 % mark.
+    /// </summary>
+    public static (int Start, int End, bool Whole)? MiddleOrWhole(IReadOnlyList<SteadySample> samples, long total)
+    {
+        if (Middle(samples, total) is { } middle)
+        {
+            return (middle.Start, middle.End, false);
+        }
+
+        return samples.Count > 1 && samples[^1].Done >= To * total && samples[^1].Seconds > samples[0].Seconds ? (0, samples.Count - 1, true) : null;
     }
 
     /// <summary>Events per second between two samples.</summary>

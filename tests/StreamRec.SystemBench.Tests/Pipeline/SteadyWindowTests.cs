@@ -63,6 +63,17 @@ public class SteadyWindowTests
     }
 
     [Fact]
+    public void MiddleOrWhole_IsTheMiddleWhenThereIsOne_ElseTheWholeDrain_ElseNull()
+    {
+        // A slowest group whose one large commit passes both marks between two samples: the whole drain instead.
+        List<SteadySample> jump = [new(0, 0, 0, Counters(0, 0)), new(1, 50, 0, Counters(1, 0)), new(2, 950, 0, Counters(2, 0)), new(3, 1_000, 0, Counters(3, 0))];
+
+        Assert.Equal((3, 12, false), SteadyWindow.MiddleOrWhole(Drain(), 1_000));
+        Assert.Equal((0, 3, true), SteadyWindow.MiddleOrWhole(jump, 1_000));
+        Assert.Null(SteadyWindow.MiddleOrWhole(jump.Take(2).ToList(), 1_000));
+    }
+
+    [Fact]
     public void Stages_PerEventOverTheWindow_KnownStagesFirst()
     {
         var start = new ProcessCounters(0, null, 0, 0,
