@@ -104,9 +104,10 @@ public sealed class RecommendationEngine
                 var (coScores, additional) = extra[j];
                 var candidates = new List<Candidate>(answers[j].Count + additional.Count);
                 var titles = new List<TitleOf>(candidates.Capacity); // titles[i] is candidates[i]'s
-                foreach (var point in answers[j])
+                for (var k = 0; k < answers[j].Count; k++)
                 {
-                    var (publishedAt, title) = point.Payload is { } payload ? (PublishedAt(payload), new TitleOf(payload, null)) : Facts(facts, point.Id);
+                    var point = answers[j][k];
+                    var (publishedAt, title) = point.Payload is { } payload ? (PublishedAt(payload), new TitleOf(payload, null)) : Facts(facts?[j][k]);
                     if (ToCandidate(point, point.Score, publishedAt, now, shortTerm, longTerm, coScores, CandidateSources.Text) is { } c)
                     {
                         candidates.Add(c);
@@ -281,46 +282,52 @@ public sealed class RecommendationEngine
     }
 
     /// <summary>The facts of every hit of <paramref name="answers"/> that came without a payload (all of them with the
-    /// facts cache, none without it): from the cache while younger than its age, the rest read from the store in one
-    /// batch and cached. An id the store no longer has is absent (its candidate then has no title or publication time).</summary>
-    private async Task<IReadOnlyDictionary<string, ItemFacts>?> FactsAsync(IReadOnlyList<IReadOnlyList<ScoredPoint>> answers, CancellationToken cancellationToken)
+    /// facts cache, none without it), by answer and hit: from the cache while younger than its age, the rest read from
+    /// the store in one batch and cached. A hit the store no longer has gets none (its candidate then has no title or
+    /// publication time).</summary>
+    private async Task<ItemFacts?[][]?> FactsAsync(IReadOnlyList<IReadOnlyList<ScoredPoint>> answers, CancellationToken cancellationToken)
     {
         if (_facts is null)
         {
             return null;
         }
 
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var answer in answers)
+        // Aged by the clock, not by the lists' time (a trigger's event time, which a replay may take backwards).
+        var now = _time.GetUtcNow();
+        var facts = new ItemFacts?[answers.Count][];
+        HashSet<string>? missing = null;
+        for (var j = 0; j < answers.Count; j++)
         {
-            foreach (var point in answer)
+            var answer = answers[j];
+            facts[j] = new ItemFacts?[answer.Count];
+            for (var k = 0; k < answer.Count; k++)
             {
-                if (point.Payload is null)
+                if (answer[k].Payload is null && !_facts.TryGet(answer[k].Id, now, out facts[j][k]))
                 {
-                    ids.Add(point.Id);
+                    (missing ??= new HashSet<string>(StringComparer.Ordinal)).Add(answer[k].Id);
                 }
             }
         }
 
-        // Aged by the clock, not by the lists' time (a trigger's event time, which a replay may take backwards).
-        var now = _time.GetUtcNow();
-        var (found, missing) = _facts.Lookup(ids, now);
-        if (missing.Count > 0)
+        if (missing is not null)
         {
-            var read = await _store.GetAsync(Collections.Items, missing, withVectors: false, CandidateFields, cancellationToken);
+            var read = await _store.GetAsync(Collections.Items, [.. missing], withVectors: false, CandidateFields, cancellationToken);
             var fresh = read.ToDictionary(p => p.Id, p => new ItemFacts(PublishedAt(p.Payload), Title(p.Payload)), StringComparer.Ordinal);
             _facts.Set(fresh, now);
-            foreach (var (id, facts) in fresh)
+            for (var j = 0; j < answers.Count; j++)
             {
-                found[id] = facts;
+                for (var k = 0; k < answers[j].Count; k++)
+                {
+                    facts[j][k] ??= fresh.GetValueOrDefault(answers[j][k].Id);
+                }
             }
         }
 
-        return found;
+        return facts;
     }
 
-    private static (DateTimeOffset? PublishedAt, TitleOf Title) Facts(IReadOnlyDictionary<string, ItemFacts>? facts, string itemId) =>
-        facts?.GetValueOrDefault(itemId) is { } known ? (known.PublishedAt, new TitleOf(null, known.Title)) : (null, new TitleOf(null, null));
+    private static (DateTimeOffset? PublishedAt, TitleOf Title) Facts(ItemFacts? facts) =>
+        facts is { } known ? (known.PublishedAt, new TitleOf(null, known.Title)) : (null, new TitleOf(null, null));
 
     /// <summary>What a text candidate's payload is read for: its publication time (<see cref="ToCandidate"/>) and, for
     /// the listed items only, its title (<see cref="WithTitles"/>). The rest of an item's payload (text, tags,
