@@ -35,12 +35,18 @@ public sealed class RecordingPublisher(EffectLog? log = null) : IEventPublisher
             throw new InvalidOperationException($"injected: publishing to {FailTopic} failed");
         }
 
-        foreach (var topic in messages.Select(m => m.Topic).Distinct())
+        // The profile-updater publishes a batch's engagements and notifications side by side, from two threads: a
+        // publisher is thread-safe, and so is this one (List.AddRange from two threads lost or nulled entries).
+        lock (Published)
         {
-            log?.Add("publish:" + topic);
+            foreach (var topic in messages.Select(m => m.Topic).Distinct())
+            {
+                log?.Add("publish:" + topic);
+            }
+
+            Published.AddRange(messages);
         }
 
-        Published.AddRange(messages);
         return Task.CompletedTask;
     }
 
