@@ -328,6 +328,16 @@ public static class CoEngagement
         IReadOnlySet<string>? notPositive = null) =>
         Normalise(PartialScores(recent, rowOf, options, notPositive), rowOf, options, exclude, limit);
 
+    /// <summary>The weight of the recent item at <paramref name="i"/> (of count <paramref name="count"/>) in a list's query:
+    /// decayed by its position from the newest, lower when the user did not like it, divided by its count to the
+    /// exponent. False when it weighs nothing (<see cref="CoEngagementOptions.NotPositiveQueryWeight"/> 0).</summary>
+    private static bool TryQueryWeight(IReadOnlyList<string> recent, int i, double count, CoEngagementOptions options, IReadOnlySet<string>? notPositive, out double q)
+    {
+        var liking = notPositive?.Contains(recent[i]) == true ? options.NotPositiveQueryWeight : 1;
+        q = liking <= 0 ? 0 : liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(count, options.QueryCountExponent);
+        return liking > 0;
+    }
+
     /// <summary>
     /// The first half of <see cref="Score"/>: for every item reachable from the recent items' rows, the sum over those
     /// rows of the query weight times the pair's weight, not yet divided by the item's own count, nothing excluded.
@@ -344,18 +354,11 @@ public static class CoEngagement
         var first = Math.Max(0, recent.Count - options.QueryItems);
         for (var i = recent.Count - 1; i >= first; i--)
         {
-            if (rowOf(recent[i]) is not { Count: > 0 } source)
+            if (rowOf(recent[i]) is not { Count: > 0 } source || !TryQueryWeight(recent, i, source.Count, options, notPositive, out var q))
             {
                 continue;
             }
 
-            var liking = notPositive?.Contains(recent[i]) == true ? options.NotPositiveQueryWeight : 1;
-            if (liking <= 0)
-            {
-                continue;
-            }
-
-            var q = liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
             foreach (var (item, weight) in source.Neighbours)
             {
                 CollectionsMarshal.GetValueRefOrAddDefault(scores, item, out _) += q * weight;
@@ -452,18 +455,11 @@ public static class CoEngagement
         var first = Math.Max(0, recent.Count - options.QueryItems);
         for (var i = recent.Count - 1; i >= first; i--)
         {
-            if (rowOf(recent[i]) is not { Count: > 0 } source)
+            if (rowOf(recent[i]) is not { Count: > 0 } source || !TryQueryWeight(recent, i, source.Count, options, notPositive, out var q))
             {
                 continue;
             }
 
-            var liking = notPositive?.Contains(recent[i]) == true ? options.NotPositiveQueryWeight : 1;
-            if (liking <= 0)
-            {
-                continue;
-            }
-
-            var q = liking * Decay(recent.Count - 1 - i, options.QueryHalfLifePositions) / Math.Pow(source.Count, options.QueryCountExponent);
             var neighbours = source.Neighbours;
             var weights = source.Weights;
             for (var k = 0; k < neighbours.Length; k++)
@@ -485,7 +481,7 @@ public static class CoEngagement
     {
         // Kept by number, not by id: most of the tens of thousands of offers are turned away by one comparison of
         // scores, and a kept one is compared by id only on a tie.
-        var best = new NumberTopScores(limit, ids);
+        var best = new BoundedHeap<(int Number, double Score), ByScoreThenNumberedId>(limit, new ByScoreThenNumberedId(ids));
         Span<int> own = rows.Count <= 64 ? stackalloc int[rows.Count] : new int[rows.Count];
         var o = 0;
         foreach (var row in rows.Values)
@@ -496,9 +492,9 @@ public static class CoEngagement
         foreach (var number in partial.Touched)
         {
             partial.TryGet(number, out var sum);
-            if (best.WouldAccept(number, sum) && !own.Contains(number) && exclude?.Contains(ids.IdOf(number)) != true)
+            if (best.WouldAccept((number, sum)) && !own.Contains(number) && exclude?.Contains(ids.IdOf(number)) != true)
             {
-                best.Offer(number, sum);
+                best.Offer((number, sum));
             }
         }
 
@@ -506,12 +502,12 @@ public static class CoEngagement
         {
             if (partial.TryGet(row.Item, out var sum) && exclude?.Contains(item) != true && row.Count > 0)
             {
-                best.Offer(row.Item, Normalised(sum, row.Count, options));
+                best.Offer((row.Item, Normalised(sum, row.Count, options)));
             }
         }
 
         var pool = new List<string>(best.Count);
-        foreach (var number in best.Kept)
+        foreach (var (number, _) in best.Kept)
         {
             if (!own.Contains(number))
             {
@@ -564,165 +560,121 @@ public static class CoEngagement
         sum / (options.CandidateCountExponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, options.CandidateCountExponent));
 
     /// <summary>
-    /// <see cref="TopScores"/> over item numbers of an <see cref="ItemIdTable"/>, in the same order (higher score first,
-    /// equal scores by id): an offer is a comparison of doubles unless the scores tie, and the heap holds no references.
-    /// </summary>
-    private sealed class NumberTopScores(int limit, ItemIdTable ids)
-    {
-        private readonly int _limit = Math.Max(0, limit);
-        private (int Number, double Score)[] _heap = new (int, double)[Math.Clamp(limit, 0, 1024)];
-        private int _count;
-
-        public int Count => _count;
-
-        /// <summary>The numbers kept, in no particular order.</summary>
-        public IEnumerable<int> Kept => _heap.Take(_count).Select(entry => entry.Number);
-
-        public bool WouldAccept(int number, double score) => _count < _limit || (_count > 0 && Worse(_heap[0], (number, score)));
-
-        public void Offer(int number, double score)
-        {
-            var entry = (number, score);
-            if (_count < _limit)
-            {
-                if (_count == _heap.Length)
-                {
-                    Array.Resize(ref _heap, (int)Math.Min(_limit, 2L * _heap.Length));
-                }
-
-                var i = _count++;
-                while (i > 0)
-                {
-                    var parent = (i - 1) / 2;
-                    if (!Worse(entry, _heap[parent]))
-                    {
-                        break;
-                    }
-
-                    _heap[i] = _heap[parent];
-                    i = parent;
-                }
-
-                _heap[i] = entry;
-            }
-            else if (_count > 0 && Worse(_heap[0], entry))
-            {
-                var i = 0;
-                while (true)
-                {
-                    var child = 2 * i + 1;
-                    if (child >= _count)
-                    {
-                        break;
-                    }
-
-                    if (child + 1 < _count && Worse(_heap[child + 1], _heap[child]))
-                    {
-                        child++;
-                    }
-
-                    if (!Worse(_heap[child], entry))
-                    {
-                        break;
-                    }
-
-                    _heap[i] = _heap[child];
-                    i = child;
-                }
-
-                _heap[i] = entry;
-            }
-        }
-
-        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or an equal score and a
-        /// greater id.</summary>
-        private bool Worse((int Number, double Score) a, (int Number, double Score) b) =>
-            b.Score.CompareTo(a.Score) is var c && c != 0 ? c > 0 : string.CompareOrdinal(ids.IdOf(a.Number), ids.IdOf(b.Number)) > 0;
-    }
-
-    /// <summary>
-    /// The best <c>limit</c> (id, score) pairs offered, in a heap whose root is the worst kept (lowest score; of equal
-    /// scores the greatest id): a list's neighbours number tens of thousands and it keeps a few hundred, so most offers
-    /// cost one comparison and nothing is sorted but what is kept. The order is total (ids are distinct), so the answer
-    /// is the one a full sort would give.
+    /// The best <c>limit</c> (id, score) pairs offered (<see cref="BoundedHeap{TEntry, TOrder}"/> by score, then id): the
+    /// order is total (ids are distinct), so the answer is the one a full sort would give.
     /// </summary>
     private sealed class TopScores(int limit)
     {
-        private readonly int _limit = Math.Max(0, limit);
-        private (string Id, double Score)[] _heap = new (string, double)[Math.Clamp(limit, 0, 1024)];
-        private int _count;
+        private readonly BoundedHeap<(string Id, double Score), ByScoreThenId> _heap = new(limit, default);
 
         /// <summary>Whether <see cref="Offer"/> would keep (<paramref name="id"/>, <paramref name="score"/>) now.</summary>
-        public bool WouldAccept(string id, double score) => _count < _limit || (_count > 0 && Worse(_heap[0], (id, score)));
+        public bool WouldAccept(string id, double score) => _heap.WouldAccept((id, score));
 
-        public void Offer(string id, double score)
-        {
-            if (_count < _limit)
-            {
-                if (_count == _heap.Length)
-                {
-                    Array.Resize(ref _heap, (int)Math.Min(_limit, 2L * _heap.Length));
-                }
-
-                var i = _count++;
-                while (i > 0)
-                {
-                    var parent = (i - 1) / 2;
-                    if (!Worse((id, score), _heap[parent]))
-                    {
-                        break;
-                    }
-
-                    _heap[i] = _heap[parent];
-                    i = parent;
-                }
-
-                _heap[i] = (id, score);
-            }
-            else if (_count > 0 && Worse(_heap[0], (id, score)))
-            {
-                var i = 0;
-                while (true)
-                {
-                    var child = 2 * i + 1;
-                    if (child >= _count)
-                    {
-                        break;
-                    }
-
-                    if (child + 1 < _count && Worse(_heap[child + 1], _heap[child]))
-                    {
-                        child++;
-                    }
-
-                    if (!Worse(_heap[child], (id, score)))
-                    {
-                        break;
-                    }
-
-                    _heap[i] = _heap[child];
-                    i = child;
-                }
-
-                _heap[i] = (id, score);
-            }
-        }
+        public void Offer(string id, double score) => _heap.Offer((id, score));
 
         /// <summary>What was kept, best first (equal scores by id).</summary>
         public List<(string ItemId, double Score)> ToSortedList()
         {
-            var result = new List<(string, double)>(_count);
-            result.AddRange(_heap.AsSpan(0, _count));
-            result.Sort(static (a, b) => BestFirst(a, b));
+            var result = new List<(string, double)>(_heap.Count);
+            result.AddRange(_heap.Kept);
+            result.Sort(static (a, b) => ByScoreThenId.BestFirst(a, b));
             return result;
         }
+    }
 
-        /// <summary>The lists' order: higher score first, equal scores by id.</summary>
-        private static int BestFirst((string Id, double Score) a, (string Id, double Score) b) =>
+    /// <summary>The lists' order: higher score first, equal scores by id.</summary>
+    private readonly struct ByScoreThenId : IWorse<(string Id, double Score)>
+    {
+        public static int BestFirst((string Id, double Score) a, (string Id, double Score) b) =>
             b.Score.CompareTo(a.Score) is var c && c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
 
-        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/> in <see cref="BestFirst"/>'s order.</summary>
-        private static bool Worse((string Id, double Score) a, (string Id, double Score) b) => BestFirst(a, b) > 0;
+        public bool Worse((string Id, double Score) a, (string Id, double Score) b) => BestFirst(a, b) > 0;
+    }
+
+    /// <summary>The same order over item numbers of an <see cref="ItemIdTable"/>: ids are looked up only on a tied score.</summary>
+    private readonly struct ByScoreThenNumberedId(ItemIdTable ids) : IWorse<(int Number, double Score)>
+    {
+        public bool Worse((int Number, double Score) a, (int Number, double Score) b) =>
+            b.Score.CompareTo(a.Score) is var c && c != 0 ? c > 0 : string.CompareOrdinal(ids.IdOf(a.Number), ids.IdOf(b.Number)) > 0;
+    }
+
+    private interface IWorse<in TEntry>
+    {
+        /// <summary>True when <paramref name="a"/> ranks below <paramref name="b"/>.</summary>
+        bool Worse(TEntry a, TEntry b);
+    }
+
+    /// <summary>
+    /// The best <c>limit</c> entries offered, in a heap whose root is the worst kept: a list's neighbours number tens of
+    /// thousands and it keeps a few hundred, so most offers cost one comparison and nothing is sorted but what is kept.
+    /// The order is a struct, so its comparison is inlined.
+    /// </summary>
+    private sealed class BoundedHeap<TEntry, TOrder>(int limit, TOrder order)
+        where TOrder : struct, IWorse<TEntry>
+    {
+        private readonly int _limit = Math.Max(0, limit);
+        private TEntry[] _heap = new TEntry[Math.Clamp(limit, 0, 1024)];
+        private int _count;
+
+        public int Count => _count;
+
+        /// <summary>The entries kept, in no particular order.</summary>
+        public ReadOnlySpan<TEntry> Kept => _heap.AsSpan(0, _count);
+
+        public bool WouldAccept(TEntry entry) => _count < _limit || (_count > 0 && order.Worse(_heap[0], entry));
+
+        public void Offer(TEntry entry)
+        {
+            if (_count < _limit)
+            {
+                if (_count == _heap.Length)
+                {
+                    Array.Resize(ref _heap, (int)Math.Min(_limit, 2L * _heap.Length));
+                }
+
+                var i = _count++;
+                while (i > 0)
+                {
+                    var parent = (i - 1) / 2;
+                    if (!order.Worse(entry, _heap[parent]))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[parent];
+                    i = parent;
+                }
+
+                _heap[i] = entry;
+            }
+            else if (_count > 0 && order.Worse(_heap[0], entry))
+            {
+                var i = 0;
+                while (true)
+                {
+                    var child = 2 * i + 1;
+                    if (child >= _count)
+                    {
+                        break;
+                    }
+
+                    if (child + 1 < _count && order.Worse(_heap[child + 1], _heap[child]))
+                    {
+                        child++;
+                    }
+
+                    if (!order.Worse(_heap[child], entry))
+                    {
+                        break;
+                    }
+
+                    _heap[i] = _heap[child];
+                    i = child;
+                }
+
+                _heap[i] = entry;
+            }
+        }
     }
 
     private static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)
