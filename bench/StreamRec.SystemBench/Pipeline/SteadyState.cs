@@ -224,7 +224,7 @@ public static class SteadyWindow
         ["co_engagement"] = "item side: parse contributions, load rows, apply, write rows (commit included)",
         ["trending"] = "recommender's trending consumer: parse every click again, count it",
         ["list_build"] = "recommender: decode, coalesce, load users, retrieve, rank, serialise the lists",
-        ["retrieve"] = "recommender: candidate retrieval (part of list_build)",
+        ["retrieve"] = "recommender: candidate retrieval: the batched search, the co-engagement and trending candidates, the text candidates' facts (part of list_build)",
         ["rank"] = "recommender: re-rank and MMR (part of list_build)",
         ["publish"] = "recommender: publish the lists to streamrec.recommendations (acks=all)",
         ["store:get"] = "vector-store calls, every caller: get by id",
