@@ -386,62 +386,6 @@ public static class CoEngagement
     }
 
     /// <summary>
-    /// <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
-    /// over only the items of <paramref name="among"/> that have a partial score (each listed once): the same answer
-    /// when every item outside it would be dropped anyway (no row), without visiting the whole partial sum.
-    /// </summary>
-    public static IReadOnlyList<(string ItemId, double Score)> Normalise(
-        IEnumerable<string> among, Dictionary<string, double> partial, Func<string, CoEngagementRow?> rowOf, CoEngagementOptions options,
-        IReadOnlySet<string>? exclude, int limit)
-    {
-        var best = new TopScores(limit);
-        foreach (var item in among)
-        {
-            if (partial.TryGetValue(item, out var sum))
-            {
-                Offer(best, item, sum, rowOf, options, exclude);
-            }
-        }
-
-        return best.ToSortedList();
-    }
-
-    /// <summary>
-    /// <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
-    /// where only <paramref name="rows"/> have rows and every other item counts as 1 (a sum is then its own score): the
-    /// candidate pool a list ranks before it has read the candidates' counts. Equal to <c>Normalise(partial, id =&gt;
-    /// rows.GetValueOrDefault(id) ?? new CoEngagementRow { Count = 1 }, ...)</c>, but an item whose sum would not enter
-    /// the kept best is passed over before anything is looked up for it: a list's partial sums hold tens of thousands
-    /// of items, and this pass, with its two lookups per item, was about half of a list's scoring (sampled profile of
-    /// ItemSideBenchmarks.Score).
-    /// </summary>
-    public static IReadOnlyList<(string ItemId, double Score)> NormaliseWithUnitCounts(
-        Dictionary<string, double> partial, IReadOnlyDictionary<string, CoEngagementRow> rows, CoEngagementOptions options, IReadOnlySet<string>? exclude,
-        int limit)
-    {
-        var best = new TopScores(limit);
-        foreach (var (item, sum) in partial)
-        {
-            // The offers' order does not change what is kept (the order is total), so the items with rows, whose score
-            // is not their sum, are offered after the loop.
-            if (best.WouldAccept(item, sum) && !rows.ContainsKey(item) && exclude?.Contains(item) != true)
-            {
-                best.Offer(item, sum);
-            }
-        }
-
-        foreach (var (item, row) in rows)
-        {
-            if (partial.TryGetValue(item, out var sum) && exclude?.Contains(item) != true)
-            {
-                Offer(best, item, sum, row.Count, options);
-            }
-        }
-
-        return best.ToSortedList();
-    }
-
-    /// <summary>
     /// <see cref="PartialScores(IReadOnlyList{string}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, Dictionary{string, double}?)"/>
     /// over packed rows into <paramref name="into"/> (numbers of <paramref name="ids"/>): the same sums, each added to in
     /// the same order, so bit for bit the same; an array write per neighbour instead of a string-keyed dictionary update
@@ -470,10 +414,12 @@ public static class CoEngagement
     }
 
     /// <summary>
-    /// The ids <see cref="NormaliseWithUnitCounts(Dictionary{string, double}, IReadOnlyDictionary{string, CoEngagementRow}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
-    /// would keep, over packed rows and sums by number, in no particular order and without the items of
-    /// <paramref name="rows"/> (which compete for the places as in that method, but whose rows the caller holds): the
-    /// pool whose rows a list reads next. Not sorted, since only which ids are kept matters here.
+    /// The candidate pool a list ranks before it has read the candidates' counts: the ids <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// would keep if only <paramref name="rows"/> had rows and every other item counted 1 (a sum is then its own score),
+    /// over packed rows and sums by number; in no particular order (only which ids are kept matters), and without the
+    /// items of <paramref name="rows"/>, which compete for the places but whose rows the caller holds. An item whose
+    /// sum would not enter the kept best is passed over before anything is looked up for it: a list's partial sums hold
+    /// tens of thousands of items.
     /// </summary>
     public static List<string> CandidatePool(
         CoEngagementSums partial, ItemIdTable ids, IReadOnlyDictionary<string, PackedCoEngagementRow> rows, CoEngagementOptions options,
@@ -489,6 +435,8 @@ public static class CoEngagement
             own[o++] = row.Item;
         }
 
+        // The offers' order does not change what is kept (the order is total), so the items with rows, whose score is
+        // not their sum, are offered after the loop.
         foreach (var number in partial.Touched)
         {
             partial.TryGet(number, out var sum);
@@ -519,8 +467,9 @@ public static class CoEngagement
     }
 
     /// <summary>
-    /// <see cref="Normalise(IEnumerable{string}, Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
-    /// over packed rows: the items of <paramref name="rows"/> that have a partial sum, each divided by its count.
+    /// <see cref="Normalise(Dictionary{string, double}, Func{string, CoEngagementRow?}, CoEngagementOptions, IReadOnlySet{string}?, int)"/>
+    /// over packed rows and sums by number, among the items of <paramref name="rows"/> only (every other item would be
+    /// dropped anyway, having no row): those with a partial sum, each divided by its count.
     /// </summary>
     public static IReadOnlyList<(string ItemId, double Score)> Normalise(
         IReadOnlyDictionary<string, PackedCoEngagementRow> rows, CoEngagementSums partial, CoEngagementOptions options, IReadOnlySet<string>? exclude, int limit)
@@ -566,9 +515,6 @@ public static class CoEngagement
     private sealed class TopScores(int limit)
     {
         private readonly BoundedHeap<(string Id, double Score), ByScoreThenId> _heap = new(limit, default);
-
-        /// <summary>Whether <see cref="Offer"/> would keep (<paramref name="id"/>, <paramref name="score"/>) now.</summary>
-        public bool WouldAccept(string id, double score) => _heap.WouldAccept((id, score));
 
         public void Offer(string id, double score) => _heap.Offer((id, score));
 

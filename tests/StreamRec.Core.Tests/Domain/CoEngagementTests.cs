@@ -338,8 +338,9 @@ public sealed class CoEngagementTests
             .ToList();
 
         var kept = CoEngagement.Normalise(partial, rows.GetValueOrDefault, Options(), exclude, limit);
-        // Among the items with a row (the recommender's second pass): the same answer without visiting the rest.
-        var among = CoEngagement.Normalise(rows.Keys.Reverse(), partial, rows.GetValueOrDefault, Options(), exclude, limit);
+        // Among the items with a row (the recommender's second pass, over packed rows): the same answer without visiting the rest.
+        var (_, sums, packed) = Packed(partial, rows.Reverse());
+        var among = CoEngagement.Normalise(packed, sums, Options(), exclude, limit);
 
         // Both regimes: a limit that cuts (up to 100 here) and one above what can score (about 150 items).
         Assert.Equal(limit <= 100 ? limit : expected.Count, expected.Count);
@@ -354,10 +355,10 @@ public sealed class CoEngagementTests
     [InlineData(100, 0.5)]
     [InlineData(400, 0.5)]
     [InlineData(100, 0.3)]
-    public void NormaliseWithUnitCounts_EqualsNormaliseWithACountOfOneForItemsWithoutARow(int limit, double exponent)
+    public void CandidatePool_IsWhatNormaliseKeepsWithACountOfOneForItemsWithoutARow_LessThoseWithRows(int limit, double exponent)
     {
         // Most sums tie; a few items have rows with counts below, at and above 1 (one of 0: dropped), some of them
-        // excluded, some items without a row excluded too: the pool must be what Normalise gives, bit for bit.
+        // excluded, some items without a row excluded too: the pool must be what Normalise keeps, less the items with rows.
         var random = new Random(limit + (int)(exponent * 10));
         var partial = new Dictionary<string, double>(StringComparer.Ordinal);
         var rows = new Dictionary<string, CoEngagementRow>(StringComparer.Ordinal);
@@ -378,11 +379,28 @@ public sealed class CoEngagementTests
         var unit = new CoEngagementRow { Count = 1 };
 
         var expected = CoEngagement.Normalise(partial, id => rows.GetValueOrDefault(id) ?? unit, options, exclude, limit);
-        var pool = CoEngagement.NormaliseWithUnitCounts(partial, rows, options, exclude, limit);
+        var (ids, sums, packed) = Packed(partial, rows);
+        var pool = CoEngagement.CandidatePool(sums, ids, packed, options, exclude, limit);
 
         Assert.Equal(Math.Min(limit, partial.Count - exclude.Count - rows.Count(r => r.Value.Count == 0 && !exclude.Contains(r.Key) && partial.ContainsKey(r.Key))), expected.Count);
-        Assert.Equal(expected, pool);
+        Assert.Equal(expected.Select(e => e.ItemId).Where(id => !rows.ContainsKey(id)).Order(StringComparer.Ordinal), pool.Order(StringComparer.Ordinal));
         Assert.Contains(expected, e => rows.ContainsKey(e.ItemId)); // the rows' own scores are in play
+    }
+
+    /// <summary>The partial sums and rows packed as the recommender holds them, numbered in a new table.</summary>
+    private static (ItemIdTable Ids, CoEngagementSums Sums, Dictionary<string, PackedCoEngagementRow> Rows) Packed(
+        Dictionary<string, double> partial, IEnumerable<KeyValuePair<string, CoEngagementRow>> rows)
+    {
+        var ids = new ItemIdTable();
+        var packed = rows.ToDictionary(kv => kv.Key, kv => PackedCoEngagementRow.Pack(kv.Key, kv.Value, ids), StringComparer.Ordinal);
+        var sums = new CoEngagementSums();
+        sums.EnsureCapacity(ids.Count + partial.Count);
+        foreach (var (id, sum) in partial)
+        {
+            sums.Add(ids.Intern(id), sum);
+        }
+
+        return (ids, sums, packed);
     }
 
     private static List<(string ItemId, double Score)> ExcludingWhileSumming(

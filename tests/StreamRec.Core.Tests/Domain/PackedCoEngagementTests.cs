@@ -2,7 +2,7 @@ using StreamRec.Domain;
 
 namespace StreamRec.Core.Tests.Domain;
 
-/// <summary>The recommender's packed rows and sums by number must score exactly as the string-keyed path does.</summary>
+/// <summary>The recommender's packed rows and sums by number must keep the pool and the list full sorts of the string-keyed sums give, bit for bit.</summary>
 public sealed class PackedCoEngagementTests
 {
     [Theory]
@@ -42,11 +42,21 @@ public sealed class PackedCoEngagementTests
         var sources = recent.Where(rows.ContainsKey).ToDictionary(id => id, id => rows[id], StringComparer.Ordinal);
         var packedSources = sources.Keys.ToDictionary(id => id, id => packed[id], StringComparer.Ordinal);
 
+        // The reference, by full sorts: the pool is the best limit × 4 with a count of 1 for every item but the recent
+        // ones (whose counts are known), less the recent ones; the list is the best of the pool's rows and the recent
+        // ones, each sum divided by its count to the exponent.
         var partial = CoEngagement.PartialScores(recent, sources.GetValueOrDefault, options, notPositive);
-        var pool = CoEngagement.NormaliseWithUnitCounts(partial, sources, options, exclude, limit * 4)
-            .Select(p => p.ItemId).Where(id => !sources.ContainsKey(id)).ToHashSet(StringComparer.Ordinal);
+        double Normalised(double sum, double n) => sum / (exponent == 0.5 ? Math.Sqrt(n) : Math.Pow(n, exponent));
+        List<(string Id, double Score)> Best(IEnumerable<(string Id, double Score)> scored, int take) =>
+            [.. scored.OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(take)];
+        var pool = Best(partial
+                .Where(kv => !exclude.Contains(kv.Key) && (!sources.TryGetValue(kv.Key, out var own) || own.Count > 0))
+                .Select(kv => (kv.Key, sources.TryGetValue(kv.Key, out var own) ? Normalised(kv.Value, own.Count) : kv.Value)), limit * 4)
+            .Select(p => p.Id).Where(id => !sources.ContainsKey(id)).ToHashSet(StringComparer.Ordinal);
         var candidates = pool.Where(rows.ContainsKey).Concat(sources.Keys).ToDictionary(id => id, id => rows[id], StringComparer.Ordinal);
-        var expected = CoEngagement.Normalise(candidates.Keys, partial, candidates.GetValueOrDefault, options, exclude, limit);
+        var expected = Best(candidates
+            .Where(kv => partial.ContainsKey(kv.Key) && !exclude.Contains(kv.Key) && kv.Value.Count > 0)
+            .Select(kv => (kv.Key, Normalised(partial[kv.Key], kv.Value.Count))), limit);
 
         var sums = new CoEngagementSums();
         for (var pass = 0; pass < 2; pass++)
@@ -60,7 +70,7 @@ public sealed class PackedCoEngagementTests
 
             Assert.Equal(pool.Order(StringComparer.Ordinal), packedPool.Order(StringComparer.Ordinal));
             Assert.Equal(expected.Count, actual.Count);
-            Assert.Equal(expected.Select(e => e.ItemId), actual.Select(a => a.ItemId));
+            Assert.Equal(expected.Select(e => e.Id), actual.Select(a => a.ItemId));
             Assert.Equal(expected.Select(e => BitConverter.DoubleToInt64Bits(e.Score)), actual.Select(a => BitConverter.DoubleToInt64Bits(a.Score)));
         }
 
