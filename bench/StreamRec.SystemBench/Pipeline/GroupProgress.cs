@@ -4,26 +4,16 @@ using StreamRec.Contracts;
 namespace StreamRec.SystemBench.Pipeline;
 
 /// <summary>
-/// Tells when the pipeline has finished everything produced so far, from the outside: the profile-updater group has
-/// committed up to the end of clicks and reviews, and then the recommender group up to the end of user-vectors. The
-/// services commit only what they finished (store written, output acked), so a drained pair of groups means every
-/// list has been published. Auto-commit runs every second, so this answers up to a second late; the measured time
+/// Tells when the pipeline has finished everything produced so far, from the outside: every group watched has
+/// committed up to the end of its topics (the profile-updater of clicks and reviews, the recommender of user-vectors,
+/// the item side of engagements ...). The services commit only what they finished (store written, output acked), so
+/// drained groups mean every list has been published and every row written. Auto-commit runs every second, so this answers up to a second late; the measured time
 /// ends at the last list received, not here.
 /// </summary>
 internal sealed class GroupProgress : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly Dictionary<string, (IConsumer<Ignore, Ignore> Consumer, TopicPartition[] Partitions)> _groups = new(StringComparer.Ordinal);
-
-    /// <summary>The profile-updater over clicks and reviews, the recommender over user-vectors.</summary>
-    public GroupProgress(string bootstrapServers, int partitions, string profileUpdaterGroup, string recommenderGroup)
-        : this(bootstrapServers, partitions, new Dictionary<string, string[]>(StringComparer.Ordinal)
-        {
-            [profileUpdaterGroup] = [Topics.Clicks, Topics.Reviews],
-            [recommenderGroup] = [Topics.UserVectors],
-        })
-    {
-    }
 
     /// <summary>Any groups, each with the topics it consumes.</summary>
     public GroupProgress(string bootstrapServers, int partitions, IReadOnlyDictionary<string, string[]> groups)

@@ -13,6 +13,7 @@ using StreamRec.Hosting;
 using StreamRec.Kafka.Configuration;
 using StreamRec.Kafka.Consuming;
 using StreamRec.Pipeline.Engines;
+using StreamRec.Pipeline.Options;
 using StreamRec.Ports;
 using StreamRec.VectorStore.Embedded;
 
@@ -349,7 +350,7 @@ public sealed class PipelineRig : IAsyncDisposable
 
     private async Task<bool> WaitUntilDrainedAsync(string name, ListReader.Phase phase, int events, long first, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var progress = new GroupProgress(_cluster.BootstrapServers, _options.Partitions, GroupId("profile-updater"), GroupId("recommender"));
+        using var progress = new GroupProgress(_cluster.BootstrapServers, _options.Partitions, DrainedGroups());
         var lastReport = _time.GetTimestamp();
         while (true)
         {
@@ -372,6 +373,33 @@ public sealed class PipelineRig : IAsyncDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Every consumer group a phase must see finished before the next one starts, with the topics it consumes: the
+    /// profile-updater and the recommender (whose commits mean every list is out), the item side (its rows of this
+    /// phase's engagements; the next phase would otherwise share the cores and the store's writes with it) and the
+    /// recommender's trending counters.
+    /// </summary>
+    private Dictionary<string, string[]> DrainedGroups()
+    {
+        var groups = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            [GroupId(new ProfileUpdaterOptions().GroupId)] = [Topics.Clicks, Topics.Reviews],
+            [GroupId(new RecommenderOptions().GroupId)] = [Topics.UserVectors],
+        };
+        if (_options.ItemSide)
+        {
+            groups[GroupId(new CoEngagementUpdaterOptions().GroupId)] = [Topics.Engagements];
+        }
+
+        var trendingPrefix = GroupId(new RecommenderOptions().TrendingGroupId);
+        foreach (var trending in ConsumerGroups.Where(g => g.StartsWith(trendingPrefix, StringComparison.Ordinal)))
+        {
+            groups[trending] = [Topics.Clicks];
+        }
+
+        return groups;
     }
 
     /// <summary>
