@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using StreamRec.Ports;
 using StreamRec.TestSupport;
 using StreamRec.VectorStore.Embedded;
+using StreamRec.VectorStore.Embedded.Internal;
 using StreamRec.VectorStore.Tests.Support;
 
 namespace StreamRec.VectorStore.Tests.Embedded;
@@ -353,6 +354,26 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         }
 
         using var reopened = Open();
+    }
+
+    [Fact]
+    public void ReadById_DuringAWrite_DoesNotWaitForIt_AndSeesTheStateBeforeIt()
+    {
+        using var persistence = new SqlitePersistence(DbPath, synchronousFull: false);
+        persistence.Upsert("c", [new PreparedPoint("old", [[1f]], null)]);
+        List<SqlitePersistence.StoredPoint>? seen = null;
+        persistence.BeforeCommit = () =>
+        {
+            // Another thread reads while this one holds the write open: it must not queue behind the write.
+            var read = Task.Run(() => persistence.Read("c", ["old", "new"], withPayload: true));
+            Assert.True(read.Wait(TimeSpan.FromSeconds(30)), "the read waited for the write to commit");
+            seen = read.Result;
+        };
+        persistence.Upsert("c", [new PreparedPoint("new", [[2f]], null)]);
+        persistence.BeforeCommit = null;
+
+        Assert.Equal(["old"], seen!.Select(p => p.Id));
+        Assert.Equal(["old", "new"], persistence.Read("c", ["old", "new"], withPayload: true).Select(p => p.Id));
     }
 
     [Fact]
