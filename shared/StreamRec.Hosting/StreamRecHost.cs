@@ -86,12 +86,15 @@ public static class StreamRecHost
         services.AddValidatedOptions<ProfileOptions>(ProfileOptions.SectionName);
         services.AddValidatedOptions<RankingOptions>(RankingOptions.SectionName);
         services.AddValidatedOptions<CoEngagementOptions>(CoEngagementOptions.SectionName);
+        services.AddValidatedOptions<ThreadPoolOptions>(ThreadPoolOptions.SectionName);
         services.TryAddSingleton<CoEngagementStore>();
         services.AddStreamRecKafka();
         AddVectorStore(services, configuration);
 
         // Collections first: hosted services start in registration order, and consumers (added by the roles, after
         // this) must not run before the store is ready. The initializer reads the roles once they are all added.
+        // The thread pool's minimum first of all hosted services: before the store loads and any consumer starts.
+        services.AddHostedService<ThreadPoolSetup>();
         var hosted = new HostedRoles();
         services.AddSingleton(hosted);
         services.AddSingleton(sp => new StoreInitializer(sp, hosted.Value));
