@@ -9,7 +9,8 @@ namespace StreamRec.Hosting;
 
 /// <summary>
 /// Runs before the consumers: services that encode create (or check) the collections they write; a recommender
-/// alone waits until they exist. A wrong dimension stops the host with the store's message.
+/// alone waits until they exist. A wrong dimension stops the host with the store's message, a store written by another
+/// encoder model with <see cref="EncoderMismatchException"/>.
 /// </summary>
 public sealed partial class StoreInitializer : IHostedService
 {
@@ -49,6 +50,14 @@ public sealed partial class StoreInitializer : IHostedService
             await store.EnsureCollectionAsync(Collections.ItemsSpec(engine.Dimension), cancellationToken);
         }
 
+        if ((_roles & (Roles.ItemIndexer | Roles.ProfileUpdater)) != 0)
+        {
+            // The roles that encode: the store's vectors must be their model's (a different one stops the host, naming both).
+            var encoder = _services.GetRequiredService<ITextEncoder>().Info;
+            await EncoderRecord.CheckOrRecordAsync(store, encoder, cancellationToken);
+            LogEncoder(logger, encoder.ModelName);
+        }
+
         if ((_roles & (Roles.CoEngagementUpdater | Roles.Recommender)) != 0)
         {
             // Its own collection, written by the item side and read by the recommender: either may start first.
@@ -83,6 +92,9 @@ public sealed partial class StoreInitializer : IHostedService
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Vector store ready for {Roles}")]
     private static partial void LogReady(ILogger logger, string roles);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "The vector store's vectors are the encoder {Model}'s")]
+    private static partial void LogEncoder(ILogger logger, string model);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Waiting for the items and users collections to exist (the item-indexer and profile-updater create them): {Reason}")]
     private static partial void LogWaiting(ILogger logger, string reason);

@@ -2,7 +2,7 @@ using StreamRec.Ports;
 
 namespace StreamRec.Pipeline.Engines;
 
-/// <summary>The two vector-store collections and their payload fields.</summary>
+/// <summary>The vector-store collections and their payload fields.</summary>
 public static class Collections
 {
     /// <summary>Items: one named vector "text" (cosine), payload <see cref="ItemFields"/>.</summary>
@@ -15,6 +15,9 @@ public static class Collections
     /// companion collection rather than payload on the item's point: the item-indexer replaces whole item points, and two
     /// writers of one point would overwrite each other. Its one vector is a placeholder the store requires.</summary>
     public const string ItemEngagement = "item-engagement";
+
+    /// <summary>Facts about the store as a whole, one point each (payload <see cref="MetaFields"/>); its one vector is a placeholder.</summary>
+    public const string Meta = "streamrec-meta";
 
     public const string PlaceholderVector = "none";
 
@@ -39,6 +42,11 @@ public static class Collections
         Distance.Dot,
         OnDisk: onDisk);
 
+    public static CollectionSpec MetaSpec() => new(
+        Meta,
+        new Dictionary<string, int> { [PlaceholderVector] = 1 },
+        Distance.Dot);
+
     public static CollectionSpec UsersSpec(int dimension, bool onDisk = true) => new(
         Users,
         new Dictionary<string, int> { [ShortTermVector] = dimension, [LongTermVector] = dimension },
@@ -46,6 +54,16 @@ public static class Collections
         // A partition's new owner scrolls for the users with events parked from it; Qdrant filters an unindexed field by a full scan.
         new Dictionary<string, PayloadFieldType> { [UserFields.ParkedIn] = PayloadFieldType.Keyword },
         onDisk);
+}
+
+/// <summary>Point ids and payload keys of the meta collection.</summary>
+public static class MetaFields
+{
+    /// <summary>The point that names the encoder whose vectors the items and users collections hold.</summary>
+    public const string EncoderPoint = "encoder";
+
+    public const string Model = "model";
+    public const string Dimension = "dimension";
 }
 
 /// <summary>Payload keys of the items collection.</summary>
