@@ -7,8 +7,8 @@ namespace StreamRec.SystemBench.Pipeline;
 /// Tells when the pipeline has finished everything produced so far, from the outside: every group watched has
 /// committed up to the end of its topics (the profile-updater of clicks and reviews, the recommender of user-vectors,
 /// the item side of engagements ...). The services commit only what they finished (store written, output acked), so
-/// drained groups mean every list has been published and every row written. Auto-commit runs every second, so this answers up to a second late; the measured time
-/// ends at the last list received, not here.
+/// drained groups mean every list has been published and every row written. Auto-commit runs every second, so this
+/// answers up to a second late; the measured time ends at the last list received, not here.
 /// </summary>
 internal sealed class GroupProgress : IDisposable
 {
