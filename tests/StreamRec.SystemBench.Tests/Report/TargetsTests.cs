@@ -25,9 +25,9 @@ public class TargetsTests
     {
         var checks = Targets.Evaluate(
             JsonNode.Parse(EncoderJson.Replace("0.833", "0.95", StringComparison.Ordinal)),
-            Pipeline(Phase("rate-1000", 1000, 120, 0.1), Phase("max-clicks", null, 900, 0.6)));
+            Pipeline(Phase("rate-1000", 1000, 90, 0.1), Phase("max-clicks", null, 900, 0.6)));
 
-        Assert.Equal(3, checks.Count);
+        Assert.Equal(4, checks.Count);
         Assert.All(checks, c => Assert.True(c.Met, c.Target + ": " + c.Measured));
     }
 
@@ -48,10 +48,27 @@ public class TargetsTests
     {
         var checks = Targets.Evaluate(null, Pipeline(Phase("rate-1000", 1000, 900, 0.1), Phase("rate-1000-fetchwait10", 1000, 180, 0.1)));
 
-        Assert.Equal(4, checks.Count);
+        Assert.Equal(5, checks.Count);
         Assert.False(checks[0].Met);
         Assert.Contains("rate-1000-fetchwait10", checks[1].Target, StringComparison.Ordinal);
         Assert.True(checks[1].Met);
+    }
+
+    [Fact]
+    public void Evaluate_Issue16Latency_HoldsOnlyWhenEveryOneKPhaseMeetsBothPercentiles()
+    {
+        // p50 is half the p99 in these phases: 90 → 45 / 90 meets both; 160 → 80 / 160 misses both; 120 → 60 / 120 misses p50.
+        static TargetCheck Issue16(params PhaseResult[] phases) =>
+            Targets.Evaluate(null, Pipeline(phases)).Single(c => c.Target.Contains("issue #16", StringComparison.Ordinal));
+
+        var met = Issue16(Phase("rate-1000", 1000, 90, 0.1), Phase("rate-1000-fetchwait5", 1000, 100, 0.1), Phase("rate-5000", 5000, 900, 0.1));
+        Assert.True(met.Met, met.Measured);
+        Assert.Equal("rate-1000 p50 45.0 / p99 90.0 ms; rate-1000-fetchwait5 p50 50.0 / p99 100.0 ms", met.Measured);
+
+        Assert.False(Issue16(Phase("rate-1000", 1000, 90, 0.1), Phase("rate-1000-fetchwait5", 1000, 160, 0.1)).Met);
+        Assert.False(Issue16(Phase("rate-1000", 1000, 120, 0.1)).Met);
+        Assert.False(Issue16(Phase("rate-1000", 1000, 90, 0.1, completed: false)).Met);
+        Assert.Null(Issue16(Phase("rate-5000", 5000, 90, 0.1)).Met);
     }
 
     [Fact]
