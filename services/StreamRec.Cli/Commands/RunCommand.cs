@@ -143,7 +143,8 @@ internal static class RunCommand
         var streamSeconds = time.GetElapsedTime(streamStarted).TotalSeconds;
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuStarted).TotalSeconds;
         var itemSide = await ItemSideCaughtUpAsync(time, streamStarted, cpuStarted, ct);
-        var stages = StageSeconds().Select(kv => (Stage: kv.Key, Seconds: kv.Value - stagesStarted.GetValueOrDefault(kv.Key))).Where(s => s.Seconds >= 0.05).OrderByDescending(s => s.Seconds).ToArray();
+        var allStages = StageSeconds().Select(kv => (Stage: kv.Key, Seconds: kv.Value - stagesStarted.GetValueOrDefault(kv.Key))).ToArray();
+        var stages = allStages.Where(s => s.Seconds >= 0.05).OrderByDescending(s => s.Seconds).ToArray();
         var waits = WaitsByTopic().Select(kv => (Topic: kv.Key, Now: kv.Value, Then: waitsStarted.GetValueOrDefault(kv.Key))).Where(w => w.Now.Batches > w.Then.Batches).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct); // the last lists are on their way to the reader
 
@@ -157,7 +158,7 @@ internal static class RunCommand
         Console.WriteLine($"  CPU                    {cpuSeconds,10:N1} s  = {cpuSeconds * 1e6 / Math.Max(produced, 1):N0} µs per event (every thread of this process: services, dev broker, replay)");
         if (StreamRecMetrics.CoEngagementContributions.WithLabels(StreamRecMetrics.Outcomes.Ok).Value is var contributions and > 0)
         {
-            Console.WriteLine($"  item side              {contributions,12:N0}  contributions applied to co-engagement rows, {stages.FirstOrDefault(s => s.Stage == "co_engagement").Seconds:N1} s in its stage");
+            Console.WriteLine($"  item side              {contributions,12:N0}  contributions applied to co-engagement rows, {allStages.FirstOrDefault(s => s.Stage == "co_engagement").Seconds:N2} s in its stage");
             if (itemSide is var (caughtUp, cpuToThen))
             {
                 Console.WriteLine($"                         its last batch applied {caughtUp:N1} s after the replay started ({Math.Max(0, caughtUp - streamSeconds):N1} s after the rest); CPU to then {cpuToThen:N1} s = {cpuToThen * 1e6 / Math.Max(produced, 1):N0} µs per event");
@@ -267,7 +268,9 @@ internal static class RunCommand
         static double Applied() => SumOver(StreamRecMetrics.CoEngagementContributions);
         static double EngagementLag() => SumOver(StreamRecMetrics.ConsumerLag, labels => labels[0] == Topics.Engagements);
         var applied = Applied();
-        if (applied == 0)
+        // Nothing applied yet is no proof the item side is idle: a short replay can end before its first batch (it waits up
+        // to a second to fill one). It has work coming once the profile-updater has published engagements.
+        if (applied == 0 && StreamRecMetrics.StageDuration.WithLabels("engagements").Count == 0)
         {
             return null;
         }
@@ -293,7 +296,7 @@ internal static class RunCommand
             }
         }
 
-        return (changedAt.TotalSeconds, (cpuAt - cpuStarted).TotalSeconds);
+        return applied == 0 ? null : (changedAt.TotalSeconds, (cpuAt - cpuStarted).TotalSeconds);
     }
 
     /// <summary>A latency for the console: "–" before the first list.</summary>
