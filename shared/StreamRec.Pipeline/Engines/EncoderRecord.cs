@@ -8,6 +8,9 @@ namespace StreamRec.Pipeline.Engines;
 /// comparable when one model made them all, and nothing re-encodes what a store already holds, so a service that
 /// encodes refuses to start on a store another model wrote (<see cref="EncoderMismatchException"/>). The first service
 /// to start on a store records its model; a store from before this record is taken to hold the running model's vectors.
+/// A model is known by its name (<see cref="EncoderInfo.ModelName"/>: the catalog name, or a custom model's metadata
+/// name or file name), so two different custom files of one name are not told apart; hashing the file at every start
+/// (about 90 MB) was not worth that case.
 /// </summary>
 public static class EncoderRecord
 {
