@@ -28,11 +28,12 @@ public sealed class KafkaOptions
     [Range(1, 100_000)]
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>How long a batch waits to fill once its first message arrived. Default 10 ms (each consumer hop of a
+    /// <summary>How long a batch waits to fill once its first message arrived. Default 5 ms (each consumer hop of a
     /// list waits this at most; at 1k events/s 20 ms put event-to-list p50 at 74 ms, 10 ms with a 10 ms fetch wait at
-    /// 45 ms, for about a fifth more CPU at that rate and no measurable throughput loss at full speed: docs/benchmarks.md).</summary>
+    /// 45 ms, and 5 ms with a 1 ms <see cref="ProducerLinger"/> took 10–15 ms more off p50 in every 1k phase of the
+    /// bench, with no throughput loss on a full-speed backlog, whose batches fill anyway: docs/benchmarks.md).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Messages buffered per consumer between the poll thread and the handler; when full the
     /// consumer pauses its partitions until it drains to half. Default 2048.</summary>
@@ -74,9 +75,10 @@ public sealed class KafkaOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
     public TimeSpan FetchWaitMax { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Producer <c>linger.ms</c>: how long the producer waits to fill a batch. Default 5 ms.</summary>
+    /// <summary>Producer <c>linger.ms</c>: how long the producer waits to fill a batch. Default 1 ms (every list crosses
+    /// two produces, each waiting this; at full speed batches fill before it passes).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Producer <c>compression.type</c>. Default <c>Lz4</c>: StreamRec's messages are JSON, and the item side's
     /// engagement messages (one click touches up to 51 items' rows) shrink several times over for little CPU.</summary>

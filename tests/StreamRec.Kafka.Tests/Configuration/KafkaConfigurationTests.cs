@@ -109,7 +109,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal("127.0.0.1:9092", o.BootstrapServers);
         Assert.Equal("streamrec", o.GroupIdPrefix);
         Assert.Equal(256, o.MaxBatchSize);
-        Assert.Equal(TimeSpan.FromMilliseconds(10), o.MaxBatchWait);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), o.MaxBatchWait);
         Assert.Equal(2048, o.ChannelCapacity);
         Assert.Equal(1 << 20, o.MaxMessageBytes);
         Assert.Equal(TimeSpan.FromSeconds(45), o.SessionTimeout);
@@ -118,6 +118,7 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(TimeSpan.FromMilliseconds(200), o.TransientRetryMinBackoff);
         Assert.Equal(TimeSpan.FromSeconds(10), o.TransientRetryMaxBackoff);
         Assert.Equal(TimeSpan.FromMilliseconds(10), o.FetchWaitMax);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), o.ProducerLinger);
         Assert.Empty(o.Client);
     }
 
