@@ -30,7 +30,7 @@ public sealed class KafkaOptions
 
     /// <summary>How long a batch waits to fill once its first message arrived. Default 5 ms (each consumer hop of a
     /// list waits this at most; at 1k events/s 20 ms put event-to-list p50 at 74 ms, 10 ms with a 10 ms fetch wait at
-    /// 45 ms, and 5 ms with a 1 ms <see cref="ProducerLinger"/> took 10–15 ms more off p50 in every 1k phase of the
+    /// 45 ms, and 5 ms with a 1 ms <see cref="ProducerLinger"/> took 10–21 ms more off p50 in every 1k phase of the
     /// bench, with no throughput loss on a full-speed backlog, whose batches fill anyway: docs/benchmarks.md).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
