@@ -36,6 +36,10 @@ internal static partial class EncoderLog
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Making {Model} from {Source} (int8 quantization and its agreement check, once; later starts reuse it)")]
     public static partial void ModelQuantizing(ILogger logger, string model, string source);
 
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning,
+        Message = "{Model} in {Directory} was made by an older quantization method ({Found}); making it again with the current one ({Current}). Vectors it wrote into a store differ slightly from the new model's: re-index where that matters")]
+    public static partial void ModelQuantizedByOlderMethod(ILogger logger, string model, string directory, string found, string current);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Making {Model}: {Step}")]
     public static partial void ModelQuantizingStep(ILogger logger, string model, string step);
 

@@ -128,7 +128,11 @@ public sealed class ModelProvisioner
             var folder = Path.Combine(ModelsDirectory, name);
             var catalog = ModelCatalog.Find(name);
             // A model counts as present once its manifest is written: the installer and the fetcher write it last.
-            if (FindModelFile(folder) is not null && (catalog is null || File.Exists(Path.Combine(folder, ModelManifest.FileName))))
+            var present = FindModelFile(folder) is not null && (catalog is null || File.Exists(Path.Combine(folder, ModelManifest.FileName)));
+            var staleQuantization = present && catalog is null && IsQuantizedName(name)
+                && ModelManifest.TryRead(folder)?.Quantization is { } made && !string.Equals(made.Method, OnnxDynamicQuantizer.Method, StringComparison.Ordinal)
+                ? made.Method : null;
+            if (present && staleQuantization is null)
             {
                 return folder;
             }
@@ -139,13 +143,20 @@ public sealed class ModelProvisioner
                 return new NuGetModelInstaller(_options, _logger, _time).Install(catalog, folder, progress, cancellationToken);
             }
 
-            if (catalog is null && name.EndsWith(ModelQuantizer.Suffix, StringComparison.OrdinalIgnoreCase) && name.Length > ModelQuantizer.Suffix.Length)
+            if (catalog is null && IsQuantizedName(name))
             {
                 // NAME-int8 is made from NAME on first use, as a catalog model is installed: the same rewrite and the same
-                // agreement gate as 'streamrec model quantize', so a fresh machine can select it by name.
+                // agreement gate as 'streamrec model quantize', so a fresh machine can select it by name. One made by an
+                // older method (8-bit weights, wrong on CPUs without VNNI: OnnxDynamicQuantizer.WeightLimit) is made again.
                 var sourceName = name[..^ModelQuantizer.Suffix.Length];
+                if (staleQuantization is not null)
+                {
+                    EncoderLog.ModelQuantizedByOlderMethod(_logger, name, folder, staleQuantization, OnnxDynamicQuantizer.Method);
+                }
+
                 EncoderLog.ModelQuantizing(_logger, name, sourceName);
-                var result = new ModelQuantizer(_options, _logger, _time).Quantize(sourceName, folder, new LogProgress(_logger, name), replaceExisting: false, cancellationToken);
+                var result = new ModelQuantizer(_options, _logger, _time).Quantize(
+                    sourceName, folder, new LogProgress(_logger, name), replaceExisting: staleQuantization is not null, cancellationToken);
                 if (!result.Passed)
                 {
                     throw new EncodingException(
@@ -162,6 +173,9 @@ public sealed class ModelProvisioner
                   "StreamRec:Encoder:ModelPath takes a path.");
         }
     }
+
+    private static bool IsQuantizedName(string name) =>
+        name.EndsWith(ModelQuantizer.Suffix, StringComparison.OrdinalIgnoreCase) && name.Length > ModelQuantizer.Suffix.Length;
 
     /// <summary>The synthesized default (MiniLM shape) in the models directory, synthesizing it when missing.</summary>
     public ResolvedModel EnsureSynthesizedDefault()

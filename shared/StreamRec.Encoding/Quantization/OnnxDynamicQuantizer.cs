@@ -21,7 +21,8 @@ public sealed record QuantizationReport(
 /// Rewrites an ONNX model for dynamic int8 inference: every MatMul and Gemm whose weight is a constant fp32 matrix
 /// becomes one <c>com.microsoft.DynamicQuantizeMatMul</c>, which ONNX Runtime's CPU provider runs natively: the
 /// activation is quantized to uint8 per tensor at run time, the weight is stored as int8 with one symmetric scale per
-/// output column (zero point 0), and an Add of a constant bias right after the product is folded into the node.
+/// output column (zero point 0) in 7 bits (±<see cref="WeightLimit"/>), and an Add of a constant bias right after the
+/// product is folded into the node.
 /// MatMuls of two activations (attention scores and context) stay in fp32: they carry no weights and are a small part
 /// of the work at the sequence lengths the encoder sees.
 /// </summary>
@@ -34,7 +35,17 @@ public static class OnnxDynamicQuantizer
 {
     public const string MicrosoftDomain = "com.microsoft";
     public const string QuantizedOpType = "DynamicQuantizeMatMul";
-    public const string Method = "dynamic int8: com.microsoft.DynamicQuantizeMatMul, uint8 activations quantized per tensor at run time, int8 weights symmetric per output channel";
+    public const string Method = "dynamic int8: com.microsoft.DynamicQuantizeMatMul, uint8 activations quantized per tensor at run time, int8 weights symmetric per output channel in 7 bits (±63)";
+
+    /// <summary>
+    /// The largest weight magnitude stored: 63, not 127. On x86 CPUs without VNNI (AVX2, AVX-512F), ONNX Runtime's
+    /// uint8 × int8 kernel adds two products in a saturating 16-bit lane (<c>vpmaddubsw</c>): 2 × 255 × 127 overflows
+    /// it and the results drift (measured on an AVX2 machine: a 24-term Gemm off by 0.06 against 0.05 allowed, and the
+    /// real MiniLM ordering a paraphrase pair differently from fp32), while 2 × 255 × 63 fits. ONNX Runtime's own
+    /// quantizer calls this <c>reduce_range</c>. One bit of weight precision is the price on CPUs that have VNNI; a model
+    /// file is made once and may run on any CPU, so the range is the one that is correct on all of them.
+    /// </summary>
+    public const int WeightLimit = 63;
 
     /// <summary>Metadata keys written into the quantized model.</summary>
     public static class MetadataKeys
@@ -380,8 +391,8 @@ public static class OnnxDynamicQuantizer
     }
 
     /// <summary>
-    /// Symmetric int8 per output column: scale[n] = max|W[:, n]| / 127, q = round(w / scale) clamped to [-127, 127].
-    /// -128 is left out so the range is symmetric and zero point 0 is exact. <paramref name="alpha"/> (Gemm) goes
+    /// Symmetric int8 per output column: scale[n] = max|W[:, n]| / <see cref="WeightLimit"/>, q = round(w / scale)
+    /// clamped to ±<see cref="WeightLimit"/>: symmetric, so zero point 0 is exact. <paramref name="alpha"/> (Gemm) goes
     /// into the scales.
     /// </summary>
     internal static (sbyte[] Weights, float[] Scales) QuantizePerColumn(float[] weight, int k, int n, bool transposed, float alpha)
@@ -396,7 +407,7 @@ public static class OnnxDynamicQuantizer
                 max = Math.Max(max, Math.Abs(At(row, col)));
             }
 
-            scales[col] = max > 0 ? max / 127f : 1f;
+            scales[col] = max > 0 ? max / WeightLimit : 1f;
         }
 
         var q = new sbyte[(long)k * n];
@@ -405,7 +416,7 @@ public static class OnnxDynamicQuantizer
             for (var col = 0; col < n; col++)
             {
                 var value = MathF.Round(At(row, col) / scales[col], MidpointRounding.ToEven);
-                q[((long)row * n) + col] = (sbyte)Math.Clamp(value, -127f, 127f);
+                q[((long)row * n) + col] = (sbyte)Math.Clamp(value, -WeightLimit, WeightLimit);
             }
         }
 

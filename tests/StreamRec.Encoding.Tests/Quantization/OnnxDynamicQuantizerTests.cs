@@ -112,6 +112,29 @@ public sealed class OnnxDynamicQuantizerTests(TinyModelFixture fixture)
         }
     }
 
+    /// <summary>The worst case of ONNX Runtime's uint8 × int8 kernel on CPUs without VNNI: every activation at the top of
+    /// its range (uint8 255) times every weight at the top of its own. Two such products added in a 16-bit lane overflow
+    /// it when weights use all 8 bits (2 × 255 × 127 > 32,767; this test then fails on an AVX2 machine, checked); with 7
+    /// bits they fit, on every CPU.</summary>
+    [Fact]
+    public void Quantize_LargestActivationsTimesLargestWeights_DoNotOverflowOnAnyCpu()
+    {
+        const int k = 32, n = 4, m = 2;
+        var weight = Enumerable.Repeat(0.5f, n * k).ToArray();
+        var source = GemmModel(weight, new float[n], k, n, alpha: 1f, beta: 0f);
+        var (quantized, _) = OnnxDynamicQuantizer.Quantize(source, "gemm", "0");
+
+        // One small negative value sets the range's bottom; the rest sit at its top.
+        var x = Enumerable.Repeat(1f, m * k).ToArray();
+        x[0] = -0.01f;
+        var expected = RunSingle(source, x, m, k);
+        var actual = RunSingle(quantized, x, m, k);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 0.02 * Math.Abs(expected[i]), $"{i}: {expected[i]} vs {actual[i]}");
+        }
+    }
+
     [Fact]
     public void QuantizePerColumn_EachColumnUsesItsOwnScaleAndRoundTripsWithinHalfAStep()
     {
@@ -121,10 +144,12 @@ public sealed class OnnxDynamicQuantizerTests(TinyModelFixture fixture)
 
         var (q, scales) = OnnxDynamicQuantizer.QuantizePerColumn(weight, k, n, transposed: false, alpha: 1f);
 
-        Assert.Equal(0.002f / 127, scales[0], 1e-9f);
-        Assert.Equal(2f / 127, scales[1], 1e-7f);
-        Assert.Equal(-127, q[(1 * n) + 0]);
-        Assert.Equal(-127, q[(1 * n) + 1]);
+        // 7 bits: ±63 (OnnxDynamicQuantizer.WeightLimit says why).
+        Assert.Equal(0.002f / 63, scales[0], 1e-9f);
+        Assert.Equal(2f / 63, scales[1], 1e-7f);
+        Assert.Equal(-63, q[(1 * n) + 0]);
+        Assert.Equal(-63, q[(1 * n) + 1]);
+        Assert.All(q, v => Assert.InRange(v, (sbyte)-63, (sbyte)63));
         for (var row = 0; row < k; row++)
         {
             for (var col = 0; col < n; col++)
