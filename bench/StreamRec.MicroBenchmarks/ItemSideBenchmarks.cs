@@ -60,7 +60,7 @@ public class ItemSideBenchmarks
 
             for (var p = 0; p < 6; p++)
             {
-                row.Watermarks[$"streamrec.clicks:{p}"] = random.Next(1_000_000);
+                row.Watermarks[$"streamrec.user-events:{p}"] = random.Next(1_000_000);
             }
 
             return row;

@@ -37,9 +37,9 @@ public class ProfileCodecBenchmarks
             _profile.RememberEvent($"evt-user-123456-{i.ToString(CultureInfo.InvariantCulture)}", 100);
         }
 
-        _profile.MarkApplied(Topics.Clicks, 0, 1_000);
+        _profile.MarkApplied(Topics.UserEvents, 0, 1_000);
         var history = _profile.RecentItems.TakeLast(51).ToArray();
-        var engagement = new AppliedEngagement(history[^1], history[..^1], Topics.Clicks, 0, 1_000, Retried: false);
+        var engagement = new AppliedEngagement(history[^1], history[..^1], Topics.UserEvents, 0, 1_000, Retried: false);
         _profile.Outbox.Add(new OutboxEntry(engagement, engagement.PartitionKey, engagement.Offset));
         var point = ProfileCodec.Encode(_profile);
         _stored = point.Payload!.ToJsonString();

@@ -1,6 +1,6 @@
 using StreamRec.Hosting;
 
-// profile-updater: streamrec.clicks, streamrec.reviews -> user state, streamrec.user-vectors, streamrec.engagements.
+// profile-updater: streamrec.user-events -> user state, streamrec.user-vectors, streamrec.engagements.
 // What it reads, writes, keeps and exports: README.md beside this file. Its wiring: shared/StreamRec.Hosting/Roles/ProfileUpdaterRole.cs.
 var builder = StreamRecHost.CreateBuilder(args, defaultPort: 9402);
 builder.AddProfileUpdater();

@@ -38,7 +38,7 @@ public sealed class ChaosKafka : IDisposable
     public static IReadOnlyList<(string Group, string[] Topics)> ServiceGroups(string prefix = "streamrec", bool itemSide = false) =>
     [
         ($"{prefix}.item-indexer", [Topics.Items]),
-        ($"{prefix}.profile-updater", [Topics.Clicks, Topics.Reviews]),
+        ($"{prefix}.profile-updater", [Topics.UserEvents]),
         ($"{prefix}.recommender", [Topics.UserVectors]),
         .. itemSide ? [($"{prefix}.co-engagement-updater", new[] { Topics.Engagements })] : Array.Empty<(string, string[])>(),
     ];

@@ -226,7 +226,7 @@ public static class ChaosRunner
         }
 
         // A kill whose recovery was cut short by the next crash is survived when the final state covers it.
-        var survived = settings.Kills - pending.Count + pending.Count(p => kafka.Covers("streamrec.profile-updater", Only(p, Topics.Clicks, Topics.Reviews)) && kafka.Covers("streamrec.recommender", Only(p, Topics.UserVectors)));
+        var survived = settings.Kills - pending.Count + pending.Count(p => kafka.Covers("streamrec.profile-updater", Only(p, Topics.UserEvents)) && kafka.Covers("streamrec.recommender", Only(p, Topics.UserVectors)));
         if (!await lists.CaughtUpAsync(kafka.HighWatermarks([Topics.Recommendations]), TimeSpan.FromSeconds(60), cancellationToken))
         {
             throw new TimeoutException("the list tail did not reach the end of streamrec.recommendations within 60 s");
@@ -351,7 +351,7 @@ public static class ChaosRunner
         {
             try
             {
-                return kafka.HighWatermarks([Topics.Clicks, Topics.Reviews, Topics.UserVectors]);
+                return kafka.HighWatermarks([Topics.UserEvents, Topics.UserVectors]);
             }
             catch (KafkaException) when (attempt < 20)
             {
@@ -363,7 +363,7 @@ public static class ChaosRunner
     /// <summary>Time from <paramref name="since"/> until both groups covered the snapshot; null when the child died first or after 90 s.</summary>
     public static async Task<TimeSpan?> WaitCoveredAsync(ChaosKafka kafka, Dictionary<TopicPartition, long> snapshot, ServeProcess child, Stopwatch since, CancellationToken cancellationToken)
     {
-        var events = Only(snapshot, Topics.Clicks, Topics.Reviews);
+        var events = Only(snapshot, Topics.UserEvents);
         var notifications = Only(snapshot, Topics.UserVectors);
         var covered = await WaitAsync(
             () => kafka.Covers("streamrec.profile-updater", events) && kafka.Covers("streamrec.recommender", notifications),
@@ -433,7 +433,7 @@ public static class ChaosRunner
                 cluster.SetBrokerDown(broker);
                 return ($"broker {broker} down {down.TotalSeconds:F1} s", UpAfterAsync(cluster, broker, down, cancellationToken));
             case 1:
-                string[] topics = [Topics.Clicks, Topics.Reviews, Topics.UserVectors, Topics.Recommendations];
+                string[] topics = [Topics.UserEvents, Topics.UserVectors, Topics.Recommendations];
                 var topic = topics[rng.Next(topics.Length)];
                 var partition = rng.Next(partitions);
                 var leader = 1 + rng.Next(cluster.BrokerCount);

@@ -3,11 +3,11 @@ using StreamRec.Contracts;
 namespace StreamRec.Chaos;
 
 /// <summary>
-/// A seeded input for crash and chaos runs: a catalog in four unrelated topics, then clicks and rated reviews.
-/// Users either only click or only review, so each user's events sit in one topic-partition and are applied
-/// in one fixed order: a run without faults then gives bit-for-bit the same state, and any difference is a
-/// lost or doubled event. Reviews carry no text, because encoder output may vary in the last bits with the
-/// batch it was computed in.
+/// A seeded input for crash and chaos runs: a catalog in four unrelated subjects, then clicks and rated reviews.
+/// Every user both clicks and reviews (about one event in four is a review, sometimes of the item just clicked), and all
+/// of a user's events sit in one partition of the user-events topic and are applied in the order they were produced: a
+/// run without faults then gives bit-for-bit the same state, and any difference is a lost, doubled or reordered event.
+/// Reviews carry no text, because encoder output may vary in the last bits with the batch it was computed in.
 /// Optionally some events are turned into events on items that are not in the catalog: <b>late</b> items, published
 /// after their last reference (the services park those events and apply them once the item arrives), and items that
 /// <b>never</b> come (clicks only; the services park them and dead-letter them <c>ItemNotIndexed</c> after the bounds).
@@ -61,6 +61,7 @@ public sealed class ChaosWorkload
 
         Items = items;
         var userEvents = new List<IStreamRecEvent>(events);
+        var lastClicked = new Dictionary<int, string>();
         for (var n = 0; n < events; n++)
         {
             var u = rng.Next(users);
@@ -68,9 +69,15 @@ public sealed class ChaosWorkload
             var subject = rng.NextDouble() < 0.8 ? u % Subjects.Length : rng.Next(Subjects.Length);
             var item = $"{Subjects[subject].Topic}-{1 + rng.Next(itemsPerSubject)}";
             var at = Start.AddSeconds(n * 7 + rng.Next(5)).AddMilliseconds(rng.Next(1000));
-            if (u % 4 == 3)
+            var user = $"user-{u:D5}";
+            if (rng.Next(4) == 3)
             {
-                var user = $"reviewer-{u:D5}";
+                // Half the reviews are of the item the user clicked last (MovieLens sends a rating with a click of its film).
+                if (rng.Next(2) == 0 && lastClicked.TryGetValue(u, out var clicked))
+                {
+                    item = clicked;
+                }
+
                 userEvents.Add(new Review
                 {
                     EventId = $"chaos-{seed}-{n}",
@@ -82,8 +89,8 @@ public sealed class ChaosWorkload
             }
             else
             {
-                var user = $"clicker-{u:D5}";
                 userEvents.Add(new Click { EventId = $"chaos-{seed}-{n}", OccurredAt = at, UserId = user, ItemId = item });
+                lastClicked[u] = item;
             }
         }
 

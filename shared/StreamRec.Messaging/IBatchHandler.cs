@@ -26,7 +26,7 @@ public interface IBatchHandler
     /// <summary>Whether this group owns the events of its topics (the default): it dead-letters messages over
     /// <c>MaxMessageBytes</c> and counts its messages in <c>streamrec_events_consumed_total</c> and
     /// <c>streamrec_events_processed_total</c>. False for a side reader of a topic another group owns (the
-    /// recommender's trending counter on the clicks topic): it skips oversized messages and is not counted, so one
+    /// recommender's trending counter on the user-events topic): it skips oversized messages and is not counted, so one
     /// bad message makes one dead letter and a click counts once in the event metrics.</summary>
     bool OwnsTopicEvents => true;
 }

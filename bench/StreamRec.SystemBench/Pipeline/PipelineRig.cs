@@ -293,7 +293,7 @@ public sealed class PipelineRig : IAsyncDisposable
         }
 
         var payloads = events.Select(e => (e.Topic, e.Key, e.EventId, Value: EventParser.Serialize(e))).ToArray();
-        var userTopics = new[] { Topics.Clicks, Topics.Reviews };
+        var userTopics = new[] { Topics.UserEvents };
         var before = Watermarks(userTopics);
         var produced = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var phase = _reader.BeginPhase(produced);
@@ -385,7 +385,7 @@ public sealed class PipelineRig : IAsyncDisposable
     {
         var groups = new Dictionary<string, string[]>(StringComparer.Ordinal)
         {
-            [GroupId(new ProfileUpdaterOptions().GroupId)] = [Topics.Clicks, Topics.Reviews],
+            [GroupId(new ProfileUpdaterOptions().GroupId)] = [Topics.UserEvents],
             [GroupId(new RecommenderOptions().GroupId)] = [Topics.UserVectors],
         };
         if (_options.ItemSide)
@@ -396,7 +396,7 @@ public sealed class PipelineRig : IAsyncDisposable
         var trendingPrefix = GroupId(new RecommenderOptions().TrendingGroupId);
         foreach (var trending in ConsumerGroups.Where(g => g.StartsWith(trendingPrefix, StringComparison.Ordinal)))
         {
-            groups[trending] = [Topics.Clicks];
+            groups[trending] = [Topics.UserEvents];
         }
 
         return groups;

@@ -80,7 +80,7 @@ internal static class SteadyBench
     private static async Task<SteadyPhaseResult> DrainAsync(
         string name, EventMix mix, PipelineRig rig, OnnxTextEncoder encoder, BacklogCounts backlog, TimeSpan timeout, TimeProvider time, IProgress<string> progress, CancellationToken cancellationToken)
     {
-        string[] userTopics = [Topics.Clicks, Topics.Reviews];
+        string[] userTopics = [Topics.UserEvents];
         var high = rig.Watermarks(userTopics);
         var total = high.Values.Sum();
         var profileUpdater = PipelineRig.GroupId(new ProfileUpdaterOptions().GroupId);
@@ -99,7 +99,7 @@ internal static class SteadyBench
         var trendingPrefix = PipelineRig.GroupId(new RecommenderOptions().TrendingGroupId);
         foreach (var trending in rig.ConsumerGroups.Where(g => g.StartsWith(trendingPrefix, StringComparison.Ordinal)))
         {
-            groups[trending] = [Topics.Clicks];
+            groups[trending] = [Topics.UserEvents];
         }
 
         using var progressOf = new GroupProgress(rig.BootstrapServers, rig.Partitions, groups);
@@ -212,8 +212,7 @@ internal static class SteadyBench
     private static double ListsPublished() => Sum(StreamRecMetrics.ListsPublished);
 
     private static double Parked() =>
-        StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.Clicks, StreamRecMetrics.ParkedOutcomes.Parked).Value
-        + StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.Reviews, StreamRecMetrics.ParkedOutcomes.Parked).Value;
+        StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.UserEvents, StreamRecMetrics.ParkedOutcomes.Parked).Value;
 
     private static double Sum(Prometheus.Counter counter)
     {

@@ -165,7 +165,7 @@ public static class ScalingBench
 
             for (var p = 0; p < 6; p++)
             {
-                row.Watermarks[UserProfile.OffsetKey(Topics.Clicks, p)] = random.Next(1_000_000);
+                row.Watermarks[UserProfile.OffsetKey(Topics.UserEvents, p)] = random.Next(1_000_000);
             }
 
             rows[id] = row;
@@ -326,7 +326,7 @@ public static class ScalingBench
             foreach (var profile in profiles.Values)
             {
                 var click = new Click { EventId = $"bench-{b}-{profile.UserId}", OccurredAt = now.AddDays(-1), UserId = profile.UserId, ItemId = "bench-item" };
-                engine.Apply(profile, new PositionedEvent(click, Topics.Clicks, 0, offset, now), item, null);
+                engine.Apply(profile, new PositionedEvent(click, Topics.UserEvents, 0, offset, now), item, null);
             }
 
             var applied = time.GetTimestamp();
@@ -399,7 +399,7 @@ public static class ScalingBench
             profile.RecentItems.Add(ItemId(random.Next(items)));
         }
 
-        profile.MarkApplied(Topics.Clicks, 0, random.Next(1_000_000));
+        profile.MarkApplied(Topics.UserEvents, 0, random.Next(1_000_000));
         for (var i = 0; i < options.EventIds; i++)
         {
             profile.RememberEvent($"evt-{id}-{i.ToString(CultureInfo.InvariantCulture)}", options.EventIds);
@@ -408,7 +408,7 @@ public static class ScalingBench
         var history = profile.RecentItems.TakeLast(new CoEngagementOptions().HistorySize + 1).ToArray();
         for (var i = 0; i < options.OutboxEntries && history.Length > 0; i++)
         {
-            var engagement = new AppliedEngagement(history[^1], history[..^1], Topics.Clicks, 0, 1_000 + i, Retried: false);
+            var engagement = new AppliedEngagement(history[^1], history[..^1], Topics.UserEvents, 0, 1_000 + i, Retried: false);
             profile.Outbox.Add(new OutboxEntry(engagement, engagement.PartitionKey, engagement.Offset));
         }
 

@@ -305,12 +305,8 @@ internal static class RunCommand
     private static (long Items, long Processed) Progress()
     {
         var items = (long)(StreamRecMetrics.ItemsIndexed.WithLabels("upsert").Value + StreamRecMetrics.ItemsIndexed.WithLabels("retire").Value);
-        double processed = 0;
-        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
-        {
-            processed += StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.Ok).Value
-                         + StreamRecMetrics.EventsProcessed.WithLabels(topic, StreamRecMetrics.Outcomes.DeadLettered).Value;
-        }
+        var processed = StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserEvents, StreamRecMetrics.Outcomes.Ok).Value
+                        + StreamRecMetrics.EventsProcessed.WithLabels(Topics.UserEvents, StreamRecMetrics.Outcomes.DeadLettered).Value;
 
         return (items, (long)processed);
     }

@@ -158,6 +158,54 @@ public static class EventParser
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="utf8"/> is a JSON object whose top-level <c>schema</c> is <paramref name="schema"/>, read
+    /// without parsing the rest: a consumer that wants one kind of a topic's messages (trending wants clicks, not the
+    /// reviews beside them) skips the others for the cost of a few tokens. Anything malformed is false; a message this
+    /// accepts still goes through <see cref="Parse"/>, which validates it.
+    /// </summary>
+    public static bool HasSchema(ReadOnlySpan<byte> utf8, string schema)
+    {
+        if (utf8.StartsWith(Utf8Bom))
+        {
+            utf8 = utf8[Utf8Bom.Length..];
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isSchema = reader.ValueTextEquals("schema"u8);
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (isSchema)
+                {
+                    return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(schema);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate in an escaped string: no schema id looks like that.
+        }
+
+        return false;
+    }
+
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <summary>

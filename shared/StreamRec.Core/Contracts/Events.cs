@@ -79,7 +79,7 @@ public sealed record Click : IStreamRecEvent
     /// <summary>Optional free-form context (surface, device...). Stored nowhere; passed through for tracing.</summary>
     public IReadOnlyDictionary<string, string>? Context { get; init; }
 
-    [JsonIgnore] public string Topic => Topics.Clicks;
+    [JsonIgnore] public string Topic => Topics.UserEvents;
     [JsonIgnore] public string Key => UserId;
 }
 
@@ -98,12 +98,12 @@ public sealed record Review : IStreamRecEvent
     /// <summary>Review text; encoded and blended with the item's vector.</summary>
     public string? Text { get; init; }
 
-    [JsonIgnore] public string Topic => Topics.Reviews;
+    [JsonIgnore] public string Topic => Topics.UserEvents;
     [JsonIgnore] public string Key => UserId;
 }
 
 /// <summary>A privacy request: delete everything StreamRec keeps about the user and publish an empty list.
-/// Sent on the clicks topic so it is ordered with the user's other events.</summary>
+/// Sent on the user-events topic like the user's clicks and reviews, so it is ordered with them.</summary>
 public sealed record UserForget : IStreamRecEvent
 {
     public string Schema { get; init; } = Schemas.UserForget;
@@ -111,7 +111,7 @@ public sealed record UserForget : IStreamRecEvent
     public required DateTimeOffset OccurredAt { get; init; }
     public required string UserId { get; init; }
 
-    [JsonIgnore] public string Topic => Topics.Clicks;
+    [JsonIgnore] public string Topic => Topics.UserEvents;
     [JsonIgnore] public string Key => UserId;
 }
 

@@ -6,11 +6,10 @@ public static class Topics
     /// <summary>Item upserts and retirements, keyed by item_id (compacted).</summary>
     public const string Items = "streamrec.items";
 
-    /// <summary>Clicks, and user-forget requests, keyed by user_id.</summary>
-    public const string Clicks = "streamrec.clicks";
-
-    /// <summary>Reviews, keyed by user_id.</summary>
-    public const string Reviews = "streamrec.reviews";
+    /// <summary>A user's clicks, reviews and forget requests, keyed by user_id: one topic, so that Kafka keeps each user's
+    /// events in the order they were produced and every run applies them in that order (docs/reliability.md, "One ordered
+    /// stream per user").</summary>
+    public const string UserEvents = "streamrec.user-events";
 
     /// <summary>Internal: a user's vector changed (profile-updater to recommender), keyed by user_id.</summary>
     public const string UserVectors = "streamrec.user-vectors";
@@ -25,7 +24,7 @@ public static class Topics
     public const string DeadLetter = "streamrec.dlq";
 
     /// <summary>Every StreamRec topic.</summary>
-    public static readonly IReadOnlyList<string> All = [Items, Clicks, Reviews, UserVectors, Engagements, Recommendations, DeadLetter];
+    public static readonly IReadOnlyList<string> All = [Items, UserEvents, UserVectors, Engagements, Recommendations, DeadLetter];
 
     /// <summary>Topics whose retention should be compaction (latest value per key).</summary>
     public static readonly IReadOnlyList<string> Compacted = [Items, Recommendations];

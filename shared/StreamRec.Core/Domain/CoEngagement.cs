@@ -223,6 +223,18 @@ public sealed class CoEngagementRow
 /// </summary>
 public static class CoEngagement
 {
+    /// <summary>
+    /// Every pair weight a contribution carries is a multiple of 2^-24 (<see cref="OnGrid"/>). A row sums contributions
+    /// from many users, in the order they reach its partition of streamrec.engagements, and that order changes between
+    /// runs and after a crash (the profile-updater's batches interleave its partitions differently). Doubles on one grid
+    /// add exactly while the sum stays below 2^29 (53 bits of mantissa less 24), so the sum does not depend on the order:
+    /// rows are the same bit for bit, not merely to the last few bits. A weight moves by at most 3·10^-8.
+    /// </summary>
+    public const double WeightGrid = 1.0 / (1 << 24);
+
+    /// <summary><paramref name="weight"/> rounded to the nearest multiple of <see cref="WeightGrid"/>.</summary>
+    public static double OnGrid(double weight) => Math.Round(weight * (1 << 24)) * WeightGrid;
+
     /// <summary>True when <paramref name="item"/> is among the user's last <see cref="CoEngagementOptions.HistorySize"/>
     /// items: a repeat is not new evidence, and adds nothing to any row.</summary>
     public static bool IsRepeat(IReadOnlyList<string> history, string item, CoEngagementOptions options)
@@ -256,7 +268,7 @@ public static class CoEngagement
         for (var i = history.Count - 1; i >= first; i--)
         {
             var distance = history.Count - i;
-            pairs.Add((history[i], itemFactor * RatingFactor(notPositive, history[i], options) * Decay(distance - 1, options.PairHalfLifePositions)));
+            pairs.Add((history[i], OnGrid(itemFactor * RatingFactor(notPositive, history[i], options) * Decay(distance - 1, options.PairHalfLifePositions))));
         }
 
         return pairs;
@@ -301,7 +313,7 @@ public static class CoEngagement
         {
             if (options.BackwardPairWeight > 0)
             {
-                row.Add(other, weight * options.BackwardPairWeight, options.NeighbourLimit);
+                row.Add(other, OnGrid(weight * options.BackwardPairWeight), options.NeighbourLimit);
             }
 
             RowOf(rows, other).Add(item, weight, options.NeighbourLimit);
@@ -315,7 +327,7 @@ public static class CoEngagement
         {
             1 => pairs,
             0 => [],
-            var b => [.. pairs.Select(p => (p.Other, p.Weight * b))],
+            var b => [.. pairs.Select(p => (p.Other, OnGrid(p.Weight * b)))],
         };
 
     /// <summary>

@@ -40,7 +40,7 @@ public static class RecommenderRole
         // Trending must count every click, not only this instance's partitions: each instance is its own
         // group and, starting from the earliest retained click, rebuilds its counts after a restart.
         var instance = Guid.NewGuid().ToString("N")[..8];
-        services.AddStreamRecConsumer<TrendingHandler>("recommender", $"{options.TrendingGroupId}-{instance}", Topics.Clicks);
+        services.AddStreamRecConsumer<TrendingHandler>("recommender", $"{options.TrendingGroupId}-{instance}", Topics.UserEvents);
 
         services.AddSingleton(new RoleEndpoints(MapRecommendations));
         return builder;

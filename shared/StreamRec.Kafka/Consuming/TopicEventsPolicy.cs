@@ -46,7 +46,7 @@ internal sealed class TopicEventsOwner(IDeadLetterSink deadLetters, string servi
             cancellationToken);
 }
 
-/// <summary>A side reader (the recommender's trending counter on the clicks topic): skips oversized messages and counts nothing.</summary>
+/// <summary>A side reader (the recommender's trending counter on the user-events topic): skips oversized messages and counts nothing.</summary>
 internal sealed class TopicEventsSideReader : ITopicEventsPolicy
 {
     public static readonly TopicEventsSideReader Instance = new();

@@ -64,14 +64,11 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
         _cache = new LruCache<string, CachedProfile>(options.UserCacheSize, StringComparer.Ordinal);
 
         // Exported at 0 from the start, so dashboards read 0 rather than "no data" on a healthy run.
-        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
+        StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents);
+        StreamRecMetrics.DuplicateEvents.WithLabels(Topics.UserEvents);
+        foreach (var outcome in new[] { StreamRecMetrics.ParkedOutcomes.Parked, StreamRecMetrics.ParkedOutcomes.Unparked, StreamRecMetrics.ParkedOutcomes.Expired, StreamRecMetrics.ParkedOutcomes.Dropped })
         {
-            StreamRecMetrics.ParkedEvents.WithLabels(topic);
-            StreamRecMetrics.DuplicateEvents.WithLabels(topic);
-            foreach (var outcome in new[] { StreamRecMetrics.ParkedOutcomes.Parked, StreamRecMetrics.ParkedOutcomes.Unparked, StreamRecMetrics.ParkedOutcomes.Expired, StreamRecMetrics.ParkedOutcomes.Dropped })
-            {
-                StreamRecMetrics.ParkedEventsTotal.WithLabels(topic, outcome);
-            }
+            StreamRecMetrics.ParkedEventsTotal.WithLabels(Topics.UserEvents, outcome);
         }
     }
 
@@ -525,12 +522,8 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
     private void UpdateGauge()
     {
-        var byTopic = _schedule.CountsByPartition().GroupBy(kv => kv.Key[..kv.Key.LastIndexOf(':')], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
-        foreach (var topic in new[] { Topics.Clicks, Topics.Reviews })
-        {
-            StreamRecMetrics.ParkedEvents.WithLabels(topic).Set(byTopic.GetValueOrDefault(topic));
-        }
+        // Every partition this handler owns is one of the user-events topic's.
+        StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents).Set(_schedule.CountsByPartition().Values.Sum());
     }
 
     public long ParkedCount(PartitionId partition) => _schedule.CountIn(UserProfile.OffsetKey(partition.Topic, partition.Partition));
@@ -606,8 +599,7 @@ public sealed partial class ProfileUpdaterHandler : IParkingBatchHandler
 
     private static bool Belongs(IStreamRecEvent e, string topic) => e switch
     {
-        Click or UserForget => topic == Topics.Clicks,
-        Review => topic == Topics.Reviews,
+        Click or Review or UserForget => topic == Topics.UserEvents,
         _ => false,
     };
 

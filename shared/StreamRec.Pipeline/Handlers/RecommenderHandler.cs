@@ -158,7 +158,9 @@ public sealed partial class RecommenderHandler : IBatchHandler
     private static partial void LogUnknownUser(ILogger logger, string eventId, string triggerEventId);
 }
 
-/// <summary>Feeds the trending counts from the clicks topic. Bad messages are the profile-updater's to dead-letter: here they are skipped.</summary>
+/// <summary>Feeds the trending counts from the clicks on the user-events topic; the reviews and forget requests beside them
+/// are skipped unparsed (<see cref="EventParser.HasSchema"/>). Bad messages are the profile-updater's to dead-letter: here
+/// they are skipped.</summary>
 public sealed class TrendingHandler : IBatchHandler
 {
     private readonly TrendingCounter _trending;
@@ -179,7 +181,7 @@ public sealed class TrendingHandler : IBatchHandler
         var started = _time.GetTimestamp();
         foreach (var m in batch)
         {
-            if (EventParser.Parse(m.Value, _limits).Event is Click click)
+            if (EventParser.HasSchema(m.Value, Schemas.Click) && EventParser.Parse(m.Value, _limits).Event is Click click)
             {
                 _trending.Add(click.ItemId, click.OccurredAt);
             }

@@ -92,7 +92,7 @@ public sealed class RecommenderOptions
     public string GroupId { get; set; } = "recommender";
 
     /// <summary>
-    /// Consumer group for the trending counts read from the clicks topic. Every instance needs every click, so the
+    /// Consumer group for the trending counts read from the clicks on the user-events topic. Every instance needs every click, so the
     /// instance id is appended (each instance is its own group and rebuilds its counts from the topic at start).
     /// Default <c>recommender-trending</c>.
     /// </summary>

@@ -53,11 +53,11 @@ public sealed class EventReplayer
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Add(new OutgoingMessage(e.Topic, e.Key, EventParser.Serialize(e)));
-            switch (e.Topic)
+            switch (e)
             {
-                case Topics.Items: items++; break;
-                case Topics.Clicks: clicks++; break;
-                case Topics.Reviews: reviews++; break;
+                case ItemUpserted or ItemRetired: items++; break;
+                case Click: clicks++; break;
+                case Review: reviews++; break;
                 default: other++; break;
             }
 

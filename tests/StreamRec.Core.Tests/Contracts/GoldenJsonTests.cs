@@ -36,7 +36,7 @@ public sealed class GoldenJsonTests
         },
         {
             "user-vector-updated",
-            """{"schema":"streamrec.user-vector-updated/v1","event_id":"uvu-1","occurred_at":"2026-11-23T13:59:41+00:00","user_id":"user-42","version":3,"forgotten":false,"trigger":{"event_id":"v-1","occurred_at":"2026-11-23T13:59:40+00:00","topic":"streamrec.reviews","partition":2,"offset":1187}}"""
+            """{"schema":"streamrec.user-vector-updated/v1","event_id":"uvu-1","occurred_at":"2026-11-23T13:59:41+00:00","user_id":"user-42","version":3,"forgotten":false,"trigger":{"event_id":"v-1","occurred_at":"2026-11-23T13:59:40+00:00","topic":"streamrec.user-events","partition":2,"offset":1187}}"""
         },
         {
             "recommendations",
@@ -118,7 +118,7 @@ public sealed class GoldenJsonTests
                 OccurredAt = T0,
                 UserId = "user-42",
                 Version = 3,
-                Trigger = trigger with { Topic = Topics.Reviews, Partition = 2, Offset = 1187 },
+                Trigger = trigger with { Topic = Topics.UserEvents, Partition = 2, Offset = 1187 },
             },
             "recommendations" => new RecommendationList
             {

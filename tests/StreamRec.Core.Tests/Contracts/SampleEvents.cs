@@ -76,7 +76,7 @@ internal static class SampleEvents
                 EventId = "f-1",
                 OccurredAt = DateTimeOffset.MinValue,
                 ReceivedAt = T0.AddMilliseconds(-3),
-                Topic = Topics.Clicks,
+                Topic = Topics.UserEvents,
                 Partition = 0,
                 Offset = long.MaxValue,
             },
@@ -96,7 +96,7 @@ internal static class SampleEvents
             UserId = "user-42",
             GeneratedAt = T0.AddMilliseconds(31),
             Strategy = "personalized",
-            Trigger = new TriggerRef { EventId = "v-2", OccurredAt = T0, ReceivedAt = T0.AddMilliseconds(4), Topic = Topics.Reviews, Partition = 2, Offset = 1187 },
+            Trigger = new TriggerRef { EventId = "v-2", OccurredAt = T0, ReceivedAt = T0.AddMilliseconds(4), Topic = Topics.UserEvents, Partition = 2, Offset = 1187 },
             Items =
             [
                 new RecommendedItem { ItemId = "movie-3114", Title = "Toy Story 2 (1999)", Score = 0.912, Rank = 1, Reasons = ["similar-recent"] },

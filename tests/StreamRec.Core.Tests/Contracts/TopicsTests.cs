@@ -27,7 +27,7 @@ public sealed class TopicsTests
 
     [Fact]
     public void UserForget_TravelsWithTheClicks_SoItIsOrderedAfterThem() =>
-        Assert.Equal(Topics.Clicks, new UserForget { EventId = "e", OccurredAt = SampleEvents.T0, UserId = "u" }.Topic);
+        Assert.Equal(Topics.UserEvents, new UserForget { EventId = "e", OccurredAt = SampleEvents.T0, UserId = "u" }.Topic);
 
     [Fact]
     public void CompactedTopics_AreTheItemsAndTheLists()

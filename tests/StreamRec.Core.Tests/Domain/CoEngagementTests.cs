@@ -434,9 +434,63 @@ public sealed class CoEngagementTests
     }
 }
 
+/// <summary>A row's weights do not depend on the order its contributions arrive in (they are on one grid).</summary>
+public sealed class CoEngagementWeightGridTests
+{
+    [Fact]
+    public void RowSums_AreBitIdenticalInAnyOrder_WhereUnroundedWeightsAreNot()
+    {
+        var options = new CoEngagementOptions { BackwardPairWeight = 0.7 };
+        var random = new Random(11);
+        var items = Enumerable.Range(0, 40).Select(i => $"i{i}").ToArray();
+        // 400 users' engagements with 'x', each after a random history, with some items not liked.
+        var contributions = new List<IReadOnlyList<(string Other, double Weight)>>();
+        for (var u = 0; u < 400; u++)
+        {
+            var history = Enumerable.Range(0, random.Next(1, 60)).Select(_ => items[random.Next(items.Length)]).Distinct().ToList();
+            var notPositive = history.Where(_ => random.Next(4) == 0).ToHashSet(StringComparer.Ordinal);
+            contributions.Add(CoEngagement.BackwardPairs(CoEngagement.Pairs(history, "x", options, notPositive), options));
+        }
+
+        Dictionary<string, double> Sum(IEnumerable<IReadOnlyList<(string Other, double Weight)>> order, Func<double, double> weight)
+        {
+            var row = new CoEngagementRow();
+            foreach (var pairs in order)
+            {
+                foreach (var (other, w) in pairs)
+                {
+                    row.Add(other, weight(w), options.NeighbourLimit);
+                }
+            }
+
+            return row.Neighbours;
+        }
+
+        var inOrder = Sum(contributions, w => w);
+        var shuffled = Sum(contributions.OrderBy(_ => random.Next()).ToList(), w => w);
+        Assert.All(inOrder, kv => Assert.Equal(BitConverter.DoubleToInt64Bits(kv.Value), BitConverter.DoubleToInt64Bits(shuffled[kv.Key])));
+        Assert.All(contributions.SelectMany(c => c), p => Assert.Equal(p.Weight, CoEngagement.OnGrid(p.Weight)));
+
+        // The same sums off the grid (each weight nudged by a part in 10^9) differ in the last bits with the order: what the grid removes.
+        var nudged = contributions.Select(c => (IReadOnlyList<(string Other, double Weight)>)c.Select(p => (p.Other, p.Weight * (1 + 1e-9))).ToList()).ToList();
+        var offGridInOrder = Sum(nudged, w => w);
+        var offGridShuffled = Sum(nudged.OrderBy(_ => random.Next()).ToList(), w => w);
+        Assert.Contains(offGridInOrder, kv => kv.Value != offGridShuffled[kv.Key]);
+    }
+
+    [Fact]
+    public void OnGrid_RoundsToTheNearestMultipleOfTwoToTheMinus24()
+    {
+        Assert.Equal(0.5, CoEngagement.OnGrid(0.5));
+        Assert.Equal(3 * CoEngagement.WeightGrid, CoEngagement.OnGrid(3.4 * CoEngagement.WeightGrid));
+        Assert.Equal(0.8, CoEngagement.OnGrid(0.8), 1e-7);
+        Assert.Equal(0, Math.IEEERemainder(CoEngagement.OnGrid(Math.Pow(2, -7.0 / 20)), CoEngagement.WeightGrid));
+    }
+}
+
 public sealed class CoEngagementRowApplyTests
 {
-    private static CoEngagementContribution C(long offset, bool retried = false, string source = "streamrec.clicks:0", double count = 1) =>
+    private static CoEngagementContribution C(long offset, bool retried = false, string source = "streamrec.user-events:0", double count = 1) =>
         new(source, offset, retried, count, [("x", 0.5)]);
 
     [Fact]
@@ -451,7 +505,7 @@ public sealed class CoEngagementRowApplyTests
 
         Assert.Equal(2, row.Count);
         Assert.Equal(1.0, row.Neighbours["x"]);
-        Assert.Equal(11, row.Watermarks["streamrec.clicks:0"]);
+        Assert.Equal(11, row.Watermarks["streamrec.user-events:0"]);
     }
 
     [Fact]
@@ -459,8 +513,8 @@ public sealed class CoEngagementRowApplyTests
     {
         var row = new CoEngagementRow();
 
-        Assert.True(row.Apply(C(10, source: "streamrec.clicks:0"), 200));
-        Assert.True(row.Apply(C(3, source: "streamrec.clicks:1"), 200));
+        Assert.True(row.Apply(C(10, source: "streamrec.user-events:0"), 200));
+        Assert.True(row.Apply(C(3, source: "streamrec.user-events:1"), 200));
 
         Assert.Equal(2, row.Count);
     }
@@ -475,7 +529,7 @@ public sealed class CoEngagementRowApplyTests
         Assert.False(row.Apply(C(20, retried: true), 200));
 
         Assert.Equal(2, row.Count);
-        Assert.Equal(50, row.Watermarks["streamrec.clicks:0"]);
+        Assert.Equal(50, row.Watermarks["streamrec.user-events:0"]);
     }
 
     [Fact]
@@ -483,7 +537,7 @@ public sealed class CoEngagementRowApplyTests
     {
         var options = new CoEngagementOptions { PairHalfLifePositions = 1 };
 
-        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.user-events:0", 7, retried: false, options);
 
         Assert.Equal(["c", "b", "a"], contributions.Select(c => c.RowId));
         Assert.Equal(1, contributions[0].Contribution.Count);
@@ -502,7 +556,7 @@ public sealed class CoEngagementRowApplyTests
         var rows = new Dictionary<string, CoEngagementRow>();
 
         CoEngagement.Apply(rows, "c", CoEngagement.Pairs(["a", "b"], "c", options), options);
-        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.user-events:0", 7, retried: false, options);
 
         Assert.Equal(backward * 1.0, rows["c"].Neighbours["b"]);
         Assert.Equal(backward * 0.5, rows["c"].Neighbours["a"]);
@@ -519,7 +573,7 @@ public sealed class CoEngagementRowApplyTests
         var rows = new Dictionary<string, CoEngagementRow>();
 
         CoEngagement.Apply(rows, "c", CoEngagement.Pairs(["a", "b"], "c", options), options);
-        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.clicks:0", 7, retried: false, options);
+        var contributions = CoEngagement.Contributions(["a", "b"], "c", "streamrec.user-events:0", 7, retried: false, options);
 
         Assert.Equal(1, rows["c"].Count);
         Assert.Empty(rows["c"].Neighbours);

@@ -15,7 +15,7 @@ public sealed class ProfileUpdateTests
     {
         var profile = new UserProfile("u", 2);
 
-        var result = ProfileUpdate.Apply(profile, ClickOn("a"), Topics.Clicks, [1, 0], null, Options);
+        var result = ProfileUpdate.Apply(profile, ClickOn("a"), Topics.UserEvents, [1, 0], null, Options);
 
         Assert.Equal(ApplyOutcome.Applied, result.Outcome);
         Assert.Equal((1L, 1L), (profile.Clicks, profile.Version));
@@ -28,7 +28,7 @@ public sealed class ProfileUpdateTests
     {
         var profile = new UserProfile("u", 2);
 
-        var result = ProfileUpdate.Apply(profile, ClickOn("missing"), Topics.Clicks, null, null, Options);
+        var result = ProfileUpdate.Apply(profile, ClickOn("missing"), Topics.UserEvents, null, null, Options);
 
         Assert.Equal(ApplyOutcome.ItemNotReady, result.Outcome);
         Assert.Equal((0L, 0L), (profile.Clicks, profile.Version));
@@ -41,7 +41,7 @@ public sealed class ProfileUpdateTests
         var profile = new UserProfile("u", 2);
         var review = new Review { EventId = "r", OccurredAt = T0, UserId = "u", ItemId = "a", Rating = 1 };
 
-        ProfileUpdate.Apply(profile, review, Topics.Reviews, [1, 0], null, Options);
+        ProfileUpdate.Apply(profile, review, Topics.UserEvents, [1, 0], null, Options);
 
         Assert.True(profile.LongTerm[0] < 0);
         Assert.Equal(1, profile.Reviews);
@@ -51,9 +51,9 @@ public sealed class ProfileUpdateTests
     public void Apply_ForgetRequest_ClearsTheStateAndReportsForgotten()
     {
         var profile = new UserProfile("u", 2);
-        ProfileUpdate.Apply(profile, ClickOn("a"), Topics.Clicks, [1, 0], null, Options);
+        ProfileUpdate.Apply(profile, ClickOn("a"), Topics.UserEvents, [1, 0], null, Options);
 
-        var result = ProfileUpdate.Apply(profile, new UserForget { EventId = "f", OccurredAt = T0, UserId = "u" }, Topics.Clicks, null, null, Options);
+        var result = ProfileUpdate.Apply(profile, new UserForget { EventId = "f", OccurredAt = T0, UserId = "u" }, Topics.UserEvents, null, null, Options);
 
         Assert.Equal(ApplyOutcome.Forgotten, result.Outcome);
         Assert.True(profile.Forgotten);
@@ -66,7 +66,7 @@ public sealed class ProfileUpdateTests
     {
         var item = new ItemRetired { EventId = "i", OccurredAt = T0, ItemId = "a", Version = 1 };
 
-        var result = ProfileUpdate.Apply(new UserProfile("u", 2), item, Topics.Clicks, null, null, Options);
+        var result = ProfileUpdate.Apply(new UserProfile("u", 2), item, Topics.UserEvents, null, null, Options);
 
         Assert.Equal(ApplyOutcome.Rejected, result.Outcome);
         Assert.StartsWith(DeadLetterCodes.WrongTopic, result.Reason, StringComparison.Ordinal);

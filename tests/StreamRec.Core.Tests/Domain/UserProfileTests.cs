@@ -161,24 +161,24 @@ public sealed class UserProfileTests
     {
         var profile = new UserProfile("u", 2);
 
-        profile.MarkApplied("streamrec.clicks", 0, 10);
-        profile.MarkApplied("streamrec.clicks", 0, 7);
-        profile.MarkApplied("streamrec.clicks", 1, 3);
+        profile.MarkApplied("streamrec.user-events", 0, 10);
+        profile.MarkApplied("streamrec.user-events", 0, 7);
+        profile.MarkApplied("streamrec.user-events", 1, 3);
 
-        Assert.Equal(10, profile.AppliedOffsets["streamrec.clicks:0"]);
-        Assert.Equal(3, profile.AppliedOffsets["streamrec.clicks:1"]);
-        Assert.True(profile.HasApplied("streamrec.clicks", 0, 10));
-        Assert.True(profile.HasApplied("streamrec.clicks", 0, 0));
-        Assert.False(profile.HasApplied("streamrec.clicks", 0, 11));
-        Assert.False(profile.HasApplied("streamrec.clicks", 2, 0));
-        Assert.False(profile.HasApplied("streamrec.reviews", 0, 0));
+        Assert.Equal(10, profile.AppliedOffsets["streamrec.user-events:0"]);
+        Assert.Equal(3, profile.AppliedOffsets["streamrec.user-events:1"]);
+        Assert.True(profile.HasApplied("streamrec.user-events", 0, 10));
+        Assert.True(profile.HasApplied("streamrec.user-events", 0, 0));
+        Assert.False(profile.HasApplied("streamrec.user-events", 0, 11));
+        Assert.False(profile.HasApplied("streamrec.user-events", 2, 0));
+        Assert.False(profile.HasApplied("another-topic", 0, 0));
     }
 
     [Fact]
     public void HasApplied_OnAFreshProfile_IsFalse()
     {
-        Assert.False(new UserProfile("u", 2).HasApplied("streamrec.clicks", 0, 0));
-        Assert.Equal("streamrec.clicks:12", UserProfile.OffsetKey("streamrec.clicks", 12));
+        Assert.False(new UserProfile("u", 2).HasApplied("streamrec.user-events", 0, 0));
+        Assert.Equal("streamrec.user-events:12", UserProfile.OffsetKey("streamrec.user-events", 12));
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public sealed class UserProfileTests
         profile.AddContribution([1, 0], 1, T0, Options);
         profile.Clicks = 1;
         profile.RememberItem("a", cap: 10);
-        profile.MarkApplied("streamrec.clicks", 0, 41);
+        profile.MarkApplied("streamrec.user-events", 0, 41);
 
         profile.Forget();
 
@@ -234,7 +234,7 @@ public sealed class UserProfileTests
         Assert.Equal((0L, 0L), (profile.Clicks, profile.Reviews));
         Assert.Equal(DateTimeOffset.MinValue, profile.ReferenceTime);
         Assert.Null(profile.QueryVector(0.6));
-        Assert.True(profile.HasApplied("streamrec.clicks", 0, 41));
+        Assert.True(profile.HasApplied("streamrec.user-events", 0, 41));
     }
 
     [Fact]

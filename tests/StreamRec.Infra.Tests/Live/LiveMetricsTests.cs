@@ -29,7 +29,7 @@ public sealed partial class LiveMetricsTests
         var app = await h.StartHostAsync();
         await h.ProduceAsync([.. Catalog.Items(2)]);
         await h.ProduceAsync(Catalog.Click("m", "space-1", Catalog.T0), Catalog.Review("m", "space-2", 4, "rockets", Catalog.T0.AddMinutes(1)));
-        await h.ProduceRawAsync(Topics.Clicks, "m", "{broken"u8.ToArray());
+        await h.ProduceRawAsync(Topics.UserEvents, "m", "{broken"u8.ToArray());
         Assert.NotNull(h.WaitForList("m", l => l.Trigger.EventId.Contains("review", StringComparison.Ordinal)));
         // Some series appear only after a lag refresh or a first batch of a kind: scrape until every queried metric is
         // there, for up to a minute (a fixed wait was a race on a busy machine).

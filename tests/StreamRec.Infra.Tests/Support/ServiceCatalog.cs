@@ -19,7 +19,7 @@ public static class ServiceCatalog
     public static IReadOnlyList<DeployableService> All { get; } =
     [
         new("item-indexer", "StreamRec.ItemIndexer", 9401, new ItemIndexerOptions().GroupId, [Topics.Items], Encodes: true),
-        new("profile-updater", "StreamRec.ProfileUpdater", 9402, new ProfileUpdaterOptions().GroupId, [Topics.Clicks, Topics.Reviews], Encodes: true),
+        new("profile-updater", "StreamRec.ProfileUpdater", 9402, new ProfileUpdaterOptions().GroupId, [Topics.UserEvents], Encodes: true),
         new("recommender", "StreamRec.Recommender", 9403, new RecommenderOptions().GroupId, [Topics.UserVectors], Encodes: false),
         new("co-engagement-updater", "StreamRec.CoEngagementUpdater", 9404, new CoEngagementUpdaterOptions().GroupId, [Topics.Engagements], Encodes: false),
     ];

@@ -87,9 +87,9 @@ public sealed class CliVerbTests(MockClusterFixture fixture) : IDisposable
         Assert.StartsWith("line 2: MalformedJson", errors[0], StringComparison.Ordinal);
         Assert.StartsWith("line 4: UnknownSchema", errors[1], StringComparison.Ordinal);
 
-        await AssertLandedAsync(Topics.Clicks, $"u-{run}", lines[0]);
+        await AssertLandedAsync(Topics.UserEvents, $"u-{run}", lines[0]);
         await AssertLandedAsync(Topics.Items, $"item-{run}", lines[2]);
-        await AssertLandedAsync(Topics.Reviews, $"u-{run}", lines[5]);
+        await AssertLandedAsync(Topics.UserEvents, $"u-{run}", lines[5]);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class CliVerbTests(MockClusterFixture fixture) : IDisposable
             ExternalProcess.StreamRec(_workDir, "produce", "--bootstrap", fixture.BootstrapServers), System.Text.Encoding.UTF8.GetBytes(line + "\n"), TimeSpan.FromSeconds(60), Ct);
         Assert.True(exit == 0, stderr);
         Assert.Contains("produced 1, rejected 0", System.Text.Encoding.UTF8.GetString(stdout), StringComparison.Ordinal);
-        await AssertLandedAsync(Topics.Clicks, $"stdin-{run}", line);
+        await AssertLandedAsync(Topics.UserEvents, $"stdin-{run}", line);
     }
 
     private async Task AssertLandedAsync(string topic, string key, string line)

@@ -123,7 +123,7 @@ public sealed class ParkingEndToEndTests
         await using var h = new PipelineHarness(partitions: 1);
         var app = await h.StartHostAsync();
         await WarmUpCatalogAsync(h);
-        var duplicatesBefore = StreamRecMetrics.DuplicateEvents.WithLabels(Topics.Clicks).Value;
+        var duplicatesBefore = StreamRecMetrics.DuplicateEvents.WithLabels(Topics.UserEvents).Value;
         var click = Catalog.Click("hank", "garden-1", Catalog.T0.AddHours(1));
         await h.ProduceAsync(click, click, Catalog.Click("hank", "garden-2", Catalog.T0.AddHours(2)));
 
@@ -132,7 +132,7 @@ public sealed class ParkingEndToEndTests
 
         var hank = (await h.ReadUsersAsync(["hank"]))["hank"];
         Assert.Equal(2, hank.Payload!["clicks"]!.GetValue<long>());
-        Assert.Equal(1, StreamRecMetrics.DuplicateEvents.WithLabels(Topics.Clicks).Value - duplicatesBefore);
+        Assert.Equal(1, StreamRecMetrics.DuplicateEvents.WithLabels(Topics.UserEvents).Value - duplicatesBefore);
     }
 
     /// <summary>A user clicks every catalog item; the list for the last click means all of them were indexed (later events wait behind parked ones).</summary>
@@ -146,10 +146,10 @@ public sealed class ParkingEndToEndTests
     }
 
     private static double ParkedNow() =>
-        StreamRecMetrics.ParkedEvents.WithLabels(Topics.Clicks).Value + StreamRecMetrics.ParkedEvents.WithLabels(Topics.Reviews).Value;
+        StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents).Value;
 
     private static double ClicksLag() =>
-        Enumerable.Range(0, 3).Sum(p => StreamRecMetrics.ConsumerLag.WithLabels(Topics.Clicks, p.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value);
+        Enumerable.Range(0, 3).Sum(p => StreamRecMetrics.ConsumerLag.WithLabels(Topics.UserEvents, p.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value);
 
     /// <summary>Polls a condition (not a timing assertion: the limit only stops a broken run).</summary>
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)

@@ -89,9 +89,9 @@ public sealed class PipelineEndToEndTests
         await using var h = new PipelineHarness(partitions: 1);
         await h.StartHostAsync();
         await h.ProduceAsync([.. Catalog.Items()]);
-        await h.ProduceRawAsync(Topics.Clicks, "bob", "{not json"u8.ToArray());
-        await h.ProduceRawAsync(Topics.Clicks, "bob", """{"schema":"streamrec.click/v9","event_id":"e","occurred_at":"2026-11-01T00:00:00Z","user_id":"bob","item_id":"x"}"""u8.ToArray());
-        await h.ProduceRawAsync(Topics.Reviews, "bob", [0xC3, 0x28]);
+        await h.ProduceRawAsync(Topics.UserEvents, "bob", "{not json"u8.ToArray());
+        await h.ProduceRawAsync(Topics.UserEvents, "bob", """{"schema":"streamrec.click/v9","event_id":"e","occurred_at":"2026-11-01T00:00:00Z","user_id":"bob","item_id":"x"}"""u8.ToArray());
+        await h.ProduceRawAsync(Topics.UserEvents, "bob", [0xC3, 0x28]);
         await h.ProduceAsync(Catalog.Click("bob", "garden-1", Catalog.T0));
 
         var list = h.WaitForList("bob", l => l.Strategy == "personalized");
@@ -107,7 +107,7 @@ public sealed class PipelineEndToEndTests
         {
             Assert.Equal("bob", d.Message.Key);
             Assert.Equal("profile-updater", PipelineHarness.Header(d, "service"));
-            Assert.Contains(PipelineHarness.Header(d, "source-topic"), new[] { Topics.Clicks, Topics.Reviews });
+            Assert.Contains(PipelineHarness.Header(d, "source-topic"), new[] { Topics.UserEvents });
             Assert.Equal("0", PipelineHarness.Header(d, "source-partition"));
         });
         Assert.Equal("{not json"u8.ToArray(), dead.Single(d => PipelineHarness.Header(d, "error").StartsWith("MalformedJson", StringComparison.Ordinal)).Message.Value);

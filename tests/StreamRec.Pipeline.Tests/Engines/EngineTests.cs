@@ -99,8 +99,8 @@ public sealed class EngineTests : IDisposable
         var b = Catalog.Click("u", "cooking-1", T0.AddHours(5));
         var c = Catalog.Review("u", "garden-1", 4.5, "lovely flowers", T0.AddHours(30));
 
-        var inOrder = await ApplyAllAsync("u1", At(a, 1), At(b, 2), At(c, 3, Topics.Reviews));
-        var shuffled = await ApplyAllAsync("u2", At(c, 1, Topics.Reviews), At(a, 2), At(b, 3));
+        var inOrder = await ApplyAllAsync("u1", At(a, 1), At(b, 2), At(c, 3, Topics.UserEvents));
+        var shuffled = await ApplyAllAsync("u2", At(c, 1, Topics.UserEvents), At(a, 2), At(b, 3));
 
         for (var i = 0; i < inOrder.Dimension; i++)
         {
@@ -147,7 +147,7 @@ public sealed class EngineTests : IDisposable
     [Fact]
     public async Task Apply_BadReview_PushesTheUserAwayFromTheItem()
     {
-        var profile = await ApplyAllAsync("u", At(Catalog.Review("u", "football-1", 1.0, null, T0), 1, Topics.Reviews));
+        var profile = await ApplyAllAsync("u", At(Catalog.Review("u", "football-1", 1.0, null, T0), 1, Topics.UserEvents));
         var item = (await _profiles.ItemVectorsAsync(["football-1"], CancellationToken.None))["football-1"];
 
         Assert.True(VectorMath.Dot(profile.QueryVector(_profileOptions.ShortTermWeight)!, item) < -0.99f);
@@ -156,7 +156,7 @@ public sealed class EngineTests : IDisposable
     [Fact]
     public async Task SaveThenLoad_RoundTripsTheProfileExactly()
     {
-        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 3), At(Catalog.Review("u", "garden-2", 5, "seeds", T0.AddMinutes(1)), 4, Topics.Reviews));
+        var profile = await ApplyAllAsync("u", At(Catalog.Click("u", "space-1", T0), 3), At(Catalog.Review("u", "garden-2", 5, "seeds", T0.AddMinutes(1)), 4, Topics.UserEvents));
         await _profiles.SaveAsync([profile], CancellationToken.None);
 
         var loaded = (await _profiles.LoadAsync(["u"], CancellationToken.None))["u"];
@@ -175,10 +175,10 @@ public sealed class EngineTests : IDisposable
     public async Task Apply_ReviewAtOrBelowNeutral_IsSeenButNotPositive_UntilAPositiveEngagementWithTheSameItem()
     {
         var profile = await ApplyAllAsync("u",
-            At(Catalog.Review("u", "football-1", 1.0, null, T0), 1, Topics.Reviews),
-            At(Catalog.Review("u", "garden-2", 3.0, null, T0.AddMinutes(1)), 2, Topics.Reviews),
+            At(Catalog.Review("u", "football-1", 1.0, null, T0), 1, Topics.UserEvents),
+            At(Catalog.Review("u", "garden-2", 3.0, null, T0.AddMinutes(1)), 2, Topics.UserEvents),
             At(Catalog.Click("u", "space-1", T0.AddMinutes(2)), 3),
-            At(Catalog.Review("u", "cooking-1", 4.5, null, T0.AddMinutes(3)), 4, Topics.Reviews));
+            At(Catalog.Review("u", "cooking-1", 4.5, null, T0.AddMinutes(3)), 4, Topics.UserEvents));
 
         Assert.Equal(["football-1", "garden-2", "space-1", "cooking-1"], profile.RecentItems);
         Assert.Equal(["football-1", "garden-2"], profile.NotPositive);
@@ -207,7 +207,7 @@ public sealed class EngineTests : IDisposable
         var engine = new RecommendationEngine(_store, _trending, ranking, _profileOptions, _time, table);
         var profile = await ApplyAllAsync("u",
             At(Catalog.Click("u", "space-1", T0), 1),
-            At(Catalog.Review("u", "football-1", 1.0, null, T0.AddMinutes(1)), 2, Topics.Reviews));
+            At(Catalog.Review("u", "football-1", 1.0, null, T0.AddMinutes(1)), 2, Topics.UserEvents));
 
         var result = (await engine.RecommendAsync([profile], T0.AddMinutes(2), CancellationToken.None))[0];
         var coEngaged = result.Items.Where(i => i.Reasons.Contains("co-engaged")).ToDictionary(i => i.Candidate.ItemId, i => i.Candidate.CoEngagement);

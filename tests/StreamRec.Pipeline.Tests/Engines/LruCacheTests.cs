@@ -92,7 +92,7 @@ public sealed class LruCacheTests
 
         for (var p = 0; p < 6; p++)
         {
-            row.Watermarks[$"streamrec.clicks:{p}"] = p;
+            row.Watermarks[$"streamrec.user-events:{p}"] = p;
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;

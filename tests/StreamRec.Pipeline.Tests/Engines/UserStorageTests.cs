@@ -113,7 +113,7 @@ public sealed class UserStorageTests : IDisposable
             Assert.Equal(onDisk, Assert.Single(store.Specs).OnDisk);
             var profile = (await engine.LoadAsync(["u1"], Ct))["u1"];
             var click = new Click { EventId = "e1", OccurredAt = Catalog.T0, UserId = "u1", ItemId = item.ItemId };
-            engine.Apply(profile, new PositionedEvent(click, Topics.Clicks, 0, 7, Catalog.T0), itemVector, null);
+            engine.Apply(profile, new PositionedEvent(click, Topics.UserEvents, 0, 7, Catalog.T0), itemVector, null);
             await engine.SaveAsync([profile], Ct);
         }
 

@@ -29,7 +29,7 @@ public sealed class CoEngagementHandlerTests : IDisposable
 
     /// <summary>The engagements message of one click on "b" after <paramref name="previous"/>, from <paramref name="partition"/>.</summary>
     private List<ConsumedMessage> ClickOnB(string previous, int partition) =>
-        Consumed.From(EngagementMessage.For([new AppliedEngagement("b", [previous], Topics.Clicks, partition, 1, Retried: false)], _rows.Options, _time.GetUtcNow()));
+        Consumed.From(EngagementMessage.For([new AppliedEngagement("b", [previous], Topics.UserEvents, partition, 1, Retried: false)], _rows.Options, _time.GetUtcNow()));
 
     private async Task<string[]> NeighboursOfBAsync() => [.. (await _rows.LoadAsync(["b"], CancellationToken.None))["b"].Neighbours.Keys.Order()];
 

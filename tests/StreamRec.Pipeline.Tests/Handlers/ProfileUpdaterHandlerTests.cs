@@ -16,7 +16,7 @@ namespace StreamRec.Pipeline.Tests.Handlers;
 public sealed class ProfileUpdaterHandlerTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = Catalog.T0;
-    private static readonly PartitionId Clicks0 = new(Topics.Clicks, 0);
+    private static readonly PartitionId Clicks0 = new(Topics.UserEvents, 0);
     private readonly EmbeddedVectorStore _inner = new(new EmbeddedVectorStoreOptions { Path = EmbeddedVectorStoreOptions.InMemory });
     private readonly EffectLog _log = new();
     private readonly RecordingVectorStore _store;
@@ -71,14 +71,14 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
     public async Task HandleAsync_PairWithALowRatedItem_IsPublishedWithTheNotPositiveWeight()
     {
         var publisher = new RecordingPublisher();
-        var review = Consumed.Event(Catalog.Review("u1", "football-1", 1.0, null, T0), 0, topic: Topics.Reviews);
+        var review = Consumed.Event(Catalog.Review("u1", "football-1", 1.0, null, T0), 0, topic: Topics.UserEvents);
 
         await Handler(publisher).HandleAsync([review, Consumed.Event(ClickAt("u1", "space-1", 1), 1)], CancellationToken.None);
 
         var contributions = publisher.Published.Where(m => m.Topic == Topics.Engagements)
             .SelectMany(m => EngagementMessage.Parse(m.Value).Message!.Rows)
             .ToDictionary(r => r.ItemId, r => r.Contributions.SelectMany(c => c.Pairs).ToArray());
-        var weight = _coEngagement.NotPositivePairWeight;
+        var weight = CoEngagement.OnGrid(_coEngagement.NotPositivePairWeight);
         Assert.True(weight < 1);
         Assert.Equal(("football-1", weight), (Assert.Single(contributions["space-1"]).ItemId, contributions["space-1"][0].Weight));
         Assert.Equal(("space-1", weight), (Assert.Single(contributions["football-1"]).ItemId, contributions["football-1"][0].Weight));
@@ -312,13 +312,13 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
     public async Task HandleAsync_UnparsableAndMisplacedMessages_AreReportedAsPoisonByIndex_TheRestApplied()
     {
         var publisher = new RecordingPublisher();
-        var review = Catalog.Review("u2", "space-1", 5, null, T0);
+        var item = Catalog.FreshItem("space-9", "space", T0);
 
         var poison = await Handler(publisher).HandleAsync(
         [
             Consumed.Event(ClickAt("u1", "space-1", 0), 0),
-            Consumed.Raw(Topics.Clicks, 1, "u1", "{not json"u8.ToArray()),
-            Consumed.Event(review, 2, topic: Topics.Clicks),
+            Consumed.Raw(Topics.UserEvents, 1, "u1", "{not json"u8.ToArray()),
+            Consumed.Event(item, 2, topic: Topics.UserEvents),
             Consumed.Event(ClickAt("u1", "space-2", 1), 3) with { Key = "someone-else" },
         ], CancellationToken.None);
 
@@ -339,7 +339,7 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         Assert.Empty(poison);
         Assert.Empty(publisher.On<UserVectorUpdated>(Topics.UserVectors));
         Assert.Equal(1, handler.ParkedCount(Clicks0));
-        Assert.Equal(0, handler.ParkedCount(new PartitionId(Topics.Clicks, 1)));
+        Assert.Equal(0, handler.ParkedCount(new PartitionId(Topics.UserEvents, 1)));
     }
 
     [Fact]
@@ -368,7 +368,7 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         await handler.RetryParkedAsync([Clicks0], maxKeys: 10, CancellationToken.None);
 
         var letter = Assert.Single(_deadLetters.Sent);
-        Assert.Equal((Topics.Clicks, 0, 7L), (letter.Message.Topic, letter.Message.Partition, letter.Message.Offset));
+        Assert.Equal((Topics.UserEvents, 0, 7L), (letter.Message.Topic, letter.Message.Partition, letter.Message.Offset));
         Assert.Equal((DeadLetterKinds.Rejected, "profile-updater"), (letter.Kind, letter.Service));
         Assert.Equal(0, handler.ParkedCount(Clicks0));
     }
@@ -380,7 +380,7 @@ public sealed class ProfileUpdaterHandlerTests : IDisposable
         await handler.HandleAsync([Consumed.Event(ClickAt("u1", "never-indexed", 0), 7)], CancellationToken.None);
 
         _time.Advance(_options.ItemNotReadyMaxAge + TimeSpan.FromSeconds(1));
-        await handler.RetryParkedAsync([new PartitionId(Topics.Clicks, 1)], maxKeys: 10, CancellationToken.None);
+        await handler.RetryParkedAsync([new PartitionId(Topics.UserEvents, 1)], maxKeys: 10, CancellationToken.None);
 
         Assert.Empty(_deadLetters.Sent);
         Assert.Equal(1, handler.ParkedCount(Clicks0));

@@ -46,7 +46,7 @@ public sealed class CoEngagementItemSideTests : IDisposable
 
             string[] before = [.. history.TakeLast(50)];
             var notPositive = low.Where(i => i == item || before.Contains(i)).ToHashSet(StringComparer.Ordinal);
-            engagements.Add(new AppliedEngagement(item, before, Topics.Clicks, user % 3, offset, Retried: false, notPositive.Count > 0 ? notPositive : null));
+            engagements.Add(new AppliedEngagement(item, before, Topics.UserEvents, user % 3, offset, Retried: false, notPositive.Count > 0 ? notPositive : null));
             history.Remove(item);
             history.Add(item);
         }

@@ -16,8 +16,8 @@ public sealed class CoEngagementRowCodecTests
             row.Neighbours[id] = weight;
         }
 
-        row.Watermarks["streamrec.clicks:0"] = 41;
-        row.RetryIds.Add("streamrec.clicks:1@7");
+        row.Watermarks["streamrec.user-events:0"] = 41;
+        row.RetryIds.Add("streamrec.user-events:1@7");
         return row;
     }
 
@@ -100,14 +100,14 @@ public sealed class CoEngagementRowCodecTests
             [CoEngagementFields.ItemId] = "ml-9",
             [CoEngagementFields.Count] = 2,
             [CoEngagementFields.Neighbours] = new JsonObject { ["ml-1"] = 1.5, ["ml-2"] = 1 },
-            [CoEngagementFields.Watermarks] = new JsonObject { ["streamrec.clicks:0"] = 5 },
+            [CoEngagementFields.Watermarks] = new JsonObject { ["streamrec.user-events:0"] = 5 },
         };
 
         var row = CoEngagementStore.Decode(legacy);
 
         Assert.Equal(2, row.Count);
         Assert.Equal([("ml-1", 1.5), ("ml-2", 1.0)], row.Neighbours.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
-        Assert.Equal(5, row.Watermarks["streamrec.clicks:0"]);
+        Assert.Equal(5, row.Watermarks["streamrec.user-events:0"]);
     }
 
     [Theory]

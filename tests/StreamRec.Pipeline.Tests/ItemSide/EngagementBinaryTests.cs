@@ -21,14 +21,14 @@ public sealed class EngagementBinaryTests
                 ItemId = "ml-1",
                 Contributions =
                 [
-                    new CoEngagementContribution("streamrec.clicks:0", 5_000_000_000, false, 1, [("ml-2", 0.1 + 0.2), ("été-日本", double.Epsilon)]),
-                    new CoEngagementContribution("streamrec.reviews:3", 0, true, 0, []),
+                    new CoEngagementContribution("streamrec.user-events:0", 5_000_000_000, false, 1, [("ml-2", 0.1 + 0.2), ("été-日本", double.Epsilon)]),
+                    new CoEngagementContribution("streamrec.user-events:3", 0, true, 0, []),
                 ],
             },
             new RowContributions
             {
                 ItemId = "ml-2",
-                Contributions = [new CoEngagementContribution("streamrec.clicks:0", 7, false, 0, [("ml-1", 0.8)])],
+                Contributions = [new CoEngagementContribution("streamrec.user-events:0", 7, false, 0, [("ml-1", 0.8)])],
             },
         ],
     };
@@ -87,7 +87,7 @@ public sealed class EngagementBinaryTests
     public void For_WritesBinary_MuchSmallerThanTheJson()
     {
         var history = Enumerable.Range(0, 50).Select(i => $"ml-{i:D5}").ToArray();
-        var engagements = Enumerable.Range(0, 20).Select(i => new AppliedEngagement($"ml-9{i:D4}", history, Topics.Clicks, 0, 1000 + i, Retried: false)).ToArray();
+        var engagements = Enumerable.Range(0, 20).Select(i => new AppliedEngagement($"ml-9{i:D4}", history, Topics.UserEvents, 0, 1000 + i, Retried: false)).ToArray();
 
         var messages = EngagementMessage.For(engagements, new CoEngagementOptions { Buckets = 4 }, At);
 
@@ -118,7 +118,7 @@ public sealed class EngagementBinaryTests
             var item = $"ml-{random.Next(40)}";
             var history = histories.TryGetValue(user, out var h) ? h : histories[user] = [];
             IReadOnlySet<string>? notPositive = random.Next(4) == 0 ? new HashSet<string>(StringComparer.Ordinal) { item } : null;
-            engagements.Add(new AppliedEngagement(item, [.. history], random.Next(2) == 0 ? Topics.Clicks : Topics.Reviews, random.Next(3), i, Retried: random.Next(10) == 0, notPositive));
+            engagements.Add(new AppliedEngagement(item, [.. history], random.Next(2) == 0 ? Topics.UserEvents : "another-topic", random.Next(3), i, Retried: random.Next(10) == 0, notPositive));
             history.Add(item);
         }
 
@@ -229,7 +229,7 @@ public sealed class EngagementBinaryTests
             EventId = "eng-2",
             OccurredAt = At,
             Bucket = "b7",
-            Rows = [new RowContributions { ItemId = "ml-2", Contributions = [new CoEngagementContribution("streamrec.clicks:1", 9, false, 1, [("ml-3", 0.5)])] }],
+            Rows = [new RowContributions { ItemId = "ml-2", Contributions = [new CoEngagementContribution("streamrec.user-events:1", 9, false, 1, [("ml-3", 0.5)])] }],
         };
 
         Assert.Null(EngagementBinary.ReadInto(EngagementBinary.Write(Message()), null, batch).Error);
@@ -237,8 +237,8 @@ public sealed class EngagementBinaryTests
 
         Assert.Equal(["ml-1", "ml-2"], batch.RowIds);
         Assert.Equal(
-            "ml-1<streamrec.clicks:0@5000000000/False/1/ml-2=0.30000000000000004+été-日本=5E-324;ml-1<streamrec.reviews:3@0/True/0/;"
-            + "ml-2<streamrec.clicks:0@7/False/0/ml-1=0.8;ml-2<streamrec.clicks:1@9/False/1/ml-3=0.5",
+            "ml-1<streamrec.user-events:0@5000000000/False/1/ml-2=0.30000000000000004+été-日本=5E-324;ml-1<streamrec.user-events:3@0/True/0/;"
+            + "ml-2<streamrec.user-events:0@7/False/0/ml-1=0.8;ml-2<streamrec.user-events:1@9/False/1/ml-3=0.5",
             Describe(batch));
     }
 

@@ -49,7 +49,7 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal(ApplyOutcome.Parked, result.Outcome);
         var parked = Assert.Single(profile.Parked);
         Assert.Equal(("late-1", 7L, T0.AddDays(1)), (parked.ItemId, parked.Offset, parked.ParkedAt));
-        Assert.True(profile.HasApplied(Topics.Clicks, 0, 7));
+        Assert.True(profile.HasApplied(Topics.UserEvents, 0, 7));
         Assert.Equal(0, profile.Version);
         Assert.False(profile.HasSignal);
     }
@@ -123,7 +123,7 @@ public sealed class ParkingEngineTests : IDisposable
         Accept(profile, Catalog.Click("u", "late", T0), 1, new ParkingEffects());
         var takenOver = _time.GetUtcNow().AddMinutes(4); // an outage of 4 minutes, then a new owner
         _time.Advance(TimeSpan.FromMinutes(6));
-        var owned = new Dictionary<string, DateTimeOffset> { [UserProfile.OffsetKey(Topics.Clicks, 0)] = takenOver };
+        var owned = new Dictionary<string, DateTimeOffset> { [UserProfile.OffsetKey(Topics.UserEvents, 0)] = takenOver };
 
         var waiting = new ParkingEffects();
         _profiles.Drain(profile, Context() with { OwnedSince = owned }, waiting, scheduled: false);
@@ -181,7 +181,7 @@ public sealed class ParkingEngineTests : IDisposable
 
         Assert.Equal(1, profile.Version);
         Assert.Single(profile.Parked);
-        Assert.True(profile.HasApplied(Topics.Clicks, 0, 4));
+        Assert.True(profile.HasApplied(Topics.UserEvents, 0, 4));
     }
 
     [Fact]
@@ -206,8 +206,8 @@ public sealed class ParkingEngineTests : IDisposable
         Accept(profile, late, 9, new ParkingEffects());
         await _profiles.SaveAsync([profile], CancellationToken.None);
 
-        var found = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None);
-        var none = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 1), CancellationToken.None);
+        var found = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 0), CancellationToken.None);
+        var none = await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 1), CancellationToken.None);
 
         var loaded = Assert.Single(found);
         Assert.Empty(none);
@@ -221,18 +221,18 @@ public sealed class ParkingEngineTests : IDisposable
     public async Task PendingNotice_SurvivesTheStore_AndMakesTheUserFoundByItsPartition_UntilCleared()
     {
         var profile = new UserProfile("v", _encoder.Dimension);
-        var notice = new PendingNotice("click-v-1", Topics.Reviews, 2, 41, T0, T0.AddSeconds(1));
+        var notice = new PendingNotice("click-v-1", Topics.UserEvents, 2, 41, T0, T0.AddSeconds(1));
         profile.PendingNotice = notice;
         await _profiles.SaveAsync([profile], CancellationToken.None);
 
-        var found = Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 2), CancellationToken.None));
+        var found = Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 2), CancellationToken.None));
         Assert.Equal(notice, found.PendingNotice);
         Assert.Empty(found.Parked);
-        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 1), CancellationToken.None));
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 1), CancellationToken.None));
 
         profile.PendingNotice = null;
         await _profiles.SaveAsync([profile], CancellationToken.None);
-        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 2), CancellationToken.None));
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 2), CancellationToken.None));
         Assert.Null((await _profiles.LoadAsync(["v"], CancellationToken.None))["v"].PendingNotice);
     }
 
@@ -240,9 +240,9 @@ public sealed class ParkingEngineTests : IDisposable
     public async Task Outbox_SurvivesTheStore_AndOnlyARetryRoundsEntriesMakeTheUserFoundByTheirPartition()
     {
         var profile = new UserProfile("w", _encoder.Dimension);
-        var inOrder = new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.Clicks, 0, 12, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 12);
+        var inOrder = new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.UserEvents, 0, 12, Retried: false), UserProfile.OffsetKey(Topics.UserEvents, 0), 12);
         var late = new OutboxEntry(
-            new AppliedEngagement("c", ["a", "b"], Topics.Reviews, 3, 7, Retried: true, new HashSet<string>(StringComparer.Ordinal) { "c", "a" }), null, 0);
+            new AppliedEngagement("c", ["a", "b"], Topics.UserEvents, 3, 7, Retried: true, new HashSet<string>(StringComparer.Ordinal) { "c", "a" }), null, 0);
         profile.Outbox.AddRange([inOrder, late]);
         await _profiles.SaveAsync([profile], CancellationToken.None);
 
@@ -251,7 +251,7 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal((inOrder.TriggerKey, inOrder.TriggerOffset, inOrder.Engagement.ItemId, 12L, false), (loaded.Outbox[0].TriggerKey, loaded.Outbox[0].TriggerOffset, loaded.Outbox[0].Engagement.ItemId, loaded.Outbox[0].Engagement.Offset, loaded.Outbox[0].Engagement.Retried));
         Assert.Equal(["a"], loaded.Outbox[0].Engagement.History);
         Assert.Null(loaded.Outbox[0].Engagement.NotPositive);
-        Assert.Equal((null, UserProfile.OffsetKey(Topics.Reviews, 3), 7L, true), (loaded.Outbox[1].TriggerKey, loaded.Outbox[1].RecoveryKey, loaded.Outbox[1].Engagement.Offset, loaded.Outbox[1].Engagement.Retried));
+        Assert.Equal((null, UserProfile.OffsetKey(Topics.UserEvents, 3), 7L, true), (loaded.Outbox[1].TriggerKey, loaded.Outbox[1].RecoveryKey, loaded.Outbox[1].Engagement.Offset, loaded.Outbox[1].Engagement.Retried));
         Assert.Equal(["a", "b"], loaded.Outbox[1].Engagement.History);
         Assert.Equal(["a", "c"], loaded.Outbox[1].Engagement.NotPositive!.Order(StringComparer.Ordinal));
 
@@ -261,8 +261,8 @@ public sealed class ParkingEngineTests : IDisposable
         Assert.Equal(loaded.Version, readOnly.Version);
 
         // Replays find the in-order entry; only the retry round's needs the partition scan.
-        Assert.Equal("w", Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 3), CancellationToken.None)).UserId);
-        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), CancellationToken.None));
+        Assert.Equal("w", Assert.Single(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 3), CancellationToken.None)).UserId);
+        Assert.Empty(await _profiles.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 0), CancellationToken.None));
     }
 
     /// <summary>A batch's engagements follow each other: the outbox stores each history once, not 50 ids per entry, and
@@ -277,16 +277,16 @@ public sealed class ParkingEngineTests : IDisposable
         {
             var item = $"ml-{1000 + i:D5}";
             IReadOnlySet<string>? notPositive = i % 3 == 0 ? new HashSet<string>(StringComparer.Ordinal) { item, history[^2] } : null;
-            profile.Outbox.Add(new OutboxEntry(new AppliedEngagement(item, [.. history], Topics.Reviews, 1, 100 + i, Retried: false, notPositive), UserProfile.OffsetKey(Topics.Reviews, 1), 100 + i));
+            profile.Outbox.Add(new OutboxEntry(new AppliedEngagement(item, [.. history], Topics.UserEvents, 1, 100 + i, Retried: false, notPositive), UserProfile.OffsetKey(Topics.UserEvents, 1), 100 + i));
             history.Add(item);
             history.RemoveAt(0);
             profile.RecentItems.Add(item);
         }
 
         // One that does not follow (a late one, applied out of order) and one whose low-rated item is outside its history.
-        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("late", ["ml-00003", "ml-00001"], Topics.Clicks, 0, 5, Retried: true), null, 0));
-        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("next", ["ml-00001", "late"], Topics.Clicks, 0, 6, Retried: false,
-            new HashSet<string>(StringComparer.Ordinal) { "elsewhere" }), UserProfile.OffsetKey(Topics.Clicks, 0), 6));
+        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("late", ["ml-00003", "ml-00001"], Topics.UserEvents, 0, 5, Retried: true), null, 0));
+        profile.Outbox.Add(new OutboxEntry(new AppliedEngagement("next", ["ml-00001", "late"], Topics.UserEvents, 0, 6, Retried: false,
+            new HashSet<string>(StringComparer.Ordinal) { "elsewhere" }), UserProfile.OffsetKey(Topics.UserEvents, 0), 6));
 
         var point = ProfileCodec.Encode(profile);
         var loaded = ProfileCodec.Decode(point, _encoder.Dimension);
@@ -311,9 +311,9 @@ public sealed class ParkingEngineTests : IDisposable
     {
         var profile = new UserProfile("y", _encoder.Dimension);
         profile.Outbox.AddRange([
-            new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.Clicks, 0, 1, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 1),
-            new OutboxEntry(new AppliedEngagement("c", ["a", "b"], Topics.Clicks, 0, 2, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 2),
-            new OutboxEntry(new AppliedEngagement("d", ["x"], Topics.Clicks, 0, 3, Retried: false), UserProfile.OffsetKey(Topics.Clicks, 0), 3),
+            new OutboxEntry(new AppliedEngagement("b", ["a"], Topics.UserEvents, 0, 1, Retried: false), UserProfile.OffsetKey(Topics.UserEvents, 0), 1),
+            new OutboxEntry(new AppliedEngagement("c", ["a", "b"], Topics.UserEvents, 0, 2, Retried: false), UserProfile.OffsetKey(Topics.UserEvents, 0), 2),
+            new OutboxEntry(new AppliedEngagement("d", ["x"], Topics.UserEvents, 0, 3, Retried: false), UserProfile.OffsetKey(Topics.UserEvents, 0), 3),
         ]);
         var point = ProfileCodec.Encode(profile);
         var entries = (System.Text.Json.Nodes.JsonArray)point.Payload![UserFields.Outbox]!;

@@ -29,42 +29,42 @@ public sealed class HostileInputTests
         static string Click(string user, string item, string extra = "") =>
             $$"""{"schema":"streamrec.click/v1","event_id":"bad-{{Guid.NewGuid():N}}","occurred_at":"2025-06-01T09:00:00Z","user_id":"{{user}}","item_id":"{{item}}"{{extra}}}""";
 
-        yield return ("malformed json", Topics.Clicks, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"""), "MalformedJson");
-        yield return ("not an object", Topics.Clicks, "h1", Json("[1,2,3]"), "MalformedJson");
-        yield return ("wrong type", Topics.Clicks, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":42,"item_id":"space-1"}"""), "WrongType");
-        yield return ("missing field", Topics.Clicks, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h1"}"""), "MissingField");
-        yield return ("unknown schema version", Topics.Clicks, "h1", Json(Click("h1", "space-1").Replace("click/v1", "click/v9", StringComparison.Ordinal)), "UnknownSchema");
-        yield return ("no schema", Topics.Clicks, "h1", Json("""{"event_id":"x"}"""), "UnknownSchema");
-        yield return ("invalid utf-8", Topics.Clicks, "h1", [.. Json("""{"schema":"streamrec.click/v1","event_id":"""), 0x22, 0xC3, 0x28, 0x22, .. Json("}")], "InvalidUtf8");
-        yield return ("lone surrogate", Topics.Clicks, "h1", Json(Click("h1\\ud800", "space-1")), "InvalidValue");
-        yield return ("empty json", Topics.Clicks, "h1", [], "MalformedJson");
-        yield return ("empty key", Topics.Clicks, "", Json(Click("h2", "space-1")), null);
-        yield return ("key of another user", Topics.Clicks, "someone-else", Json(Click("h2", "space-1")), "KeyMismatch: the message key differs from user_id");
-        yield return ("byte-order mark", Topics.Clicks, "h12", [0xEF, 0xBB, 0xBF, .. Json(Click("h12", "space-1"))], null);
-        yield return ("nine fractional digits", Topics.Clicks, "h13", Json(Click("h13", "space-1").Replace("09:00:00Z", "09:00:00.123456789Z", StringComparison.Ordinal)), null);
+        yield return ("malformed json", Topics.UserEvents, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"""), "MalformedJson");
+        yield return ("not an object", Topics.UserEvents, "h1", Json("[1,2,3]"), "MalformedJson");
+        yield return ("wrong type", Topics.UserEvents, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":42,"item_id":"space-1"}"""), "WrongType");
+        yield return ("missing field", Topics.UserEvents, "h1", Json("""{"schema":"streamrec.click/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h1"}"""), "MissingField");
+        yield return ("unknown schema version", Topics.UserEvents, "h1", Json(Click("h1", "space-1").Replace("click/v1", "click/v9", StringComparison.Ordinal)), "UnknownSchema");
+        yield return ("no schema", Topics.UserEvents, "h1", Json("""{"event_id":"x"}"""), "UnknownSchema");
+        yield return ("invalid utf-8", Topics.UserEvents, "h1", [.. Json("""{"schema":"streamrec.click/v1","event_id":"""), 0x22, 0xC3, 0x28, 0x22, .. Json("}")], "InvalidUtf8");
+        yield return ("lone surrogate", Topics.UserEvents, "h1", Json(Click("h1\\ud800", "space-1")), "InvalidValue");
+        yield return ("empty json", Topics.UserEvents, "h1", [], "MalformedJson");
+        yield return ("empty key", Topics.UserEvents, "", Json(Click("h2", "space-1")), null);
+        yield return ("key of another user", Topics.UserEvents, "someone-else", Json(Click("h2", "space-1")), "KeyMismatch: the message key differs from user_id");
+        yield return ("byte-order mark", Topics.UserEvents, "h12", [0xEF, 0xBB, 0xBF, .. Json(Click("h12", "space-1"))], null);
+        yield return ("nine fractional digits", Topics.UserEvents, "h13", Json(Click("h13", "space-1").Replace("09:00:00Z", "09:00:00.123456789Z", StringComparison.Ordinal)), null);
         yield return ("item stamped in 2199", Topics.Items, "i-2199", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2199-01-01T00:00:00Z","item_id":"i-2199","title":"t"}"""), "FutureTimestamp: occurred_at 2199-01-01T00:00:00Z is more than 1 day(s) ahead");
-        yield return ("null key", Topics.Clicks, null, Json(Click("h2", "space-1")), null);
+        yield return ("null key", Topics.UserEvents, null, Json(Click("h2", "space-1")), null);
         var huge = new string('k', 100_000);
-        yield return ("huge key and id", Topics.Clicks, huge, Json(Click(huge, "space-1")), "InvalidValue");
-        yield return ("blank id", Topics.Clicks, "   ", Json(Click("   ", "space-1")), "InvalidValue");
-        yield return ("control character in id", Topics.Clicks, "h\u0001", Json(Click("h\\u0001", "space-1")), "InvalidValue");
-        yield return ("unknown item", Topics.Clicks, "h3", Json(Click("h3", "no-such-item")), "ItemNotIndexed: item 'no-such-item' is not indexed after");
-        yield return ("far past", Topics.Clicks, "h4", Json(Click("h4", "space-1").Replace("2025-06-01", "1900-01-01", StringComparison.Ordinal)), "InvalidValue");
-        yield return ("far future", Topics.Clicks, "h5", Json(Click("h5", "space-1").Replace("2025-06-01", "2150-01-01", StringComparison.Ordinal)), "FutureTimestamp");
-        yield return ("item on the clicks topic", Topics.Clicks, "i-x", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","item_id":"i-x","title":"t"}"""), "WrongTopic");
-        yield return ("rating NaN as a string", Topics.Reviews, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":"NaN"}"""), "WrongType");
-        yield return ("rating out of range", Topics.Reviews, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":1e308}"""), "InvalidValue");
-        yield return ("1 MB review text", Topics.Reviews, "h7", Json($$"""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h7","item_id":"space-1","text":"{{new string('a', 1_000_000)}}"}"""), "TextTooLong");
+        yield return ("huge key and id", Topics.UserEvents, huge, Json(Click(huge, "space-1")), "InvalidValue");
+        yield return ("blank id", Topics.UserEvents, "   ", Json(Click("   ", "space-1")), "InvalidValue");
+        yield return ("control character in id", Topics.UserEvents, "h\u0001", Json(Click("h\\u0001", "space-1")), "InvalidValue");
+        yield return ("unknown item", Topics.UserEvents, "h3", Json(Click("h3", "no-such-item")), "ItemNotIndexed: item 'no-such-item' is not indexed after");
+        yield return ("far past", Topics.UserEvents, "h4", Json(Click("h4", "space-1").Replace("2025-06-01", "1900-01-01", StringComparison.Ordinal)), "InvalidValue");
+        yield return ("far future", Topics.UserEvents, "h5", Json(Click("h5", "space-1").Replace("2025-06-01", "2150-01-01", StringComparison.Ordinal)), "FutureTimestamp");
+        yield return ("item on the user-events topic", Topics.UserEvents, "i-x", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","item_id":"i-x","title":"t"}"""), "WrongTopic");
+        yield return ("rating NaN as a string", Topics.UserEvents, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":"NaN"}"""), "WrongType");
+        yield return ("rating out of range", Topics.UserEvents, "h6", Json("""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h6","item_id":"space-1","rating":1e308}"""), "InvalidValue");
+        yield return ("1 MB review text", Topics.UserEvents, "h7", Json($$"""{"schema":"streamrec.review/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","user_id":"h7","item_id":"space-1","text":"{{new string('a', 1_000_000)}}"}"""), "TextTooLong");
         // Not in this corpus: messages over MaxMessageBytes but under the broker limit (their own test,
         // OversizedDeadLetterTests: the dead letter keeps the first 64 KiB), and 10 MB ones (librdkafka's mock broker
         // keeps about 5 MB per partition, so one evicts the whole partition; a default producer refuses it, see below).
-        yield return ("deeply nested", Topics.Reviews, "h9", Json("""{"schema":"streamrec.review/v1","x":""" + new string('[', 5000) + new string(']', 5000) + "}"), "MalformedJson");
+        yield return ("deeply nested", Topics.UserEvents, "h9", Json("""{"schema":"streamrec.review/v1","x":""" + new string('[', 5000) + new string(']', 5000) + "}"), "MalformedJson");
         yield return ("item with empty item_id", Topics.Items, "", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","item_id":"","title":"t"}"""), "InvalidValue");
         yield return ("item with wrong tags", Topics.Items, "i-z", Json("""{"schema":"streamrec.item-upserted/v1","event_id":"x","occurred_at":"2025-06-01T09:00:00Z","item_id":"i-z","title":"t","tags":"not-a-list"}"""), "WrongType");
         // Handled, not dead-lettered: a review with whitespace-only text and no rating is an unrated review of the item
         // (no text vector, so no NaN from an empty encoding); an unknown user is simply a new user.
-        yield return ("whitespace review text", Topics.Reviews, "h10", Json("""{"schema":"streamrec.review/v1","event_id":"ws","occurred_at":"2025-06-01T09:00:00Z","user_id":"h10","item_id":"space-1","text":"   \t "}"""), null);
-        yield return ("empty review text", Topics.Reviews, "h11", Json("""{"schema":"streamrec.review/v1","event_id":"empty","occurred_at":"2025-06-01T09:00:00Z","user_id":"h11","item_id":"garden-1","text":""}"""), null);
+        yield return ("whitespace review text", Topics.UserEvents, "h10", Json("""{"schema":"streamrec.review/v1","event_id":"ws","occurred_at":"2025-06-01T09:00:00Z","user_id":"h10","item_id":"space-1","text":"   \t "}"""), null);
+        yield return ("empty review text", Topics.UserEvents, "h11", Json("""{"schema":"streamrec.review/v1","event_id":"empty","occurred_at":"2025-06-01T09:00:00Z","user_id":"h11","item_id":"garden-1","text":""}"""), null);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class HostileInputTests
         }
 
         // The unknown item's click was parked (its offset committed): it reaches the dead-letter topic after the bounds.
-        for (var i = 0; i < 600 && (StreamRecMetrics.ParkedEvents.WithLabels(Topics.Clicks).Value > 0 || StreamRecMetrics.ParkedEvents.WithLabels(Topics.Reviews).Value > 0); i++)
+        for (var i = 0; i < 600 && StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents).Value > 0; i++)
         {
             await Task.Delay(50, InProcessHost.Ct);
         }
@@ -152,7 +152,7 @@ public sealed class HostileInputTests
         await using var harness = new PipelineHarness(partitions: 1);
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = harness.Cluster.BootstrapServers }).Build();
         var error = await Assert.ThrowsAsync<ProduceException<string, byte[]>>(() =>
-            producer.ProduceAsync(Topics.Reviews, new Message<string, byte[]> { Key = "u", Value = new byte[10_000_000] }, InProcessHost.Ct));
+            producer.ProduceAsync(Topics.UserEvents, new Message<string, byte[]> { Key = "u", Value = new byte[10_000_000] }, InProcessHost.Ct));
         Assert.Equal(ErrorCode.MsgSizeTooLarge, error.Error.Code);
     }
 }

@@ -23,7 +23,7 @@ public sealed class OversizedDeadLetterTests
         using var kafka = new ChaosKafka(harness.Cluster.BootstrapServers, 1);
         var workload = new ChaosWorkload(seed: 51, events: 20);
         await InProcessHost.IndexItemsAsync(kafka, workload);
-        var big = await kafka.ProduceRawAsync(Topics.Reviews, "big", System.Text.Encoding.UTF8.GetBytes(
+        var big = await kafka.ProduceRawAsync(Topics.UserEvents, "big", System.Text.Encoding.UTF8.GetBytes(
             $$"""{"schema":"streamrec.review/v1","event_id":"big","occurred_at":"2025-06-01T09:00:00Z","user_id":"big","item_id":"space-1","text":"{{new string('a', 2_000_000)}}"}"""), InProcessHost.Ct);
         kafka.Produce(workload.UserEvents);
         await InProcessHost.WaitAllCommittedAsync(kafka);

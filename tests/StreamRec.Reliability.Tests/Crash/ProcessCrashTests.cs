@@ -29,7 +29,7 @@ public sealed class ProcessCrashTests
         Assert.Contains("fault injection: crash after users write #1", rig.Log(), StringComparison.Ordinal);
 
         // The crash really fell between the write and the commit: some stored user applied an offset the group has not committed.
-        var committed = rig.Kafka.Committed("streamrec.profile-updater", [Topics.Clicks, Topics.Reviews]);
+        var committed = rig.Kafka.Committed("streamrec.profile-updater", [Topics.UserEvents]);
         var ahead = await UsersAheadOfCommitAsync(rig.StorePath, workload, committed);
         Assert.True(ahead > 0, "no stored user was ahead of the committed offsets: the crash did not hit the window under test");
 
@@ -60,8 +60,8 @@ public sealed class ProcessCrashTests
         Assert.Contains("fault injection: crash before list publish", rig.Log(), StringComparison.Ordinal);
 
         // The window is real: events of some users were committed by the profile-updater, yet those users have no list.
-        var committed = rig.Kafka.Committed("streamrec.profile-updater", [Topics.Clicks, Topics.Reviews]);
-        var committedUsers = rig.Kafka.ReadAll(Topics.Clicks).Concat(rig.Kafka.ReadAll(Topics.Reviews))
+        var committed = rig.Kafka.Committed("streamrec.profile-updater", [Topics.UserEvents]);
+        var committedUsers = rig.Kafka.ReadAll(Topics.UserEvents)
             .Where(r => r.Offset.Value < committed.GetValueOrDefault(r.TopicPartition))
             .Select(r => r.Message.Key)
             .ToHashSet(StringComparer.Ordinal);
@@ -127,7 +127,7 @@ public sealed class ProcessCrashTests
         var child = rig.Start(NoFaults);
         await rig.IndexItemsAsync(workload, child);
         rig.Kafka.Produce(workload.UserEvents.Take(150));
-        await rig.WaitAsync(() => rig.Kafka.Committed("streamrec.profile-updater", [Topics.Clicks, Topics.Reviews]).Values.Sum() > 0, child, TimeSpan.FromSeconds(60), "first commit");
+        await rig.WaitAsync(() => rig.Kafka.Committed("streamrec.profile-updater", [Topics.UserEvents]).Values.Sum() > 0, child, TimeSpan.FromSeconds(60), "first commit");
         rig.Kafka.Produce(workload.UserEvents.Skip(150));
 
         // SIGTERM in the middle of the work: the host drains the batch in flight, commits and leaves the group

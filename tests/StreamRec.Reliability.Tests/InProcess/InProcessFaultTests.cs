@@ -14,7 +14,7 @@ namespace StreamRec.Reliability.Tests.InProcess;
 /// <summary>Faults injected inside an in-process host: a failing vector store, a rebalance mid-batch, a handler slower than max.poll.interval.</summary>
 public sealed class InProcessFaultTests
 {
-    private static readonly string[] UserTopics = [Topics.Clicks, Topics.Reviews];
+    private static readonly string[] UserTopics = [Topics.UserEvents];
 
     [Fact]
     public async Task VectorStoreOutage_RetriesAreBoundedPartitionsPauseNoOffsetMoves_AndEverythingRecovers()

@@ -28,13 +28,13 @@ public sealed class QdrantParkingTests
         var policy = new ParkingPolicy(MaxAttempts: 10, MaxAge: TimeSpan.FromMinutes(5), MinBackoff: TimeSpan.FromSeconds(1), MaxBackoff: TimeSpan.FromSeconds(4), MaxPerKey: 10);
         var context = new ParkingContext(new Dictionary<string, float[]>(), new Dictionary<ParkedEvent, float[]>(), policy, Catalog.T0.AddDays(1));
 
-        // 11 users parked from clicks[0] (their only events are parked: all-zero vectors), 3 from clicks[1], 2 with nothing parked.
+        // 11 users parked from partition 0 (their only events are parked: all-zero vectors), 3 from partition 1, none from 2, 2 users with nothing parked.
         var profiles = new List<UserProfile>();
         UserProfile Parked(string user, int partition, long offset)
         {
             var profile = new UserProfile(user, encoder.Dimension);
             var click = Catalog.Click(user, "not-indexed-" + user, Catalog.T0);
-            var result = engine.Accept(profile, new PositionedEvent(click, Topics.Clicks, partition, offset, Catalog.T0), new ParkingSource(user, EventParser.Serialize(click)), null, context, new ParkingEffects());
+            var result = engine.Accept(profile, new PositionedEvent(click, Topics.UserEvents, partition, offset, Catalog.T0), new ParkingSource(user, EventParser.Serialize(click)), null, context, new ParkingEffects());
             Assert.Equal(ApplyOutcome.Parked, result.Outcome);
             return profile;
         }
@@ -45,9 +45,9 @@ public sealed class QdrantParkingTests
         await engine.SaveAsync(profiles, Ct);
         var queriesBefore = qdrant.CountCalls("Points/Query", Collections.Users);
 
-        var found = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 0), pageSize: 4, Ct);
-        var other = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Clicks, 1), Ct);
-        var none = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.Reviews, 0), Ct);
+        var found = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 0), pageSize: 4, Ct);
+        var other = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 1), Ct);
+        var none = await engine.UsersWithParkedEventsAsync(UserProfile.OffsetKey(Topics.UserEvents, 2), Ct);
 
         Assert.Equal(Enumerable.Range(0, 11).Select(i => $"p0-{i:D2}"), found.Select(p => p.UserId).Order(StringComparer.Ordinal));
         Assert.All(found, p => Assert.Equal("not-indexed-" + p.UserId, Assert.Single(p.Parked).ItemId));
@@ -76,9 +76,9 @@ public sealed class QdrantParkingTests
         var items = Catalog.Items().ToArray();
         await h.ProduceAsync(Catalog.Click("warm-up", items[^1].ItemId, Catalog.T0));
         Assert.NotNull(h.WaitForList("warm-up", _ => true));
-        var parkedBefore = StreamRecMetrics.ParkedEvents.WithLabels(Topics.Clicks).Value;
+        var parkedBefore = StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents).Value;
         await h.ProduceAsync(Catalog.Click("gina", "late-gina", Catalog.T0.AddHours(1)));
-        await WaitAsync(() => StreamRecMetrics.ParkedEvents.WithLabels(Topics.Clicks).Value > parkedBefore, "the click to be parked");
+        await WaitAsync(() => StreamRecMetrics.ParkedEvents.WithLabels(Topics.UserEvents).Value > parkedBefore, "the click to be parked");
         await h.StopHostAsync(first);
         var scrollsBefore = qdrant.CountCalls("Points/Scroll", Collections.Users);
 

@@ -76,7 +76,7 @@ public sealed class SecurityTests
         var workload = new ChaosWorkload(seed: 41, events: 20);
         await InProcessHost.IndexItemsAsync(kafka, workload);
         kafka.Produce(workload.UserEvents);
-        await kafka.ProduceRawAsync(Topics.Clicks, "u", "{not json"u8.ToArray(), InProcessHost.Ct);
+        await kafka.ProduceRawAsync(Topics.UserEvents, "u", "{not json"u8.ToArray(), InProcessHost.Ct);
         await InProcessHost.WaitAllCommittedAsync(kafka);
         await harness.StopHostAsync(app);
 
@@ -126,9 +126,9 @@ public sealed class SecurityTests
         // Everything is in the topics before the host starts, so without a batch limit the first batches would be large.
         kafka.Produce(workload.Items);
         kafka.Produce(workload.UserEvents);
-        var longText = await kafka.ProduceRawAsync(Topics.Reviews, "lim-1", System.Text.Encoding.UTF8.GetBytes(
+        var longText = await kafka.ProduceRawAsync(Topics.UserEvents, "lim-1", System.Text.Encoding.UTF8.GetBytes(
             $$"""{"schema":"streamrec.review/v1","event_id":"lim-1","occurred_at":"2025-06-01T09:00:00Z","user_id":"lim-1","item_id":"space-1","text":"{{new string('w', 100)}}"}"""), InProcessHost.Ct);
-        var bigMessage = await kafka.ProduceRawAsync(Topics.Clicks, "lim-2", System.Text.Encoding.UTF8.GetBytes(
+        var bigMessage = await kafka.ProduceRawAsync(Topics.UserEvents, "lim-2", System.Text.Encoding.UTF8.GetBytes(
             $$$"""{"schema":"streamrec.click/v1","event_id":"lim-2","occurred_at":"2025-06-01T09:00:00Z","user_id":"lim-2","item_id":"space-1","context":{"pad":"{{{new string('p', 5000)}}}"}}"""), InProcessHost.Ct);
 
         FlakyVectorStore? store = null;
@@ -143,16 +143,16 @@ public sealed class SecurityTests
         await harness.StopHostAsync(app);
 
         var letters = kafka.ReadAll(Topics.DeadLetter);
-        // The clicks topic has two consumer groups (profile-updater, trending counter): the profile-updater owns its
+        // The user-events topic has two consumer groups (profile-updater, trending counter): the profile-updater owns its
         // bad input, so the oversized click makes one dead letter, not two.
-        Assert.Single(letters, r => PipelineHarness.Header(r, "source-topic") == Topics.Clicks
+        Assert.Single(letters, r => PipelineHarness.Header(r, "source-topic") == Topics.UserEvents
                                     && PipelineHarness.Header(r, "source-offset") == bigMessage.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var dead = letters
             .GroupBy(r => PipelineHarness.Header(r, "source-topic") + "@" + PipelineHarness.Header(r, "source-offset"))
             .ToDictionary(g => g.Key, g => PipelineHarness.Header(g.First(), "error"));
-        Assert.StartsWith("TextTooLong", dead[$"{Topics.Reviews}@{longText.Offset.Value}"], StringComparison.Ordinal);
-        Assert.StartsWith("TooLarge: message is ", dead[$"{Topics.Clicks}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
-        Assert.EndsWith("the limit is 4096 (StreamRec:Kafka:MaxMessageBytes)", dead[$"{Topics.Clicks}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
+        Assert.StartsWith("TextTooLong", dead[$"{Topics.UserEvents}@{longText.Offset.Value}"], StringComparison.Ordinal);
+        Assert.StartsWith("TooLarge: message is ", dead[$"{Topics.UserEvents}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
+        Assert.EndsWith("the limit is 4096 (StreamRec:Kafka:MaxMessageBytes)", dead[$"{Topics.UserEvents}@{bigMessage.Offset.Value}"], StringComparison.Ordinal);
         Assert.InRange(store!.LargestUsersWrite, 1, 3);
     }
 
