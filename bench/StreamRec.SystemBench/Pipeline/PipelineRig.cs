@@ -201,7 +201,7 @@ public sealed class PipelineRig : IAsyncDisposable
         var expected = new Dictionary<string, int>(StringComparer.Ordinal)
         {
             [GroupId("item-indexer")] = _options.Partitions,
-            [GroupId("profile-updater")] = _options.Partitions * 2,
+            [GroupId("profile-updater")] = _options.Partitions,
             [GroupId("recommender")] = _options.Partitions,
         };
         var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(90);
