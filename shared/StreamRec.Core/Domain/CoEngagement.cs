@@ -309,13 +309,13 @@ public static class CoEngagement
     {
         var row = RowOf(rows, item);
         row.Count++;
+        foreach (var (other, weight) in BackwardPairs(pairs, options))
+        {
+            row.Add(other, weight, options.NeighbourLimit);
+        }
+
         foreach (var (other, weight) in pairs)
         {
-            if (options.BackwardPairWeight > 0)
-            {
-                row.Add(other, OnGrid(weight * options.BackwardPairWeight), options.NeighbourLimit);
-            }
-
             RowOf(rows, other).Add(item, weight, options.NeighbourLimit);
         }
     }

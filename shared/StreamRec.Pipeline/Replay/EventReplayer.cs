@@ -25,7 +25,7 @@ public sealed record ReplayPace
     public long MaxBacklog { get; init; }
 }
 
-/// <summary>Progress of a replay: events produced so far, per topic.</summary>
+/// <summary>Progress of a replay: events produced so far, by kind (forget requests count as other).</summary>
 public sealed record ReplayProgress(long Produced, long Items, long Clicks, long Reviews, long Other);
 
 /// <summary>Produces a time-ordered event stream to its topics, keyed per the contracts, at a chosen pace.</summary>
