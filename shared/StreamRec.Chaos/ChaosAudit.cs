@@ -28,9 +28,14 @@ namespace StreamRec.Chaos;
 /// state write sends it again); consumers of the dead-letter topic deduplicate by the source headers.</param>
 /// <param name="NeverNotApplied">Never-coming events whose user's stored state equals the reference, which does not apply them.</param>
 /// <param name="ItemRows">Items whose co-engagement row the reference expects (0 when the run had no item side: nothing on streamrec.engagements).</param>
-/// <param name="DivergedItemRows">Of those (and of stored rows the reference does not expect), rows whose engagement count or
-/// neighbours differ from the reference: a count off by one is a contribution lost or applied twice. Weights are compared bit
-/// for bit: they are on one grid, so the order the item side received them in does not change their sums.</param>
+/// <param name="DivergedItemRows">Of those (and of stored rows the reference does not expect), rows that differ: from the
+/// engagements log applied once in the order it was written (pruning included), or whose log contributions, summed without
+/// pruning, differ from what the user events imply (a count off by one is a contribution lost or applied twice); without
+/// the log, from the user events' reference. Weights are compared bit for bit: they are on one grid, so sums do not depend
+/// on the order they were added in.</param>
+/// <param name="PrunedItemRows">Rows that pruned past <see cref="CoEngagementOptions.NeighbourLimit"/> in the log's replay
+/// (0 without the log): those only the log can check, since which neighbours a pruned row keeps depends on the order its
+/// contributions arrived in.</param>
 public sealed record DeliveryAudit(
     long EventsIn,
     long Applied,
@@ -49,7 +54,8 @@ public sealed record DeliveryAudit(
     long NeverDeadLetteredRepeats = 0,
     long NeverNotApplied = 0,
     int ItemRows = 0,
-    int DivergedItemRows = 0)
+    int DivergedItemRows = 0,
+    int PrunedItemRows = 0)
 {
     /// <summary>Exactly-once effect, a list for everyone, nothing left behind; every late event applied once, every
     /// never-coming event dead-lettered and not applied.</summary>
@@ -60,7 +66,7 @@ public sealed record DeliveryAudit(
         $"events in {EventsIn}, applied {Applied}, lost {Lost}, applied twice {AppliedTwice}, diverged users {DivergedUsers}, " +
         $"expected rejected {ExpectedRejected}, dead-lettered {DeadLettered}, users without list {UsersWithoutList}, uncommitted {Uncommitted}, " +
         $"late events {LateEvents} (applied once {LateAppliedOnce}), never-coming {NeverComing} (dead-lettered {NeverDeadLettered}, repeats {NeverDeadLetteredRepeats}, not applied {NeverNotApplied}), " +
-        $"item rows {ItemRows} (diverged {DivergedItemRows})" +
+        $"item rows {ItemRows} (diverged {DivergedItemRows}, pruned {PrunedItemRows})" +
         (Problems.Count > 0 ? "; " + string.Join("; ", Problems) : "");
 }
 
@@ -76,14 +82,16 @@ public static class ChaosAudit
     /// <param name="listedUsers">Users seen in a list by a <see cref="ListTail"/> during the run, for runs long enough that the
     /// dev broker's retention drops early lists; null reads the recommendations topic only.</param>
     /// <param name="lateItemIds">Items published after events that refer to them: their events are counted in <see cref="DeliveryAudit.LateEvents"/>.</param>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, CancellationToken cancellationToken = default)
+    /// <param name="engagementLog">The engagements topic replayed as it was written (<see cref="ChaosKafka.TailEngagements"/>),
+    /// for runs long enough that the dev broker's retention drops its start; null reads the topic at the end.</param>
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, string storePath, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, EngagementLogReplay? engagementLog = null, CancellationToken cancellationToken = default)
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { Path = storePath });
-        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, lateItemIds, coEngagementOptions, cancellationToken);
+        return await RunAsync(kafka, store, itemIds, profileOptions, listedUsers, lateItemIds, coEngagementOptions, engagementLog, cancellationToken);
     }
 
     /// <summary>The audit over any vector store (e.g. Qdrant through its adapter).</summary>
-    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, CancellationToken cancellationToken = default)
+    public static async Task<DeliveryAudit> RunAsync(ChaosKafka kafka, IVectorStore store, IReadOnlyCollection<string> itemIds, ProfileOptions? profileOptions = null, IReadOnlyCollection<string>? listedUsers = null, IReadOnlyCollection<string>? lateItemIds = null, CoEngagementOptions? coEngagementOptions = null, EngagementLogReplay? engagementLog = null, CancellationToken cancellationToken = default)
     {
         var late = new HashSet<string>(lateItemIds ?? [], StringComparer.Ordinal);
         var problems = new List<string>();
@@ -125,6 +133,11 @@ public static class ChaosAudit
         // The item side's reference: what every applied engagement adds to the rows, with the user's history before it.
         var coEngagement = coEngagementOptions ?? new CoEngagementOptions();
         var referenceRows = new CoEngagementTable(coEngagement);
+        // The same without pruning: a row that prunes depends on the order its contributions arrived in, the sums of all
+        // of them do not (CoEngagement.WeightGrid).
+        var wholeOptions = coEngagement.Clone();
+        wholeOptions.NeighbourLimit = EngagementLogReplay.Unbounded;
+        var wholeRows = new CoEngagementTable(wholeOptions);
         var lateApplied = new List<PositionedEvent>();
         var lateEvents = 0L;
         var never = new List<PositionedEvent>();
@@ -142,6 +155,7 @@ public static class ChaosAudit
             if (outcome is ApplyOutcome.Applied && itemId is not null)
             {
                 referenceRows.Observe(history, itemId, profile);
+                wholeRows.Observe(history, itemId, profile);
             }
 
             if (itemId is not null && late.Contains(itemId))
@@ -238,42 +252,78 @@ public static class ChaosAudit
 
         // The item side, when the run had one (the profile-updater published engagements).
         var itemSide = kafka.HasItemSide();
-        var (itemRows, divergedRows) = itemSide
-            ? await AuditItemSideAsync(store, referenceRows, coEngagement, itemIds, problems, cancellationToken)
-            : (0, 0);
+        var (itemRows, divergedRows, prunedRows) = itemSide
+            ? await AuditItemSideAsync(store, new ItemSideReference(referenceRows, wholeRows, engagementLog ?? ReadEngagementLog(kafka, coEngagement, problems)), coEngagement, itemIds, problems, cancellationToken)
+            : (0, 0, 0);
 
         var uncommitted = kafka.Uncommitted();
         return new DeliveryAudit(input.Count, applied, lost, twice, diverged, rejected, deadLetters.Count, withoutList.Count, uncommitted, problems,
-            lateEvents, lateOnce, never.Count, neverDeadLettered, repeats, never.Count(p => exact.Contains(p.Event.Key)), itemRows, divergedRows);
+            lateEvents, lateOnce, never.Count, neverDeadLettered, repeats, never.Count(p => exact.Contains(p.Event.Key)), itemRows, divergedRows, prunedRows);
     }
 
-    /// <summary>Compares the stored co-engagement rows of every item with the reference's.</summary>
-    private static async Task<(int Rows, int Diverged)> AuditItemSideAsync(
-        IVectorStore store, CoEngagementTable reference, CoEngagementOptions options, IReadOnlyCollection<string> itemIds, List<string> problems, CancellationToken cancellationToken)
+    /// <summary>What the stored rows are checked against: the user events applied in offset order (<see cref="Rows"/>,
+    /// <see cref="WholeRows"/> without pruning) and, when it could be read whole, the engagements log as it was written.</summary>
+    private sealed record ItemSideReference(CoEngagementTable Rows, CoEngagementTable WholeRows, EngagementLogReplay? Log);
+
+    /// <summary>The engagements topic read back whole; null (with a problem noted) when the broker's retention dropped
+    /// its start.</summary>
+    private static EngagementLogReplay? ReadEngagementLog(ChaosKafka kafka, CoEngagementOptions options, List<string> problems)
+    {
+        if (kafka.EvictedMessages(Topics.Engagements) is > 0 and var evicted)
+        {
+            problems.Add($"{evicted} messages of {Topics.Engagements} were dropped by the broker's retention: rows compared with the user events only");
+            return null;
+        }
+
+        var log = new EngagementLogReplay(options);
+        foreach (var r in kafka.ReadAll(Topics.Engagements))
+        {
+            log.Apply(r.Message.Value);
+        }
+
+        return log;
+    }
+
+    /// <summary>
+    /// Compares the stored co-engagement rows of every item with the references. With the engagements log: each stored
+    /// row must equal the log's contributions applied once in the order they were written, pruning included (what the
+    /// item side did), and the log's contributions summed without pruning must equal what the user events imply (what
+    /// the profile-updater published, each once). Without it: each stored row must equal the user events' reference,
+    /// which a row that pruned may not (the order its contributions arrived in changes between runs).
+    /// </summary>
+    private static async Task<(int Rows, int Diverged, int Pruned)> AuditItemSideAsync(
+        IVectorStore store, ItemSideReference reference, CoEngagementOptions options, IReadOnlyCollection<string> itemIds, List<string> problems, CancellationToken cancellationToken)
     {
         var stored = await new CoEngagementStore(store, options).LoadAsync(itemIds, cancellationToken);
         var rows = 0;
         var diverged = 0;
         foreach (var item in itemIds)
         {
-            var expected = reference.RowOf(item);
+            var expected = reference.Rows.RowOf(item);
             var actual = stored.GetValueOrDefault(item);
             if (expected is { Count: > 0 } || expected is { Neighbours.Count: > 0 })
             {
                 rows++;
             }
 
-            if (RowDifference(expected, actual) is { } difference)
+            var difference = reference.Log is not { } log
+                ? RowDifference(expected, actual)
+                : RowDifference(log.Bounded(item), actual) is { } stale
+                    ? "differs from the engagements log applied once, in order: " + stale
+                    : RowDifference(reference.WholeRows.RowOf(item), log.Whole(item)) is { } published
+                        ? "the published contributions, summed, differ from the user events': " + published
+                        : null;
+            if (difference is { } d)
             {
                 diverged++;
                 if (problems.Count < 8)
                 {
-                    problems.Add($"item row {item}: {difference}");
+                    problems.Add($"item row {item}: {d}");
                 }
             }
         }
 
-        return (rows, diverged);
+        return (rows, diverged, reference.Log?.PrunedRows ?? 0);
     }
 
     /// <summary>How a stored row differs from the reference row; null when it does not (absent and empty are the same).</summary>

@@ -155,6 +155,9 @@ public sealed class ChaosKafka : IDisposable
     /// users got a list: lists the broker's retention drops later are still counted.</summary>
     public ListTail TailLists() => new(NewConsumer(null), Partitions);
 
+    /// <summary>Replays <see cref="Topics.Engagements"/> into <paramref name="replay"/> as it is written, from the beginning.</summary>
+    public EngagementTail TailEngagements(EngagementLogReplay replay) => new(NewConsumer(null), Partitions, replay);
+
     /// <summary>High watermark per partition of each topic.</summary>
     public Dictionary<TopicPartition, long> HighWatermarks(IEnumerable<string> topics)
     {
@@ -266,24 +269,72 @@ public sealed class ChaosKafka : IDisposable
 /// <summary>A background reader of <see cref="Topics.Recommendations"/> collecting the users that got a list.</summary>
 public sealed class ListTail : IDisposable
 {
-    private readonly IConsumer<string, byte[]> _consumer;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _thread;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _next = new();
+    private readonly TopicTail _tail;
 
     internal ListTail(IConsumer<string, byte[]> consumer, int partitions)
     {
-        _consumer = consumer;
-        _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(Topics.Recommendations, p, Offset.Beginning)));
-        _thread = new Thread(Run) { IsBackground = true, Name = "chaos-list-tail" };
-        _thread.Start();
+        _tail = new TopicTail(consumer, Topics.Recommendations, partitions, "chaos-list-tail", value =>
+        {
+            if (EventParser.Parse(value).Event is RecommendationList list)
+            {
+                _users.TryAdd(list.UserId, 0);
+            }
+        });
     }
 
     /// <summary>Users seen in a list so far.</summary>
     public IReadOnlyCollection<string> Users => [.. _users.Keys];
 
     /// <summary>Waits until the tail has read up to <paramref name="highWatermarks"/> (of the recommendations topic); false on timeout.</summary>
+    public Task<bool> CaughtUpAsync(IReadOnlyDictionary<TopicPartition, long> highWatermarks, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _tail.CaughtUpAsync(highWatermarks, timeout, cancellationToken);
+
+    public void Dispose() => _tail.Dispose();
+}
+
+/// <summary>A background reader of <see cref="Topics.Engagements"/> replaying every message, as it is written, into an
+/// <see cref="EngagementLogReplay"/>: a long run outgrows the dev broker's retention, so the log cannot be read back at
+/// the end.</summary>
+public sealed class EngagementTail : IDisposable
+{
+    private readonly TopicTail _tail;
+
+    internal EngagementTail(IConsumer<string, byte[]> consumer, int partitions, EngagementLogReplay replay)
+    {
+        Replay = replay;
+        _tail = new TopicTail(consumer, Topics.Engagements, partitions, "chaos-engagement-tail", value => replay.Apply(value));
+    }
+
+    public EngagementLogReplay Replay { get; }
+
+    /// <summary>Waits until the tail has read up to <paramref name="highWatermarks"/> (of the engagements topic); false on timeout.</summary>
+    public Task<bool> CaughtUpAsync(IReadOnlyDictionary<TopicPartition, long> highWatermarks, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _tail.CaughtUpAsync(highWatermarks, timeout, cancellationToken);
+
+    public void Dispose() => _tail.Dispose();
+}
+
+/// <summary>Reads every partition of one topic from the beginning on a thread of its own, each message once, in offset
+/// order per partition, handing each value to a callback.</summary>
+internal sealed class TopicTail : IDisposable
+{
+    private readonly IConsumer<string, byte[]> _consumer;
+    private readonly Action<byte[]> _onMessage;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _next = new();
+
+    public TopicTail(IConsumer<string, byte[]> consumer, string topic, int partitions, string name, Action<byte[]> onMessage)
+    {
+        _consumer = consumer;
+        _onMessage = onMessage;
+        _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Waits until the tail has read up to <paramref name="highWatermarks"/>; false on timeout.</summary>
     public async Task<bool> CaughtUpAsync(IReadOnlyDictionary<TopicPartition, long> highWatermarks, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
@@ -311,11 +362,7 @@ public sealed class ListTail : IDisposable
                     continue;
                 }
 
-                if (EventParser.Parse(value).Event is RecommendationList list)
-                {
-                    _users.TryAdd(list.UserId, 0);
-                }
-
+                _onMessage(value);
                 _next[result.Partition.Value] = result.Offset.Value + 1;
             }
             catch (ConsumeException)

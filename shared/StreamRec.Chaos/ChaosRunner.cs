@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using StreamRec.Contracts;
 using StreamRec.DevBroker;
+using StreamRec.Domain;
 
 namespace StreamRec.Chaos;
 
@@ -20,6 +21,12 @@ public sealed record ChaosSettings
 
     /// <summary>Partitions per topic. Default 4.</summary>
     public int Partitions { get; init; } = 4;
+
+    /// <summary>The children's <c>StreamRec:CoEngagement:NeighbourLimit</c>. Default 5: the run's catalogue is small
+    /// (24 items and the late ones), so at the services' default no row would prune, and a pruned row is the one whose
+    /// state depends on the order the item side received its contributions in (the audit checks it against the
+    /// engagements log as written).</summary>
+    public int NeighbourLimit { get; init; } = 5;
 
     /// <summary>Inject broker faults (broker down/up, leader moves, produce and offset-commit errors). Default true.</summary>
     public bool BrokerFaults { get; init; } = true;
@@ -105,7 +112,11 @@ public static class ChaosRunner
         using var kafka = new ChaosKafka(cluster.BootstrapServers, settings.Partitions);
         // A long run outgrows the dev broker's ~5 MB per partition and early lists are dropped: count them as they come.
         using var lists = kafka.TailLists();
-        var baseSettings = Merge(ChildSettings(cluster.BootstrapServers, storePath, settings.ModelPath, settings.SessionTimeout), ParkingSettings(settings.ParkedMaxAge));
+        var coEngagement = new CoEngagementOptions { NeighbourLimit = settings.NeighbourLimit };
+        using var engagements = kafka.TailEngagements(new EngagementLogReplay(coEngagement));
+        var baseSettings = Merge(
+            Merge(ChildSettings(cluster.BootstrapServers, storePath, settings.ModelPath, settings.SessionTimeout), ParkingSettings(settings.ParkedMaxAge)),
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["StreamRec:CoEngagement:NeighbourLimit"] = settings.NeighbourLimit.ToString(CultureInfo.InvariantCulture) });
         var workload = new ChaosWorkload(
             settings.Seed,
             settings.Events,
@@ -232,7 +243,14 @@ public static class ChaosRunner
             throw new TimeoutException("the list tail did not reach the end of streamrec.recommendations within 60 s");
         }
 
-        var audit = await ChaosAudit.RunAsync(kafka, storePath, workload.AllItemIds, listedUsers: lists.Users, lateItemIds: workload.LateItems.Select(l => l.Item.ItemId).ToArray(), cancellationToken: cancellationToken);
+        if (!await engagements.CaughtUpAsync(kafka.HighWatermarks([Topics.Engagements]), TimeSpan.FromSeconds(60), cancellationToken))
+        {
+            throw new TimeoutException("the engagement tail did not reach the end of streamrec.engagements within 60 s");
+        }
+
+        var audit = await ChaosAudit.RunAsync(
+            kafka, storePath, workload.AllItemIds, listedUsers: lists.Users, lateItemIds: workload.LateItems.Select(l => l.Item.ItemId).ToArray(),
+            coEngagementOptions: coEngagement, engagementLog: engagements.Replay, cancellationToken: cancellationToken);
         return new ChaosReport(audit, settings.Kills, survived, recoveries.Count > 0 ? recoveries.Max() : TimeSpan.Zero, recoveries.Count, faults, started.Elapsed, rounds);
     }
 

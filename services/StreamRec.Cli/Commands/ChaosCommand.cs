@@ -86,7 +86,7 @@ internal static class ChaosCommand
         Row("never-coming events: dead-lettered ItemNotIndexed", $"{N(a.NeverDeadLettered)} / {N(a.NeverComing)}");
         Row("never-coming events: not applied (user equals the reference)", $"{N(a.NeverNotApplied)} / {N(a.NeverComing)}");
         Row("never-coming dead letters sent again", N(a.NeverDeadLetteredRepeats));
-        Row("item co-engagement rows checked / diverged", $"{N(a.ItemRows)} / {N(a.DivergedItemRows)}");
+        Row("item co-engagement rows checked / diverged (pruned)", $"{N(a.ItemRows)} / {N(a.DivergedItemRows)} ({N(a.PrunedItemRows)})");
         Row("dead-lettered (all)", N(a.DeadLettered));
         Row("uncommitted at the end", N(a.Uncommitted));
         Row("kills survived", $"{report.KillsSurvived}/{report.Kills}");

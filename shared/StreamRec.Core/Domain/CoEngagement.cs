@@ -635,7 +635,8 @@ public static class CoEngagement
         }
     }
 
-    private static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)
+    /// <summary>The row of <paramref name="item"/> in <paramref name="rows"/>, added empty when it has none.</summary>
+    public static CoEngagementRow RowOf(IDictionary<string, CoEngagementRow> rows, string item)
     {
         if (!rows.TryGetValue(item, out var row))
         {
