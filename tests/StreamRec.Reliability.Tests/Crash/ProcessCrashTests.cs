@@ -174,6 +174,8 @@ public sealed class ProcessCrashTests
         Assert.Equal(400, report.Audit.EventsIn);
         Assert.Equal(400, report.Audit.Applied);
         Assert.True(report.Audit.ItemRows > 0, "the item side was not audited: no co-engagement rows expected");
+        // The runner's children prune rows past 2 × ChaosSettings.NeighbourLimit (5): rows checked against the engagements log.
+        Assert.True(report.Audit.PrunedItemRows > 0, "no co-engagement row pruned: the audit's log check was not exercised\n" + report.Audit);
         Assert.Equal(report.Kills, report.KillsSurvived);
         Assert.True(report.BrokerFaults > 0, "the seed injected no broker fault:\n" + rounds);
     }
