@@ -16,6 +16,7 @@ without the item side to see the item side's share.
 
 import argparse
 import collections
+import os
 import sys
 
 # (category, markers searched for in the sample's whole stack, or only in its innermost frame when leaf_only)
@@ -47,7 +48,6 @@ def samples(path):
 
 
 def category(sample):
-    command = sample[0].split()[0]
     if "rdk:" in sample[0]:
         return "kafka native"
     stack = "\n".join(sample[1:])
@@ -55,7 +55,7 @@ def category(sample):
     for name, markers, leaf_only in CATEGORIES:
         if any(marker in (leaf if leaf_only else stack) for marker in markers):
             return name
-    return "other" if command else "?"
+    return "other"
 
 
 def main():
@@ -63,6 +63,8 @@ def main():
     parser.add_argument("script", help="output of perf script -F comm,pid,tid,ip,sym,dso")
     parser.add_argument("--hz", type=float, default=499, help="the sampling frequency given to perf record (default 499)")
     args = parser.parse_args()
+    if not os.path.isfile(args.script):
+        sys.exit(f"{args.script}: no such file (make it with: perf script -i perf.data -F comm,pid,tid,ip,sym,dso > FILE)")
     counts = collections.Counter()
     idle = 0
     for sample in samples(args.script):
@@ -76,7 +78,8 @@ def main():
     print(f"| category | CPU s | share |\n| --- | ---: | ---: |")
     for name, count in counts.most_common():
         print(f"| {name} | {count / args.hz:.2f} | {count / total:.0%} |")
-    print(f"| all | {total / args.hz:.2f} | idle core-seconds {idle / args.hz:.2f} |")
+    print(f"| all | {total / args.hz:.2f} | |")
+    print(f"idle (swapper) core-seconds in the recorded window: {idle / args.hz:.2f}")
 
 
 if __name__ == "__main__":
