@@ -19,16 +19,17 @@ import collections
 import os
 import sys
 
-# (category, markers searched for in the sample's whole stack, or only in its innermost frame when leaf_only)
+# (category, markers searched for in the sample's thread name and whole stack, or only in its innermost frame when
+# leaf_only). librdkafka's own threads are named rdk:..., so their kernel time counts as Kafka's.
 CATEGORIES = [
     ("jit", ("libclrjit",), False),
     ("onnx runtime", ("libonnxruntime",), True),
     ("sqlite + file io", ("e_sqlite3", "pwrite", "pread", "fdatasync", "fsync"), False),
-    ("kafka native", ("librdkafka",), False),
+    ("kafka native", ("rdk:", "librdkafka"), False),
     ("item-side handler", ("CoEngagementHandler",), False),
     ("recommender handler", ("RecommenderHandler",), False),
     ("profile-updater handler", ("ProfileUpdaterHandler", "EngagementOutbox"), False),
-    ("coreclr (gc, runtime)", ("libcoreclr",), True),
+    ("coreclr (runtime native code, the GC among it)", ("libcoreclr",), True),
     ("kernel, other", ("kernel",), True),
 ]
 IGNORED_COMMANDS = ("swapper", "kdamond", "kworker", "perf")
@@ -48,9 +49,7 @@ def samples(path):
 
 
 def category(sample):
-    if "rdk:" in sample[0]:
-        return "kafka native"
-    stack = "\n".join(sample[1:])
+    stack = "\n".join(sample)
     leaf = sample[1] if len(sample) > 1 else ""
     for name, markers, leaf_only in CATEGORIES:
         if any(marker in (leaf if leaf_only else stack) for marker in markers):
@@ -75,7 +74,7 @@ def main():
     if not counts:
         sys.exit(f"no samples in {args.script}")
     total = sum(counts.values())
-    print(f"| category | CPU s | share |\n| --- | ---: | ---: |")
+    print("| category | CPU s | share |\n| --- | ---: | ---: |")
     for name, count in counts.most_common():
         print(f"| {name} | {count / args.hz:.2f} | {count / total:.0%} |")
     print(f"| all | {total / args.hz:.2f} | |")
